@@ -1,0 +1,242 @@
+/**
+ * The error hierarchy, and how errors cross the plugin boundary.
+ *
+ * A plugin throws one of these classes (or an SDK error it maps to one); `toWireError` turns it into
+ * a JSON-RPC error with `data: { type, status, retryAfterMs, provider, code }`, and the host rebuilds
+ * the same class with `fromWireError`, so `instanceof` works on the host side.
+ *
+ * @module
+ */
+
+/** Fields every AnyLLM error may carry. */
+export interface AnyLLMErrorOptions {
+  provider?: string;
+  status?: number;
+  code?: string;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error AnyLLM raises.
+ *
+ * @example
+ * ```ts
+ * try { await llm.completion(params); }
+ * catch (err) { if (err instanceof AnyLLMError) console.error(err.provider, err.status, err.message); }
+ * ```
+ */
+export class AnyLLMError extends Error {
+  /** The provider the error concerns, when there is one. */
+  readonly provider: string | undefined;
+  /** The upstream HTTP status, when the error came from an HTTP response. */
+  readonly status: number | undefined;
+  /** A machine-readable code (the provider's error code or type), when known. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: AnyLLMErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.provider = options.provider;
+    this.status = options.status;
+    this.code = options.code;
+  }
+}
+
+/** No API key was given and the provider's environment variable is not set. */
+export class MissingApiKeyError extends AnyLLMError {
+  /** The environment variable that would have supplied the key. */
+  readonly envVar: string;
+  constructor(provider: string, envVar: string) {
+    super(
+      `No API key for provider '${provider}': pass { apiKey } or set the ${envVar} environment variable.`,
+      { provider, code: 'missing_api_key' },
+    );
+    this.envVar = envVar;
+  }
+}
+
+/** The provider name is not a built-in provider nor a registered plugin. */
+export class UnsupportedProviderError extends AnyLLMError {
+  /** The providers that are known. */
+  readonly known: readonly string[];
+  constructor(provider: string, known: readonly string[]) {
+    super(`Unknown provider '${provider}'. Known providers: ${known.join(', ')}.`, {
+      provider,
+      code: 'unsupported_provider',
+    });
+    this.known = known;
+  }
+}
+
+/** A parameter the provider cannot honour; it is never dropped silently. */
+export class UnsupportedParameterError extends AnyLLMError {
+  /** The parameter's name. */
+  readonly parameter: string;
+  constructor(parameter: string, provider: string | undefined, detail?: string) {
+    super(
+      `Provider '${provider ?? 'unknown'}' does not support the parameter '${parameter}'${detail ? `: ${detail}` : '.'}`,
+      { provider, code: 'unsupported_parameter' },
+    );
+    this.parameter = parameter;
+  }
+}
+
+/** The request is malformed (raised in the host before anything is sent, or by the provider: 400). */
+export class InvalidRequestError extends AnyLLMError {}
+/** The key was rejected (401, 403). */
+export class AuthenticationError extends AnyLLMError {}
+/** The model does not exist or is not available to this key (404). */
+export class ModelNotFoundError extends AnyLLMError {}
+/** The provider's rate limit was hit (429). */
+export class RateLimitError extends AnyLLMError {
+  /** How long the provider asked to wait, from `retry-after` / `retry-after-ms`. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: AnyLLMErrorOptions & { retryAfterMs?: number } = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+/** The prompt is longer than the model's context window. */
+export class ContextLengthExceededError extends InvalidRequestError {}
+/** The provider refused the content. */
+export class ContentFilterError extends AnyLLMError {}
+/** Any other upstream failure (5xx, a connection error, an unexpected response). */
+export class ProviderError extends AnyLLMError {}
+/** The call did not finish within its `timeoutMs`, or a plugin did not answer in time. */
+export class TimeoutError extends AnyLLMError {}
+/** The plugin crashed (exited, was killed, ran out of memory) while the call was in flight. */
+export class PluginCrashedError extends AnyLLMError {}
+/** The plugin crashed too often and is not restarted until its crash window passes, or cannot start. */
+export class PluginUnavailableError extends AnyLLMError {}
+/** The plugin broke the protocol (version mismatch, malformed message, forged id). */
+export class PluginProtocolError extends AnyLLMError {}
+
+type ErrorClass = new (message: string, options?: AnyLLMErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
+
+/** The classes that may be rebuilt from the wire, by name. */
+const wireClasses: Record<string, ErrorClass> = {
+  AnyLLMError,
+  InvalidRequestError,
+  AuthenticationError,
+  ModelNotFoundError,
+  RateLimitError,
+  ContextLengthExceededError,
+  ContentFilterError,
+  ProviderError,
+  TimeoutError,
+  PluginCrashedError,
+  PluginUnavailableError,
+  PluginProtocolError,
+};
+
+/** The `data` member of a JSON-RPC error sent by a plugin. */
+export interface WireErrorData {
+  type: string;
+  provider?: string;
+  status?: number;
+  code?: string;
+  retryAfterMs?: number;
+  /** For UnsupportedParameterError. */
+  parameter?: string;
+  /** For MissingApiKeyError. */
+  envVar?: string;
+}
+
+/** A JSON-RPC error object as AnyLLM sends it. */
+export interface WireError {
+  code: number;
+  message: string;
+  data: WireErrorData;
+}
+
+/** JSON-RPC error codes AnyLLM uses (the server-defined range). */
+export const RpcErrorCode = {
+  /** An AnyLLM error; `data.type` names the class. */
+  providerError: -32000,
+  /** The request was cancelled with `$/cancel`. */
+  cancelled: -32800,
+} as const;
+
+/** Creates the error an aborted call rejects with: `name === 'AbortError'`, as `fetch` does. */
+export function createAbortError(reason?: unknown): Error {
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const error = new DOMException('This operation was aborted', 'AbortError');
+  if (reason !== undefined) Object.defineProperty(error, 'cause', { value: reason });
+  return error;
+}
+
+/** True for errors of the `AbortError` kind, whatever realm made them. */
+export function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+/** Serialises an error for the wire. Unknown errors become a `ProviderError` with their message. */
+export function toWireError(error: unknown, provider?: string): WireError {
+  if (isAbortError(error)) {
+    return { code: RpcErrorCode.cancelled, message: 'This operation was aborted', data: { type: 'AbortError', provider } };
+  }
+  if (error instanceof AnyLLMError) {
+    const data: WireErrorData = { type: error.name, provider: error.provider ?? provider };
+    if (error.status !== undefined) data.status = error.status;
+    if (error.code !== undefined) data.code = error.code;
+    if (error instanceof RateLimitError && error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
+    if (error instanceof UnsupportedParameterError) data.parameter = error.parameter;
+    if (error instanceof MissingApiKeyError) data.envVar = error.envVar;
+    return { code: RpcErrorCode.providerError, message: error.message, data };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: RpcErrorCode.providerError, message, data: { type: 'ProviderError', provider } };
+}
+
+/** Rebuilds the error class a plugin raised from its JSON-RPC error. */
+export function fromWireError(wire: { code: number; message: string; data?: unknown }, provider?: string): Error {
+  const data = (typeof wire.data === 'object' && wire.data !== null ? wire.data : {}) as Partial<WireErrorData>;
+  const type = typeof data.type === 'string' ? data.type : 'ProviderError';
+  const owner = typeof data.provider === 'string' ? data.provider : provider;
+  if (type === 'AbortError' || wire.code === RpcErrorCode.cancelled) return createAbortError();
+  if (type === 'UnsupportedParameterError') {
+    const error = new UnsupportedParameterError(String(data.parameter ?? 'unknown'), owner);
+    Object.defineProperty(error, 'message', { value: wire.message });
+    return error;
+  }
+  if (type === 'MissingApiKeyError') return new MissingApiKeyError(owner ?? 'unknown', String(data.envVar ?? ''));
+  const ErrorType = Object.hasOwn(wireClasses, type) ? wireClasses[type] : ProviderError;
+  return new ErrorType(String(wire.message), {
+    provider: owner,
+    status: typeof data.status === 'number' ? data.status : undefined,
+    code: typeof data.code === 'string' ? data.code : undefined,
+    retryAfterMs: typeof data.retryAfterMs === 'number' ? data.retryAfterMs : undefined,
+  });
+}
+
+/** Maps an upstream HTTP status (and the provider's error text) to the matching error class. */
+export function errorForStatus(
+  status: number | undefined,
+  message: string,
+  options: AnyLLMErrorOptions & { retryAfterMs?: number } = {},
+): AnyLLMError {
+  const all = { ...options, status };
+  if (status === 400 || status === 413 || status === 422) {
+    if (/context[_ ]length|too many tokens|maximum context|prompt is too long|context window/i.test(message)) {
+      return new ContextLengthExceededError(message, all);
+    }
+    return new InvalidRequestError(message, all);
+  }
+  if (status === 401 || status === 403) return new AuthenticationError(message, all);
+  if (status === 404) return new ModelNotFoundError(message, all);
+  if (status === 429) return new RateLimitError(message, all);
+  return new ProviderError(message, all);
+}
+
+/** Parses `retry-after-ms` / `retry-after` (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(headers: { get(name: string): string | null } | undefined): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

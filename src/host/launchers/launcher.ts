@@ -1,0 +1,49 @@
+/**
+ * What every launcher (worker, process, sandbox) hands the supervisor: a transport and a way to
+ * watch and end the plugin. The connection layer above is the same for all of them.
+ *
+ * @module
+ */
+import type { Transport } from '../../protocol/transport.js';
+import type { Capabilities } from '../../types.js';
+import type { PluginManifest } from '../manifest.js';
+
+/** Everything a launcher needs to start one plugin. */
+export interface LaunchSpec {
+  provider: string;
+  manifest: PluginManifest;
+  /** The plugin's folder (absolute). */
+  dir: string;
+  /** The module to import (absolute path). */
+  entryPath: string;
+  /** The plugin's whole environment. */
+  env: Record<string, string>;
+  memoryLimitMb: number;
+  capabilities: Capabilities;
+}
+
+/** Why a plugin ended. */
+export interface PluginExit {
+  /** Exit code, when it exited by itself. */
+  code: number | null;
+  /** The signal that killed it (child processes). */
+  signal: string | null;
+  /** An uncaught error, an out-of-memory, or a kill by the host. */
+  reason: string;
+}
+
+/** A running plugin, whatever it runs in. */
+export interface PluginInstance {
+  readonly transport: Transport;
+  /** Resolves once, when the plugin has ended for any cause. */
+  readonly exited: Promise<PluginExit>;
+  /** Ends it now, without asking. */
+  kill(reason: string): void;
+  /** Keeps the host's event loop alive (while calls are in flight). */
+  ref(): void;
+  /** Lets the host exit even though the plugin runs (while it is idle). */
+  unref(): void;
+}
+
+/** Starts a plugin. */
+export type Launcher = (spec: LaunchSpec) => PluginInstance;

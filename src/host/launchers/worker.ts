@@ -1,0 +1,55 @@
+/**
+ * Starts a plugin in a worker thread, with only its declared environment and a heap cap.
+ *
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import { PortTransport } from '../../protocol/transport.js';
+import type { Launcher, PluginExit } from './launcher.js';
+
+const workerMain = new URL('../../plugins/worker-main.js', import.meta.url);
+
+/**
+ * Runs the plugin in a `worker_threads` Worker.
+ *
+ * @example
+ * ```ts
+ * const instance = launchWorker(spec);
+ * const connection = new Connection(instance.transport);
+ * ```
+ */
+export const launchWorker: Launcher = (spec) => {
+  const worker = new Worker(workerMain, {
+    name: `anyllm:${spec.provider}`,
+    env: spec.env,
+    workerData: { capabilities: spec.capabilities },
+    resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
+  });
+  let killedFor: string | undefined;
+  let failure: Error | undefined;
+  worker.on('error', (error) => {
+    failure = error as Error;
+  });
+  const exited = new Promise<PluginExit>((resolve) => {
+    worker.once('exit', (code) => {
+      const reason =
+        killedFor ??
+        (failure
+          ? (failure as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `ran out of memory (limit ${spec.memoryLimitMb} MiB)`
+            : `threw: ${failure.message}`
+          : `exited with code ${code}`);
+      resolve({ code, signal: null, reason });
+    });
+  });
+  return {
+    transport: new PortTransport(worker),
+    exited,
+    kill(reason) {
+      killedFor ??= reason;
+      void worker.terminate();
+    },
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+  };
+};

@@ -1,0 +1,127 @@
+/**
+ * `AnyLLM.create` options: which the host keeps, which go to the SDK client, and where the key and
+ * base URL come from.
+ *
+ * @module
+ */
+import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
+import type { Isolation } from '../types.js';
+import type { RegisteredPlugin } from './registry.js';
+
+/** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
+export interface AnyLLMOptions {
+  /** The API key; else the provider's environment variable (e.g. `OPENAI_API_KEY`). */
+  apiKey?: string;
+  /** The base URL; else the provider's base-URL variable (e.g. `OPENAI_BASE_URL`), else its default. */
+  apiBase?: string;
+  /** Where the plugin runs: `'worker'` (built-ins' default), `'process'` or `'sandbox'` (community default). */
+  isolation?: Isolation;
+  /** Exit the plugin after this long without calls; it restarts on the next call. 0 = never. Default 60 000. */
+  idleTimeoutMs?: number;
+  /** The plugin's heap cap in MiB (worker `resourceLimits`, or `--max-old-space-size`). Default 512. */
+  memoryLimitMb?: number;
+  /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
+  [clientOption: string]: unknown;
+}
+
+/** What the host options resolve to. */
+export interface ResolvedOptions {
+  apiKey: string | undefined;
+  apiBase: string | undefined;
+  isolation: Isolation;
+  idleTimeoutMs: number;
+  memoryLimitMb: number;
+  clientOptions: Record<string, unknown>;
+  /** The plugin's environment: only the variables its manifest declares. */
+  env: Record<string, string>;
+}
+
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb']);
+const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_MEMORY_LIMIT_MB = 512;
+
+/**
+ * Resolves options against the manifest and the environment; throws before any plugin starts.
+ *
+ * @example
+ * ```ts
+ * resolveOptions(lookupProvider('openai'), { maxRetries: 0 }); // key from OPENAI_API_KEY
+ * ```
+ */
+export function resolveOptions(
+  plugin: RegisteredPlugin,
+  options: AnyLLMOptions = {},
+  environment: NodeJS.ProcessEnv = process.env,
+): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError('AnyLLM.create() options must be an object.');
+  }
+  const { manifest } = plugin;
+  const provider = manifest.provider;
+  const bad = (option: string, problem: string): never => {
+    throw new InvalidRequestError(`Option '${option}' ${problem}.`, { provider });
+  };
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+    bad('apiKey', 'must be a non-empty string');
+  }
+  if (options.apiBase !== undefined && (typeof options.apiBase !== 'string' || !URL.canParse(options.apiBase))) {
+    bad('apiBase', 'must be a URL');
+  }
+  if (options.isolation !== undefined && !ISOLATIONS.includes(options.isolation)) {
+    bad('isolation', `must be one of ${ISOLATIONS.join(', ')}`);
+  }
+  for (const name of ['idleTimeoutMs', 'memoryLimitMb'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      bad(name, 'must be a non-negative number');
+    }
+  }
+
+  const apiKey = options.apiKey ?? (manifest.apiKeyEnv ? nonEmpty(environment[manifest.apiKeyEnv]) : undefined);
+  if (apiKey === undefined && manifest.apiKeyEnv) throw new MissingApiKeyError(provider, manifest.apiKeyEnv);
+  const apiBase =
+    options.apiBase ?? (manifest.baseUrlEnv ? nonEmpty(environment[manifest.baseUrlEnv]) : undefined) ?? manifest.defaultBaseUrl;
+
+  const clientOptions: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (HOST_OPTIONS.has(name) || value === undefined) continue;
+    if (!isCloneable(value)) {
+      bad(name, 'cannot be sent to the plugin (functions, class instances and agents do not cross threads); pass plain data');
+    }
+    clientOptions[name] = value;
+  }
+
+  const env: Record<string, string> = {};
+  for (const name of manifest.env) {
+    const value = environment[name];
+    if (value !== undefined) env[name] = value;
+  }
+
+  return {
+    apiKey,
+    apiBase,
+    isolation: options.isolation ?? plugin.defaultIsolation,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    memoryLimitMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
+    clientOptions,
+    env,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Plain JSON-like data only: what every transport (worker, IPC, stdio) can carry. */
+function isCloneable(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every((item) => isCloneable(item, depth + 1));
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    return Object.values(value as object).every((item) => item === undefined || isCloneable(item, depth + 1));
+  }
+  return false;
+}

@@ -1,0 +1,20 @@
+/**
+ * The names of the built-in providers, as constants.
+ *
+ * @module
+ */
+
+/**
+ * Built-in provider names. Every value has a folder under `plugins/` (a test keeps them in step).
+ *
+ * @example
+ * ```ts
+ * const llm = await AnyLLM.create(LLMProvider.OPENAI);
+ * ```
+ */
+export const LLMProvider = {
+  OPENAI: 'openai',
+} as const;
+
+/** A built-in provider name. */
+export type LLMProvider = (typeof LLMProvider)[keyof typeof LLMProvider];

@@ -1,0 +1,57 @@
+/**
+ * `anyllm`: one OpenAI-shaped interface to every LLM provider, each provider running as a lazily
+ * started plugin in a worker thread or child process.
+ *
+ * @module
+ */
+export { AnyLLM } from './host/anyllm.js';
+export { completion, completionStream, type TopLevelOptions } from './host/functions.js';
+export { registerPlugin, knownProviders } from './host/registry.js';
+export { LLMProvider } from './host/providers.js';
+export type { AnyLLMOptions } from './host/options.js';
+export type { PluginManifest } from './host/manifest.js';
+export type { ChunkStream } from './host/chunk-stream.js';
+export {
+  AnyLLMError,
+  AuthenticationError,
+  ContentFilterError,
+  ContextLengthExceededError,
+  InvalidRequestError,
+  MissingApiKeyError,
+  ModelNotFoundError,
+  PluginCrashedError,
+  PluginProtocolError,
+  PluginUnavailableError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+  UnsupportedParameterError,
+  UnsupportedProviderError,
+} from './errors.js';
+export type {
+  AssistantMessage,
+  CallOptions,
+  Capabilities,
+  ChatCompletion,
+  ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionChunkChoice,
+  ChatCompletionDelta,
+  ChatCompletionMessage,
+  ChatMessage,
+  CompletionParams,
+  CompletionUsage,
+  ContentPart,
+  FinishReason,
+  FunctionTool,
+  Isolation,
+  Model,
+  ReasoningEffort,
+  ResponseFormat,
+  SystemMessage,
+  ToolCall,
+  ToolCallDelta,
+  ToolChoice,
+  ToolMessage,
+  UserMessage,
+} from './types.js';

@@ -1,0 +1,21 @@
+/**
+ * `anyllm/plugin`: what provider authors import.
+ *
+ * @module
+ */
+export { Provider, type CallContext, type ProviderInit } from './provider.js';
+export { OpenAICompatibleProvider, type OpenAIRequest } from './openai-compatible.js';
+export { mapSdkError } from './http-errors.js';
+export {
+  AnyLLMError,
+  AuthenticationError,
+  ContentFilterError,
+  ContextLengthExceededError,
+  InvalidRequestError,
+  ModelNotFoundError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+  UnsupportedParameterError,
+} from '../errors.js';
+export type * from '../types.js';

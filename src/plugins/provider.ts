@@ -1,0 +1,95 @@
+/**
+ * The base class every provider plugin extends, built-in or community.
+ *
+ * @module
+ */
+import { UnsupportedParameterError } from '../errors.js';
+import type {
+  Capabilities,
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionParams,
+  Model,
+} from '../types.js';
+
+/** What a provider call gets besides its params. */
+export interface CallContext {
+  /** Aborted when the host cancels the call; pass it to the SDK so the upstream request closes. */
+  signal: AbortSignal;
+}
+
+/** What `initialize` hands the provider. */
+export interface ProviderInit {
+  /** The provider's name as the host knows it (e.g. 'openai', 'groq'). */
+  provider: string;
+  apiKey: string | undefined;
+  apiBase: string | undefined;
+  /** SDK client options the host passed through (e.g. `maxRetries`, `timeout`). */
+  clientOptions: Record<string, unknown>;
+  /** The capabilities the manifest declares. */
+  capabilities: Capabilities;
+}
+
+/**
+ * A provider: converts OpenAI-shaped params to its SDK's shape and the SDK's results back.
+ * Runs inside a plugin (worker or child process), never in the host.
+ *
+ * @example
+ * ```ts
+ * import { Provider, type CallContext } from 'anyllm/plugin';
+ * export default class Acme extends Provider {
+ *   protected initClient(apiKey) { this.client = new AcmeClient({ apiKey }); }
+ *   async completion(params, ctx) { return this.convertCompletionResponse(await this.client.chat(this.convertCompletionParams(params), { signal: ctx.signal })); }
+ *   async *completionStream(params, ctx) { ... }
+ *   ...
+ * }
+ * ```
+ */
+export abstract class Provider {
+  /** The provider's name (set by `init`). */
+  name = 'unknown';
+  /** What the manifest declares (set by `init`). */
+  capabilities: Capabilities = {};
+
+  /** Called once by the plugin runtime with the resolved key, base URL and client options. */
+  async init(init: ProviderInit): Promise<void> {
+    this.name = init.provider;
+    this.capabilities = init.capabilities;
+    await this.initClient(init.apiKey, init.apiBase, init.clientOptions);
+  }
+
+  /** Creates the SDK client. */
+  protected abstract initClient(
+    apiKey: string | undefined,
+    apiBase: string | undefined,
+    options: Record<string, unknown>,
+  ): void | Promise<void>;
+
+  /** A non-streaming completion. */
+  abstract completion(params: CompletionParams, ctx: CallContext): Promise<ChatCompletion>;
+
+  /** A streaming completion: OpenAI-shaped chunks, the usage chunk last when there is one. */
+  abstract completionStream(params: CompletionParams, ctx: CallContext): AsyncIterable<ChatCompletionChunk>;
+
+  /** The provider's models; providers without a models endpoint leave this as is. */
+  listModels(_ctx: CallContext): Promise<Model[]> {
+    return Promise.reject(new UnsupportedParameterError('listModels', this.name, 'this provider has no models endpoint.'));
+  }
+
+  /** OpenAI-shaped params → the SDK's request. Pure. */
+  abstract convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): unknown;
+
+  /** The SDK's response → an OpenAI-shaped completion. Pure. */
+  abstract convertCompletionResponse(response: unknown): ChatCompletion;
+
+  /** One SDK stream event → zero or more OpenAI-shaped chunks. `state` persists across one stream. */
+  abstract convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[];
+
+  /** Throws `UnsupportedParameterError` for each listed parameter that is set in `params`. */
+  protected rejectUnsupported(params: CompletionParams, names: readonly string[]): void {
+    for (const name of names) {
+      const value = params[name];
+      if (value !== undefined && value !== null) throw new UnsupportedParameterError(name, this.name);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The plugin runtime: answers the host's JSON-RPC requests with a Provider. Runs inside the worker
+ * thread or child process; `worker-main.ts` / `process-main.ts` start it on their transport.
+ *
+ * @module
+ */
+import { pathToFileURL } from 'node:url';
+import { InvalidRequestError, PluginProtocolError, ProviderError } from '../errors.js';
+import { ChunkSender } from '../protocol/chunk-sender.js';
+import { Connection } from '../protocol/connection.js';
+import {
+  Method,
+  PROTOCOL_VERSION,
+  type CompletionRequest,
+  type CreditNotification,
+  type InitializeParams,
+  type InitializeResult,
+  type ListModelsResult,
+  type RequestId,
+  type StreamRequest,
+  type StreamResult,
+} from '../protocol/methods.js';
+import type { Transport } from '../protocol/transport.js';
+import type { Capabilities, ChatCompletion } from '../types.js';
+import { mapSdkError } from './http-errors.js';
+import { Provider } from './provider.js';
+
+export interface ServeOptions {
+  /** Capabilities the manifest declares, reported back in `initialize`. */
+  capabilities?: Capabilities;
+  /** Ends the plugin (exits the thread or process) after `shutdown` has been answered. */
+  exit: () => void;
+}
+
+/**
+ * Serves one provider over `transport` until the host sends `shutdown`.
+ *
+ * @example
+ * ```ts
+ * serve(new PortTransport(parentPort!), { exit: () => process.exit(0) });
+ * ```
+ */
+export function serve(transport: Transport, options: ServeOptions): Connection {
+  const connection = new Connection(transport);
+  const streams = new Map<RequestId, ChunkSender>();
+  let provider: Provider | undefined;
+
+  const ready = (): Provider => {
+    if (!provider) throw new PluginProtocolError('The host called the plugin before initialize.');
+    return provider;
+  };
+  const call = async <T>(name: string, run: (p: Provider) => Promise<T>): Promise<T> => {
+    const p = ready();
+    try {
+      return await run(p);
+    } catch (error) {
+      throw mapSdkError(error, p.name ?? name);
+    }
+  };
+
+  connection.onRequest(Method.initialize, async (raw) => {
+    const params = raw as InitializeParams;
+    if (params.protocolVersion !== PROTOCOL_VERSION) {
+      throw new PluginProtocolError(
+        `Protocol version mismatch: the host speaks ${params.protocolVersion}, this plugin ${PROTOCOL_VERSION}.`,
+        { provider: params.provider },
+      );
+    }
+    provider = await loadProvider(params.entry, params.provider);
+    const capabilities = options.capabilities ?? {};
+    try {
+      await provider.init({
+        provider: params.provider,
+        apiKey: params.apiKey,
+        apiBase: params.apiBase,
+        clientOptions: params.clientOptions ?? {},
+        capabilities,
+      });
+    } catch (error) {
+      throw mapSdkError(error, params.provider);
+    }
+    return { protocolVersion: PROTOCOL_VERSION, provider: params.provider, capabilities } satisfies InitializeResult;
+  });
+
+  connection.onRequest(Method.completion, (raw, context) =>
+    call<ChatCompletion>('completion', (p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
+  );
+
+  connection.onRequest(Method.completionStream, (raw, context) =>
+    call<StreamResult>('completionStream', async (p) => {
+      const { params, window } = raw as StreamRequest;
+      const sender = new ChunkSender(connection, context.id, window);
+      streams.set(context.id, sender);
+      try {
+        for await (const chunk of p.completionStream(params, { signal: context.signal })) {
+          sender.push(chunk);
+          const wait = sender.ready(context.signal);
+          if (wait) await wait;
+        }
+        context.signal.throwIfAborted();
+        return { chunks: sender.count };
+      } finally {
+        sender.flush();
+        streams.delete(context.id);
+      }
+    }),
+  );
+
+  connection.onRequest(Method.listModels, (_raw, context) =>
+    call<ListModelsResult>('listModels', async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
+  );
+
+  connection.onRequest(Method.ping, () => ({ ok: true }));
+
+  connection.onRequest(Method.shutdown, () => {
+    // Answer first, then end: the response must reach the host before the channel goes.
+    setImmediate(options.exit);
+    return { ok: true };
+  });
+
+  connection.onNotification(Method.credit, (raw) => {
+    const { id, credits } = raw as CreditNotification;
+    streams.get(id)?.credit(credits);
+  });
+
+  return connection;
+}
+
+async function loadProvider(entry: string, name: string): Promise<Provider> {
+  const url = entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
+  let module: { default?: unknown };
+  try {
+    module = (await import(url)) as { default?: unknown };
+  } catch (error) {
+    const missing = missingPackage(error);
+    if (missing) {
+      throw new ProviderError(
+        `Provider '${name}' needs the package '${missing}': install it with \`npm install ${missing}\`.`,
+        { provider: name, code: 'missing_sdk' },
+      );
+    }
+    throw new ProviderError(`Provider '${name}' failed to load: ${(error as Error).message}`, { provider: name });
+  }
+  const ProviderClass = module.default;
+  if (typeof ProviderClass !== 'function') {
+    throw new InvalidRequestError(`Plugin entry '${entry}' has no default export class.`, { provider: name });
+  }
+  const instance: unknown = new (ProviderClass as new () => unknown)();
+  if (!isProvider(instance)) {
+    throw new InvalidRequestError(
+      `The default export of '${entry}' is not a Provider (it needs init, completion and completionStream).`,
+      { provider: name },
+    );
+  }
+  return instance;
+}
+
+/** Accepts a Provider from another copy of `anyllm/plugin` too (community plugins may bundle one). */
+function isProvider(value: unknown): value is Provider {
+  if (value instanceof Provider) return true;
+  const candidate = value as Partial<Record<keyof Provider, unknown>>;
+  return (
+    typeof candidate.init === 'function' &&
+    typeof candidate.completion === 'function' &&
+    typeof candidate.completionStream === 'function'
+  );
+}
+
+/** The package a failed import was missing, when that is why it failed. */
+function missingPackage(error: unknown): string | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_MODULE_NOT_FOUND' || typeof message !== 'string') return undefined;
+  const match = /Cannot find package '([^']+)'/.exec(message);
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * What host and plugin agree on: the protocol version, method names and their payloads.
+ *
+ * @module
+ */
+import type { Capabilities, ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../types.js';
+
+/** Bumped on any incompatible change; `initialize` refuses a peer with another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** JSON-RPC method names. `$/` marks notifications that carry no response. */
+export const Method = {
+  /** host → plugin, request: handshake. */
+  initialize: 'initialize',
+  /** host → plugin, request: a non-streaming completion. */
+  completion: 'completion',
+  /** host → plugin, request: a streaming completion; chunks arrive as `$/chunks`, the response ends it. */
+  completionStream: 'completionStream',
+  /** host → plugin, request: the provider's models. */
+  listModels: 'listModels',
+  /** host → plugin, request: finish in-flight work and exit. */
+  shutdown: 'shutdown',
+  /** host → plugin, notification: abort the request with this id. */
+  cancel: '$/cancel',
+  /** host → plugin, notification: the consumer took this many chunks of a stream; send more. */
+  credit: '$/credit',
+  /** plugin → host, notification: a batch of chunks of one stream. */
+  chunks: '$/chunks',
+  /** plugin → host, request (sandbox tier): perform an HTTP request to a declared origin. */
+  fetch: 'fetch',
+  /** plugin → host, notification: a body part of a `fetch` response. */
+  fetchBody: '$/fetchBody',
+  /** host → plugin, notification: a request body part of a `fetch`, or a credit for response parts. */
+  fetchCredit: '$/fetchCredit',
+  /** host → plugin, request: liveness check; the plugin answers at once. */
+  ping: '$/ping',
+} as const;
+
+/** The id a JSON-RPC request carries. AnyLLM uses numbers. */
+export type RequestId = number | string;
+
+export interface InitializeParams {
+  protocolVersion: number;
+  provider: string;
+  /** Absolute path (or file URL) of the provider module to import. */
+  entry: string;
+  apiKey?: string;
+  apiBase?: string;
+  /** Provider SDK client options the host did not recognise (e.g. `maxRetries`). */
+  clientOptions: Record<string, unknown>;
+  /** Whether `fetch` must go through the host (sandbox tier). */
+  proxyFetch?: boolean;
+}
+
+export interface InitializeResult {
+  protocolVersion: number;
+  provider: string;
+  capabilities: Capabilities;
+}
+
+export interface CompletionRequest {
+  params: CompletionParams;
+}
+export type CompletionResult = ChatCompletion;
+
+export interface StreamRequest {
+  params: CompletionParams;
+  /** How many chunks the plugin may send before it waits for `$/credit`. */
+  window: number;
+}
+/** The response that closes a stream. */
+export interface StreamResult {
+  chunks: number;
+}
+
+export interface ChunksNotification {
+  id: RequestId;
+  chunks: ChatCompletionChunk[];
+}
+
+export interface CreditNotification {
+  id: RequestId;
+  credits: number;
+}
+
+export interface CancelNotification {
+  id: RequestId;
+}
+
+export interface ListModelsResult {
+  data: Model[];
+}

@@ -1,0 +1,250 @@
+/**
+ * OpenAI-shaped request and response types, shared by the host and every plugin.
+ *
+ * Field names and shapes follow OpenAI's Chat Completions API so OpenAI code can be pasted in.
+ * Two additions carry what OpenAI has no field for:
+ * - `reasoning` on messages and deltas: the model's thinking text, as a string;
+ * - `provider_data` on assistant messages: opaque provider state (thinking signatures) that must be
+ *   sent back unchanged when the caller passes the assistant message into the next turn.
+ *
+ * @module
+ */
+
+/** A JSON value: what crosses the plugin boundary. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface TextContentPart {
+  type: 'text';
+  text: string;
+}
+
+export interface ImageContentPart {
+  type: 'image_url';
+  image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+}
+
+export interface FileContentPart {
+  type: 'file';
+  file: { file_data?: string; file_id?: string; filename?: string };
+}
+
+export interface InputAudioContentPart {
+  type: 'input_audio';
+  input_audio: { data: string; format: 'wav' | 'mp3' };
+}
+
+export type ContentPart = TextContentPart | ImageContentPart | FileContentPart | InputAudioContentPart;
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface SystemMessage {
+  role: 'system' | 'developer';
+  content: string | TextContentPart[];
+  name?: string;
+}
+
+export interface UserMessage {
+  role: 'user';
+  content: string | ContentPart[];
+  name?: string;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  content?: string | TextContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  refusal?: string | null;
+  /** The model's reasoning text, when the provider exposes it. */
+  reasoning?: string | null;
+  /** Opaque provider state (e.g. thinking signatures) to send back on the next turn. */
+  provider_data?: JsonObject;
+}
+
+export interface ToolMessage {
+  role: 'tool';
+  content: string | TextContentPart[];
+  tool_call_id: string;
+}
+
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+export interface FunctionTool {
+  type: 'function';
+  function: {
+    name: string;
+    description?: string;
+    parameters?: JsonObject;
+    strict?: boolean | null;
+  };
+}
+
+export type ToolChoice =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | { type: 'function'; function: { name: string } };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: JsonObject; strict?: boolean | null };
+    };
+
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+
+/** Parameters of a chat completion, in OpenAI's shape. */
+export interface CompletionParams {
+  model: string;
+  messages: ChatMessage[];
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  temperature?: number | null;
+  top_p?: number | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  stop?: string | string[] | null;
+  n?: number | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  response_format?: ResponseFormat;
+  reasoning_effort?: ReasoningEffort | null;
+  user?: string;
+  stream_options?: { include_usage?: boolean } | null;
+  /** Any other field goes to the provider unchanged; a provider that cannot honour it must say so. */
+  [extra: string]: unknown;
+}
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
+  completion_tokens_details?: {
+    reasoning_tokens?: number;
+    audio_tokens?: number;
+    accepted_prediction_tokens?: number;
+    rejected_prediction_tokens?: number;
+  } | null;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs?: { token: string; logprob: number; bytes: number[] | null }[];
+}
+
+export interface ChoiceLogprobs {
+  content: TokenLogprob[] | null;
+  refusal?: TokenLogprob[] | null;
+}
+
+export interface ChatCompletionMessage {
+  role: 'assistant';
+  content: string | null;
+  refusal?: string | null;
+  tool_calls?: ToolCall[];
+  reasoning?: string | null;
+  provider_data?: JsonObject;
+}
+
+export interface ChatCompletionChoice {
+  index: number;
+  message: ChatCompletionMessage;
+  finish_reason: FinishReason | null;
+  logprobs?: ChoiceLogprobs | null;
+}
+
+/** A non-streaming chat completion, in OpenAI's shape. */
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: ChatCompletionChoice[];
+  usage?: CompletionUsage | null;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionDelta {
+  role?: 'assistant';
+  content?: string | null;
+  refusal?: string | null;
+  tool_calls?: ToolCallDelta[];
+  reasoning?: string | null;
+  provider_data?: JsonObject;
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: ChatCompletionDelta;
+  finish_reason: FinishReason | null;
+  logprobs?: ChoiceLogprobs | null;
+}
+
+/** One streamed chunk, in OpenAI's shape. The last one may carry only `usage`. */
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChatCompletionChunkChoice[];
+  usage?: CompletionUsage | null;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
+}
+
+/** One model, in OpenAI's model-list shape. */
+export interface Model {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting rejects the call with an `AbortError` and closes the upstream request. */
+  signal?: AbortSignal;
+  /** Rejects with `TimeoutError` when the call has not finished in this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/** What a provider plugin declares it can do. */
+export interface Capabilities {
+  completion?: boolean;
+  streaming?: boolean;
+  tools?: boolean;
+  reasoning?: boolean;
+  images?: boolean;
+  pdf?: boolean;
+  listModels?: boolean;
+  responseFormat?: boolean;
+}
+
+/** Where a plugin runs. */
+export type Isolation = 'worker' | 'process' | 'sandbox';
