@@ -13,7 +13,23 @@
  * ```
  */
 export const LLMProvider = {
+  ANTHROPIC: 'anthropic',
+  AZUREOPENAI: 'azureopenai',
+  CEREBRAS: 'cerebras',
+  DEEPSEEK: 'deepseek',
+  FIREWORKS: 'fireworks',
+  GEMINI: 'gemini',
+  GROQ: 'groq',
+  LLAMACPP: 'llamacpp',
+  LMSTUDIO: 'lmstudio',
+  MISTRAL: 'mistral',
+  OLLAMA: 'ollama',
   OPENAI: 'openai',
+  OPENROUTER: 'openrouter',
+  PERPLEXITY: 'perplexity',
+  TOGETHER: 'together',
+  VLLM: 'vllm',
+  XAI: 'xai',
 } as const;
 
 /** A built-in provider name. */

@@ -164,6 +164,7 @@ export class Supervisor {
       const { id, chunks } = raw as ChunksNotification;
       if (Array.isArray(chunks)) streams.get(id)?.push(chunks as ChatCompletionChunk[]);
     });
+    instance.attach?.(connection);
     const init: InitializeParams = {
       protocolVersion: PROTOCOL_VERSION,
       provider: this.#provider,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Connection } from '../../protocol/connection.js';
 import type { Transport } from '../../protocol/transport.js';
 import type { Capabilities } from '../../types.js';
 import type { PluginManifest } from '../manifest.js';
@@ -43,6 +44,8 @@ export interface PluginInstance {
   ref(): void;
   /** Lets the host exit even though the plugin runs (while it is idle). */
   unref(): void;
+  /** Called once the connection exists, for tiers that serve plugin → host requests (sandbox `fetch`). */
+  attach?(connection: Connection): void;
 }
 
 /** Starts a plugin. */
