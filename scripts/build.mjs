@@ -1,11 +1,13 @@
 // Builds dist/: compiles TypeScript, then copies each built-in plugin's manifest beside its code.
-import { execFileSync } from 'node:child_process';
+// `--clean` empties dist/ first (CI starts clean anyway; a shared dev tree may have tests reading it).
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (process.argv.includes('--clean')) rmSync('dist', { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 for (const name of readdirSync('plugins')) {
   const manifest = join('plugins', name, 'manifest.json');
   if (existsSync(manifest)) cpSync(manifest, join('dist', 'plugins', name, 'manifest.json'));
 }
+process.exitCode = tsc.status ?? 1;

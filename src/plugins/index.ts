@@ -6,6 +6,7 @@
 export { Provider, type CallContext, type ProviderInit } from './provider.js';
 export { OpenAICompatibleProvider, type OpenAIRequest } from './openai-compatible.js';
 export { mapSdkError } from './http-errors.js';
+export { importSdk } from './sdk.js';
 export {
   AnyLLMError,
   AuthenticationError,

@@ -6,7 +6,6 @@
  * @module
  */
 import type OpenAI from 'openai';
-import { ProviderError } from '../errors.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -14,6 +13,7 @@ import type {
   Model,
 } from '../types.js';
 import { Provider, type CallContext } from './provider.js';
+import { importSdk } from './sdk.js';
 
 /** The request body the `openai` SDK takes. */
 export type OpenAIRequest = Record<string, unknown> & { model: string; messages: unknown[]; stream: boolean };
@@ -87,12 +87,5 @@ export class OpenAICompatibleProvider extends Provider {
 }
 
 async function importOpenAI(provider: string): Promise<typeof OpenAI> {
-  try {
-    return (await import('openai')).default;
-  } catch (error) {
-    throw new ProviderError(
-      `Provider '${provider}' needs the package 'openai': install it with \`npm install openai\`.`,
-      { provider, code: 'missing_sdk', cause: error },
-    );
-  }
+  return (await importSdk('openai', provider, () => import('openai'))).default;
 }
