@@ -12,6 +12,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: unknown;
+  /** The client's port: the same port on two requests means one kept-alive connection (one SDK client). */
+  remotePort: number | undefined;
 }
 
 export type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
@@ -66,7 +68,7 @@ export class LocalServer {
     const text = Buffer.concat(chunks).toString('utf8');
     let body: unknown = text;
     if (text && String(req.headers['content-type'] ?? '').includes('json')) body = JSON.parse(text);
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, remotePort: req.socket.remotePort };
     this.requests.push(recorded);
     res.on('close', () => {
       if (res.writableFinished) return;
