@@ -116,7 +116,7 @@ export class AnyLLM {
     let checked: CompletionParams | undefined;
     let invalid: unknown;
     try {
-      checked = validateCompletionParams(params, this.provider);
+      checked = validateCompletionParams(params, this.provider, { stream: true });
     } catch (error) {
       invalid = error;
     }

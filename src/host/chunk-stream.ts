@@ -75,7 +75,7 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
   }
 
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
-    if (!this.#started) {
+    if (!this.#started && !this.#finished) {
       this.#started = true;
       try {
         this.#hooks.start(this);

@@ -47,7 +47,7 @@ const PART_TYPES: Record<string, string> = { text: 'text', image_url: 'image_url
  * validateCompletionParams({ model: 'gpt-4o-mini', messages: [] }); // throws: 'messages' must not be empty
  * ```
  */
-export function validateCompletionParams(params: unknown, provider?: string): CompletionParams {
+export function validateCompletionParams(params: unknown, provider?: string, mode: { stream: boolean } = { stream: false }): CompletionParams {
   const fail = (field: string, problem: string): never => {
     throw new InvalidRequestError(`Invalid request: '${field}' ${problem}.`, { provider, code: 'invalid_request' });
   };
@@ -62,7 +62,9 @@ export function validateCompletionParams(params: unknown, provider?: string): Co
     const value = p[field];
     if (value !== undefined && value !== null && !check(value)) fail(field, `must be ${expected}`);
   }
-  if (p.stream !== undefined) fail('stream', 'is chosen by the method: call completionStream() to stream');
+  if (p.stream !== undefined && p.stream !== mode.stream) {
+    fail('stream', mode.stream ? 'must be left out in completionStream()' : 'is chosen by the method: call completionStream() to stream');
+  }
   if (p.tools !== undefined) {
     if (!Array.isArray(p.tools)) fail('tools', 'must be an array');
     (p.tools as unknown[]).forEach((tool, i) => {
@@ -95,7 +97,9 @@ export function validateCompletionParams(params: unknown, provider?: string): Co
       fail('response_format.json_schema', 'must be an object with a name and a schema');
     }
   }
-  return params as CompletionParams;
+  if (p.stream === undefined) return params as CompletionParams;
+  const { stream: _stream, ...rest } = p;
+  return rest as CompletionParams;
 }
 
 function validateMessage(message: unknown, at: string, fail: (field: string, problem: string) => never): void {

@@ -1,0 +1,112 @@
+// Errors cross the plugin boundary as JSON-RPC errors and come back as the same class.
+// (A pure unit test of src/errors.ts: classes and functions come from the same module.)
+import { describe, expect, it } from 'vitest';
+import {
+  AnyLLMError,
+  AuthenticationError,
+  ContentFilterError,
+  ContextLengthExceededError,
+  InvalidRequestError,
+  MissingApiKeyError,
+  ModelNotFoundError,
+  PluginCrashedError,
+  PluginProtocolError,
+  PluginUnavailableError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+  UnsupportedParameterError,
+  errorForStatus,
+  fromWireError,
+  parseRetryAfter,
+  toWireError,
+} from '../src/errors.js';
+
+const roundTrip = (error: unknown) => fromWireError(JSON.parse(JSON.stringify(toWireError(error, 'acme'))), 'acme');
+
+describe('wire round trip', () => {
+  it.each([
+    InvalidRequestError,
+    AuthenticationError,
+    ModelNotFoundError,
+    ContextLengthExceededError,
+    ContentFilterError,
+    ProviderError,
+    TimeoutError,
+    PluginCrashedError,
+    PluginUnavailableError,
+    PluginProtocolError,
+  ])('%o keeps its class, message, status and code', (ErrorClass) => {
+    const back = roundTrip(new ErrorClass('it broke', { provider: 'acme', status: 418, code: 'teapot' }));
+    expect(back).toBeInstanceOf(ErrorClass);
+    expect(back).toBeInstanceOf(AnyLLMError);
+    expect(back).toMatchObject({ message: 'it broke', provider: 'acme', status: 418, code: 'teapot', name: ErrorClass.name });
+  });
+
+  it('RateLimitError keeps retryAfterMs', () => {
+    const back = roundTrip(new RateLimitError('slow down', { status: 429, retryAfterMs: 1500 }));
+    expect(back).toBeInstanceOf(RateLimitError);
+    expect(back).toMatchObject({ retryAfterMs: 1500, status: 429, provider: 'acme' });
+  });
+
+  it('UnsupportedParameterError keeps the parameter name', () => {
+    const back = roundTrip(new UnsupportedParameterError('logit_bias', 'acme'));
+    expect(back).toBeInstanceOf(UnsupportedParameterError);
+    expect(back).toMatchObject({ parameter: 'logit_bias', provider: 'acme' });
+    expect(back.message).toContain('logit_bias');
+  });
+
+  it('MissingApiKeyError keeps the variable name', () => {
+    const back = roundTrip(new MissingApiKeyError('acme', 'ACME_API_KEY'));
+    expect(back).toBeInstanceOf(MissingApiKeyError);
+    expect(back).toMatchObject({ envVar: 'ACME_API_KEY' });
+  });
+
+  it('an abort comes back as an AbortError', () => {
+    expect(roundTrip(new DOMException('aborted', 'AbortError')).name).toBe('AbortError');
+  });
+
+  it('a plain Error becomes a ProviderError with its message', () => {
+    const back = roundTrip(new TypeError('undefined is not a function'));
+    expect(back).toBeInstanceOf(ProviderError);
+    expect(back.message).toBe('undefined is not a function');
+  });
+
+  it('an unknown type on the wire becomes a ProviderError, not an arbitrary class', () => {
+    const back = fromWireError({ code: -32000, message: 'x', data: { type: 'constructor' } });
+    expect(back).toBeInstanceOf(ProviderError);
+  });
+});
+
+describe('errorForStatus', () => {
+  it.each([
+    [400, InvalidRequestError],
+    [401, AuthenticationError],
+    [403, AuthenticationError],
+    [404, ModelNotFoundError],
+    [422, InvalidRequestError],
+    [429, RateLimitError],
+    [500, ProviderError],
+    [529, ProviderError],
+  ] as const)('%i → %o', (status, ErrorClass) => {
+    expect(errorForStatus(status, 'msg')).toBeInstanceOf(ErrorClass);
+  });
+
+  it('recognises a context-length 400', () => {
+    const error = errorForStatus(400, "This model's maximum context length is 128000 tokens.");
+    expect(error).toBeInstanceOf(ContextLengthExceededError);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const headers = (values: Record<string, string>) => new Headers(values);
+  it('reads seconds, milliseconds and HTTP dates', () => {
+    expect(parseRetryAfter(headers({ 'retry-after': '3' }))).toBe(3000);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '250', 'retry-after': '3' }))).toBe(250);
+    const date = parseRetryAfter(headers({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() }));
+    expect(date).toBeGreaterThan(50_000);
+    expect(parseRetryAfter(headers({}))).toBeUndefined();
+    expect(parseRetryAfter(headers({ 'retry-after': 'soon' }))).toBeUndefined();
+  });
+});

@@ -1,0 +1,45 @@
+// What a host process sees of anyllm: it never loads a provider SDK, and it exits by itself when
+// the script returns, with no close() and no leaked handle.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalServer } from './support/local-server.js';
+import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
+
+const run = promisify(execFile);
+const script = (name: string) => fileURLToPath(new URL(`./scripts/${name}`, import.meta.url));
+let server: LocalServer;
+
+beforeAll(async () => {
+  server = await LocalServer.start();
+  onChat(server, (req, res) => {
+    if ((req.body as { stream?: boolean }).stream) return streamChunks(res, syntheticStream(50), { delayMs: 1 });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(completionBody('from the plugin')));
+  });
+});
+afterAll(() => server.close());
+
+describe('the host process', () => {
+  it('never loads the openai package; only the plugin does', async () => {
+    const { stdout } = await run(process.execPath, [script('sdk-loads.mjs'), `${server.origin}/v1`], { timeout: 20_000 });
+    const report = JSON.parse(stdout) as { content: string; chunks: number; sdks: string[]; modules: number };
+    expect(report.content).toBe('from the plugin'); // the SDK ran, in the worker
+    expect(report.chunks).toBe(52);
+    expect(report.modules).toBeGreaterThan(5); // the hook saw the host's own modules
+    expect(report.sdks).toEqual([]);
+  });
+
+  it.each(['top-level-completion', 'top-level-stream', 'client-no-close', 'break-mid-stream'])(
+    'exits by itself after %s',
+    async (scenario) => {
+      // execFile's timeout kills a process that hangs: the promise then rejects and the test fails.
+      const { stdout } = await run(process.execPath, [script('exits-by-itself.mjs'), scenario, `${server.origin}/v1`], {
+        timeout: 15_000,
+        killSignal: 'SIGKILL',
+      });
+      expect(stdout.trim()).toBe('returned');
+    },
+  );
+});

@@ -1,0 +1,73 @@
+// Bad params are refused in the host, with InvalidRequestError naming the field, before any plugin
+// starts and before anything is sent upstream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnyLLM, InvalidRequestError, type CompletionParams } from 'anyllm';
+import { LocalServer } from './support/local-server.js';
+
+let server: LocalServer;
+let llm: AnyLLM;
+const ok = [{ role: 'user', content: 'Hi' }];
+
+beforeAll(async () => {
+  server = await LocalServer.start();
+  llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1` });
+});
+afterAll(async () => {
+  await llm.close();
+  await server.close();
+});
+
+const cases: [string, unknown, RegExp][] = [
+  ['no params', undefined, /'params' must be an object/],
+  ['no model', { messages: ok }, /'model' must be a non-empty string/],
+  ['an empty model', { model: ' ', messages: ok }, /'model'/],
+  ['a numeric model', { model: 4, messages: ok }, /'model'/],
+  ['no messages', { model: 'm' }, /'messages' must be an array/],
+  ['empty messages', { model: 'm', messages: [] }, /'messages' must not be empty/],
+  ['a message that is a string', { model: 'm', messages: ['hi'] }, /'messages\[0\]' must be an object/],
+  ['an unknown role', { model: 'm', messages: [{ role: 'robot', content: 'x' }] }, /'messages\[0\].role'/],
+  ['a user message without content', { model: 'm', messages: [{ role: 'user' }] }, /'messages\[0\].content' is required/],
+  ['content of the wrong type', { model: 'm', messages: [{ role: 'user', content: 7 }] }, /'messages\[0\].content' must be a string or an array/],
+  ['an unknown content part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'video' }] }] }, /'messages\[0\].content\[0\].type'/],
+  ['an image part without a url', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, /image_url.url/],
+  ['a tool message without tool_call_id', { model: 'm', messages: [{ role: 'tool', content: 'r' }] }, /tool_call_id/],
+  ['an assistant message with neither content nor tool calls', { model: 'm', messages: [{ role: 'assistant' }] }, /required unless tool_calls/],
+  ['a malformed tool call', { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'c', function: { name: 'f', arguments: {} } }] }] }, /tool_calls\[0\]/],
+  ['temperature as a string', { model: 'm', messages: ok, temperature: '0.5' }, /'temperature' must be a number from 0 to 2/],
+  ['temperature out of range', { model: 'm', messages: ok, temperature: 3 }, /'temperature'/],
+  ['a fractional max_tokens', { model: 'm', messages: ok, max_tokens: 1.5 }, /'max_tokens' must be a positive integer/],
+  ['top_p above 1', { model: 'm', messages: ok, top_p: 1.5 }, /'top_p'/],
+  ['stop as a number', { model: 'm', messages: ok, stop: 5 }, /'stop'/],
+  ['an unknown reasoning_effort', { model: 'm', messages: ok, reasoning_effort: 'max' }, /'reasoning_effort'/],
+  ['tools that are not an array', { model: 'm', messages: ok, tools: {} }, /'tools' must be an array/],
+  ['a tool without a name', { model: 'm', messages: ok, tools: [{ type: 'function', function: {} }] }, /tools\[0\].function.name/],
+  ['a tool_choice naming no tool', { model: 'm', messages: ok, tool_choice: { type: 'function', function: { name: 'f' } } }, /'tool_choice' names 'f'/],
+  ['a bad tool_choice', { model: 'm', messages: ok, tool_choice: 'sometimes' }, /'tool_choice'/],
+  ['a bad response_format', { model: 'm', messages: ok, response_format: { type: 'yaml' } }, /response_format.type/],
+  ['stream: true in completion()', { model: 'm', messages: ok, stream: true }, /'stream' is chosen by the method/],
+];
+
+describe('completion() refuses bad params in the host', () => {
+  it.each(cases)('%s', async (_name, params, message) => {
+    const error = await llm.completion(params as CompletionParams).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(message);
+    expect(llm.running).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('completionStream() refuses bad params in the host', () => {
+  it.each(cases.slice(0, 6))('%s', async (_name, params, message) => {
+    const consume = async () => {
+      for await (const _ of llm.completionStream(params as CompletionParams)) {
+        // not reached
+      }
+    };
+    const error = await consume().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(message);
+    expect(llm.running).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,21 @@
+// Runs one completion and one stream through anyllm, then prints which provider SDKs the host's
+// main thread resolved. Module hooks registered here see only this thread, not the plugin's worker.
+import { registerHooks } from 'node:module';
+
+const resolved = new Set();
+registerHooks({
+  resolve(specifier, context, next) {
+    const result = next(specifier, context);
+    resolved.add(result.url);
+    return result;
+  },
+});
+
+const { AnyLLM } = await import('../../dist/src/index.js');
+const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: process.argv[2] });
+const res = await llm.completion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+let chunks = 0;
+for await (const _ of llm.completionStream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })) chunks++;
+await llm.close();
+const sdks = [...resolved].filter((url) => /node_modules\/(openai|@anthropic-ai|@google\/genai)\//.test(url));
+console.log(JSON.stringify({ content: res.choices[0].message.content, chunks, sdks, modules: resolved.size }));
