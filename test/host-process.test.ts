@@ -1,6 +1,9 @@
 // What a host process sees of anyllm: it never loads a provider SDK, and it exits by itself when
 // the script returns, with no close() and no leaked handle.
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +25,19 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('the host process', () => {
+  it('an app in another folder imports the built package by name', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'anyllm-consumer-'));
+    try {
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(fileURLToPath(new URL('..', import.meta.url)), join(app, 'node_modules', 'anyllm'), 'dir');
+      copyFileSync(script('consumer.mjs'), join(app, 'consumer.mjs'));
+      const { stdout } = await run(process.execPath, [join(app, 'consumer.mjs'), `${server.origin}/v1`], { cwd: app, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({ content: 'from the plugin', provider: 'function', error: 'function' });
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+
   it('never loads the openai package; only the plugin does', async () => {
     const { stdout } = await run(process.execPath, [script('sdk-loads.mjs'), `${server.origin}/v1`], { timeout: 20_000 });
     const report = JSON.parse(stdout) as { content: string; chunks: number; sdks: string[]; modules: number };
