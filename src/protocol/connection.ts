@@ -62,7 +62,9 @@ export class Connection {
     this.#transport = transport;
     this.#options = options;
     const send = (message: Message) => this.#transport.send(message);
-    this.#rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient(send));
+    // Problems are reported through onProtocolError or as error responses, never to the console.
+    const quiet = { errorListener: () => {} };
+    this.#rpc = new JSONRPCServerAndClient(new JSONRPCServer(quiet), new JSONRPCClient(send), quiet);
     transport.onMessage((message) => this.#receive(message));
     this.onNotification(Method.cancel, (params) => {
       const { id } = params as CancelNotification;
