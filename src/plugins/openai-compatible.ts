@@ -1,33 +1,75 @@
 /**
  * The base of every provider that speaks OpenAI's Chat Completions wire format (OpenAI itself,
- * Groq, Mistral, DeepSeek, Ollama ...): the `openai` SDK with a base URL. A subclass overrides only
- * what its provider does differently.
+ * Groq, Mistral, DeepSeek, Ollama ...): the `openai` SDK with a base URL. A subclass states only
+ * what its provider does differently, in `compat`; answers are brought back to OpenAI's exact
+ * shape by `openai-normalise.ts`.
  *
  * @module
  */
 import type OpenAI from 'openai';
+import { UnsupportedParameterError } from '../errors.js';
 import type {
+  AssistantMessage,
   ChatCompletion,
   ChatCompletionChunk,
+  ChatMessage,
   CompletionParams,
   Model,
 } from '../types.js';
+import { checkCapabilities } from './capabilities.js';
+import {
+  createStreamState,
+  finishStream,
+  normaliseChunk,
+  normaliseCompletion,
+  normaliseModels,
+  type NormaliseOptions,
+} from './openai-normalise.js';
 import { Provider, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
 
 /** The request body the `openai` SDK takes. */
 export type OpenAIRequest = Record<string, unknown> & { model: string; messages: unknown[]; stream: boolean };
 
+/** The `openai` SDK's client class (what `initClient` instantiates). */
+export type OpenAIClass = typeof OpenAI;
+
+/** How a provider on OpenAI's wire format differs from OpenAI. Everything is optional. */
+export interface CompatOptions {
+  /** The server leaves `<think>…</think>` in the content: split it into `reasoning`. */
+  thinkTags?: boolean;
+  /** Parameters the server cannot honour: setting one raises `UnsupportedParameterError`. */
+  unsupported?: readonly string[];
+  /** Parameters the server spells differently, OpenAI name → server name (e.g. `seed` → `random_seed`). */
+  rename?: Readonly<Record<string, string>>;
+  /** The server knows only `max_tokens`: `max_completion_tokens` is sent under that name. */
+  maxTokensOnly?: boolean;
+  /** `false`: the server rejects `stream_options` (it always reports usage in the last chunk). */
+  streamOptions?: boolean;
+  /**
+   * The field an assistant message's `reasoning` goes back in on later turns (DeepSeek:
+   * `reasoning_content`, which it requires after tool calls). Unset: reasoning is not sent back.
+   */
+  reasoningEcho?: string;
+  /** Rewrites tool-call ids the server would refuse (Mistral: nine letters and digits). */
+  toolCallId?: (id: string) => string;
+}
+
 /**
- * A provider on the `openai` SDK. Params pass through unchanged: they are already OpenAI's.
+ * A provider on the `openai` SDK. OpenAI's params and answers pass through; `compat` adapts the
+ * rest.
  *
  * @example
  * ```ts
- * export default class Groq extends OpenAICompatibleProvider {}
+ * export default class Together extends OpenAICompatibleProvider {
+ *   protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+ * }
  * ```
  */
 export class OpenAICompatibleProvider extends Provider {
   protected client!: OpenAI;
+  /** How this provider differs from OpenAI; subclasses override it. */
+  protected readonly compat: CompatOptions = {};
 
   protected async initClient(
     apiKey: string | undefined,
@@ -35,8 +77,18 @@ export class OpenAICompatibleProvider extends Provider {
     options: Record<string, unknown>,
   ): Promise<void> {
     const OpenAIClient = await importOpenAI(this.name);
+    this.client = this.createClient(OpenAIClient, apiKey, apiBase, options);
+  }
+
+  /** Builds the SDK client; Azure overrides it. */
+  protected createClient(
+    OpenAIClient: OpenAIClass,
+    apiKey: string | undefined,
+    apiBase: string | undefined,
+    options: Record<string, unknown>,
+  ): OpenAI {
     // Local servers (Ollama, vLLM ...) take no key, but the SDK insists on one.
-    this.client = new OpenAIClient({ ...options, apiKey: apiKey ?? 'no-key', baseURL: apiBase });
+    return new OpenAIClient({ ...options, apiKey: apiKey ?? 'no-key', baseURL: apiBase });
   }
 
   async completion(params: CompletionParams, ctx: CallContext): Promise<ChatCompletion> {
@@ -50,42 +102,82 @@ export class OpenAICompatibleProvider extends Provider {
     const stream = (await this.client.chat.completions.create(body as never, {
       signal: ctx.signal,
     })) as unknown as AsyncIterable<unknown>;
-    const state: Record<string, unknown> = {};
+    // The server sends usage whatever the caller asked when it takes no stream_options.
+    const dropUsage = this.compat.streamOptions === false && params.stream_options?.include_usage === false;
+    const state: Record<string, unknown> = { dropUsage };
     for await (const event of stream) {
       yield* this.convertCompletionChunkResponse(event, state);
     }
+    const tail = finishStream(streamState(state));
+    if (tail) yield tail;
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {
-    const models: Model[] = [];
-    for await (const model of this.client.models.list({ signal: ctx.signal })) {
-      models.push({
-        id: model.id,
-        object: 'model',
-        created: model.created ?? 0,
-        owned_by: model.owned_by ?? this.name,
-      });
+    if (!this.capabilities.listModels) {
+      throw new UnsupportedParameterError('listModels', this.name, 'this provider has no models endpoint.');
     }
-    return models;
+    // Read the body directly: some servers answer a bare array (Together), which the SDK's pager drops.
+    const body: unknown = await this.client.get('/models', { signal: ctx.signal });
+    return normaliseModels(body, this.name);
   }
 
-  /** Passes OpenAI params through; streams ask for the usage chunk unless the caller said otherwise. */
+  /**
+   * OpenAI params → the server's request body. Refuses what the manifest or `compat` rules out;
+   * streams ask for the usage chunk unless the caller said otherwise.
+   */
   convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): OpenAIRequest {
-    const body: OpenAIRequest = { ...params, stream: extra.stream };
-    if (extra.stream && params.stream_options === undefined) body.stream_options = { include_usage: true };
-    if (!extra.stream) delete body.stream_options;
+    checkCapabilities(params, this.capabilities, this.name, extra);
+    const compat = this.compat;
+    if (compat.unsupported) this.rejectUnsupported(params, compat.unsupported);
+    const body: OpenAIRequest = { ...params, messages: params.messages.map((m) => this.convertMessage(m)), stream: extra.stream };
+    for (const [from, to] of Object.entries(compat.rename ?? {})) {
+      if (body[from] === undefined) continue;
+      body[to] = body[from];
+      delete body[from];
+    }
+    if (compat.maxTokensOnly && body.max_completion_tokens !== undefined) {
+      if (body.max_completion_tokens !== null) body.max_tokens = body.max_completion_tokens;
+      delete body.max_completion_tokens;
+    }
+    if (!extra.stream || compat.streamOptions === false) delete body.stream_options;
+    else if (params.stream_options === undefined) body.stream_options = { include_usage: true };
     return body;
   }
 
-  convertCompletionResponse(response: unknown): ChatCompletion {
-    return response as ChatCompletion;
+  /** One message as the server takes it: AnyLLM's extra fields removed or renamed, ids rewritten. */
+  protected convertMessage(message: ChatMessage): unknown {
+    const { toolCallId, reasoningEcho } = this.compat;
+    if (message.role === 'tool') {
+      return toolCallId ? { ...message, tool_call_id: toolCallId(message.tool_call_id) } : message;
+    }
+    if (message.role !== 'assistant') return message;
+    const needsWork = 'reasoning' in message || 'provider_data' in message || (toolCallId && message.tool_calls);
+    if (!needsWork) return message;
+    const { reasoning, provider_data: _providerData, ...rest } = message as AssistantMessage;
+    const out: Record<string, unknown> = rest;
+    if (reasoningEcho && typeof reasoning === 'string') out[reasoningEcho] = reasoning;
+    if (toolCallId && rest.tool_calls) {
+      out.tool_calls = rest.tool_calls.map((call) => ({ ...call, id: toolCallId(call.id) }));
+    }
+    return out;
   }
 
-  convertCompletionChunkResponse(chunk: unknown, _state: Record<string, unknown>): ChatCompletionChunk[] {
-    return [chunk as ChatCompletionChunk];
+  convertCompletionResponse(response: unknown): ChatCompletion {
+    return normaliseCompletion(response, { thinkTags: this.compat.thinkTags });
+  }
+
+  convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[] {
+    const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage: state.dropUsage === true };
+    const normalised = normaliseChunk(chunk, streamState(state), options);
+    return normalised ? [normalised] : [];
   }
 }
 
-async function importOpenAI(provider: string): Promise<typeof OpenAI> {
+/** The normaliser's state, kept inside the generic per-stream state record. */
+function streamState(state: Record<string, unknown>): ReturnType<typeof createStreamState> {
+  return (state.stream ??= createStreamState()) as ReturnType<typeof createStreamState>;
+}
+
+async function importOpenAI(provider: string): Promise<OpenAIClass> {
   return (await importSdk('openai', provider, () => import('openai'))).default;
 }

@@ -69,4 +69,18 @@ export interface Dialect {
   apiBase(server: LocalServer): string;
   /** The newest request the server received, normalised. */
   lastRequest(server: LocalServer): ReceivedRequest;
+  /**
+   * Optional. Whether answers carry reasoning text; `false` where the API only counts reasoning
+   * tokens (OpenAI, Azure). Default `true`.
+   */
+  reasoningVisible?: boolean;
+  /**
+   * Optional. What the wire carries back to the provider in a later turn: the reasoning text and its
+   * signature. Default: both (Anthropic thinking blocks, Gemini thought signatures).
+   */
+  echoes?: { reasoning: boolean; signature: boolean };
+  /** Optional. Serves the provider's models endpoint listing `ids` (the suite knows Anthropic's and Gemini's). */
+  serveModels?(server: LocalServer, ids: string[]): void;
+  /** Optional. Extra `AnyLLM.create` options (default `{ maxRetries: 0 }`, so error tests do not wait on retries). */
+  clientOptions?: Record<string, unknown>;
 }

@@ -1,0 +1,10 @@
+/**
+ * Fireworks AI. Open reasoning models leave `<think>` tags in the content.
+ *
+ * @module
+ */
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+
+export default class FireworksProvider extends OpenAICompatibleProvider {
+  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+}

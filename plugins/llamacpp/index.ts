@@ -1,0 +1,11 @@
+/**
+ * llama.cpp's `llama-server`, no key. `--reasoning-format deepseek` sends `reasoning_content`; with
+ * `none` the `<think>` tags stay in the content.
+ *
+ * @module
+ */
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+
+export default class LlamaCppProvider extends OpenAICompatibleProvider {
+  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+}

@@ -1,0 +1,11 @@
+/**
+ * LM Studio's local server, no key. Reasoning arrives as `reasoning_content` or, for models without a
+ * reasoning parser, as `<think>` tags in the content.
+ *
+ * @module
+ */
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+
+export default class LMStudioProvider extends OpenAICompatibleProvider {
+  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+}

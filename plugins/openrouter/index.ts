@@ -1,0 +1,7 @@
+/**
+ * OpenRouter: OpenAI's wire format, with reasoning already in a `reasoning` field; no override is
+ * needed.
+ *
+ * @module
+ */
+export { OpenAICompatibleProvider as default } from '../../src/plugins/openai-compatible.js';

@@ -1,0 +1,11 @@
+/**
+ * Together AI. Open reasoning models (DeepSeek-R1, Qwen3) leave `<think>` tags in the content; its
+ * models endpoint answers a bare array (the base reads it).
+ *
+ * @module
+ */
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+
+export default class TogetherProvider extends OpenAICompatibleProvider {
+  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+}

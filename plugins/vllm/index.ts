@@ -1,0 +1,11 @@
+/**
+ * vLLM's OpenAI-compatible server, no key. With `--reasoning-parser` reasoning arrives as
+ * `reasoning_content`/`reasoning`; without one the `<think>` tags stay in the content.
+ *
+ * @module
+ */
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+
+export default class VLLMProvider extends OpenAICompatibleProvider {
+  protected override readonly compat: CompatOptions = { thinkTags: true };
+}

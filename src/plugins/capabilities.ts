@@ -1,0 +1,53 @@
+/**
+ * Refuses, before anything is sent upstream, a request that needs a capability the provider's
+ * manifest does not claim, with an `UnsupportedParameterError` naming the parameter.
+ *
+ * @module
+ */
+import { UnsupportedParameterError } from '../errors.js';
+import type { Capabilities, CompletionParams } from '../types.js';
+
+/**
+ * Throws `UnsupportedParameterError` for the first part of `params` that `capabilities` rule out.
+ * Capabilities left unset count as not claimed.
+ *
+ * @example
+ * ```ts
+ * checkCapabilities({ model, messages, tools }, { completion: true }, 'perplexity', { stream: false });
+ * // throws: Provider 'perplexity' does not support the parameter 'tools' ...
+ * ```
+ */
+export function checkCapabilities(
+  params: CompletionParams,
+  capabilities: Capabilities,
+  provider: string,
+  mode: { stream: boolean },
+): void {
+  const refuse = (parameter: string, detail: string): never => {
+    throw new UnsupportedParameterError(parameter, provider, detail);
+  };
+  if (mode.stream && !capabilities.streaming) refuse('stream', 'this provider does not stream; call completion() instead.');
+  if (!capabilities.tools) {
+    for (const name of ['tools', 'tool_choice', 'parallel_tool_calls']) {
+      if (params[name] !== undefined && params[name] !== null) refuse(name, 'this provider does not support tool calling.');
+    }
+  }
+  if (!capabilities.reasoning && params.reasoning_effort !== undefined && params.reasoning_effort !== null) {
+    refuse('reasoning_effort', 'this provider has no reasoning models.');
+  }
+  const format = params.response_format;
+  if (!capabilities.responseFormat && format && format.type !== 'text') {
+    refuse('response_format', `this provider cannot constrain output to '${format.type}'.`);
+  }
+  params.messages.forEach((message, i) => {
+    if (!Array.isArray(message.content)) return;
+    message.content.forEach((part, j) => {
+      if (part.type === 'image_url' && !capabilities.images) {
+        refuse(`messages[${i}].content[${j}].image_url`, 'this provider does not accept image input.');
+      }
+      if (part.type === 'file' && !capabilities.pdf) {
+        refuse(`messages[${i}].content[${j}].file`, 'this provider does not accept PDF or file input.');
+      }
+    });
+  });
+}

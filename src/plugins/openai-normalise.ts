@@ -1,0 +1,319 @@
+/**
+ * Brings what OpenAI-compatible servers answer back to OpenAI's exact shape. Each server differs a
+ * little: DeepSeek and xAI put reasoning in `reasoning_content`, OpenRouter and Ollama in
+ * `reasoning`, Mistral sends content-part arrays with `thinking` parts and tool calls without
+ * `index`, Groq reports stream usage in `x_groq.usage`, local servers may leave `<think>` tags in
+ * the text or omit tool-call ids. OpenAI's own answers pass through unchanged.
+ *
+ * Pure functions (the stream ones keep their state in a `StreamState`); chunks are fresh objects
+ * from the SDK's parser, so they are adjusted in place to keep per-chunk work small.
+ *
+ * @module
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionUsage,
+  FinishReason,
+  Model,
+} from '../types.js';
+import { ThinkTagSplitter, splitThinkTags } from './think-tags.js';
+import { newToolCallId } from './tool-call-ids.js';
+
+/** How a provider's answers differ from OpenAI's. */
+export interface NormaliseOptions {
+  /** Split `<think>…</think>` out of the content into `reasoning`. */
+  thinkTags?: boolean;
+  /** Drop usage from chunks (the caller asked for `include_usage: false` and the server sends it anyway). */
+  dropUsage?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+interface RawToolCall {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/** What one streamed choice needs to remember. */
+interface ChoiceState {
+  splitter?: ThinkTagSplitter;
+  /** Tool-call indexes already started, and the index of each tool-call id seen. */
+  started: Set<number>;
+  byId: Map<string, number>;
+  nextIndex: number;
+  sawToolCalls: boolean;
+}
+
+/** The state of one stream; make one per stream with `createStreamState`. */
+export interface StreamState {
+  choices: Map<number, ChoiceState>;
+  /** The last chunk seen, as a template for a closing chunk. */
+  last?: ChatCompletionChunk;
+}
+
+/**
+ * A fresh state for one stream.
+ *
+ * @example
+ * ```ts
+ * const state = createStreamState(); // one per completionStream call
+ * ```
+ */
+export function createStreamState(): StreamState {
+  return { choices: new Map() };
+}
+
+const FINISH_REASONS: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+  function_call: 'function_call',
+  // Seen from OpenAI-compatible servers:
+  model_length: 'length',
+  max_tokens: 'length',
+  eos: 'stop',
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  tool_call: 'tool_calls',
+  tool_use: 'tool_calls',
+};
+
+function finishReason(value: unknown, sawToolCalls: boolean): FinishReason | null {
+  if (value === undefined || value === null) return null;
+  const reason = FINISH_REASONS[String(value)] ?? 'stop';
+  // Some local servers report 'stop' after a tool call; OpenAI code looks for 'tool_calls'.
+  return reason === 'stop' && sawToolCalls ? 'tool_calls' : reason;
+}
+
+/** Text and reasoning out of Mistral-style content parts (`text`, `thinking: [{ text }]`). */
+function fromContentParts(parts: unknown[]): { text: string; reasoning: string } {
+  let text = '';
+  let reasoning = '';
+  for (const part of parts as Json[]) {
+    if (!part || typeof part !== 'object') continue;
+    if (part.type === 'text' && typeof part.text === 'string') text += part.text;
+    else if (part.type === 'thinking') {
+      const thinking = part.thinking;
+      if (typeof thinking === 'string') reasoning += thinking;
+      else if (Array.isArray(thinking)) reasoning += fromContentParts(thinking).text;
+    }
+  }
+  return { text, reasoning };
+}
+
+/** Moves every provider's reasoning spelling into `reasoning`, and content-part arrays into a string. */
+function liftReasoning(target: Json): void {
+  let reasoning = typeof target.reasoning === 'string' ? target.reasoning : '';
+  if (Array.isArray(target.content)) {
+    const parts = fromContentParts(target.content);
+    target.content = parts.text;
+    reasoning += parts.reasoning;
+  }
+  if ('reasoning_content' in target) {
+    if (typeof target.reasoning_content === 'string') reasoning += target.reasoning_content;
+    delete target.reasoning_content;
+  }
+  if (reasoning) target.reasoning = reasoning;
+  else if ('reasoning' in target && typeof target.reasoning !== 'string') delete target.reasoning;
+  else if (target.reasoning === '') delete target.reasoning;
+}
+
+function addReasoning(target: Json, reasoning: string): void {
+  if (!reasoning) return;
+  target.reasoning = (typeof target.reasoning === 'string' ? target.reasoning : '') + reasoning;
+}
+
+function usageOf(raw: Json): CompletionUsage | undefined {
+  const usage = (raw.usage ?? (raw.x_groq as Json | undefined)?.usage) as Json | null | undefined;
+  if (!usage || typeof usage !== 'object') return undefined;
+  const prompt = Number(usage.prompt_tokens ?? 0);
+  const completion = Number(usage.completion_tokens ?? 0);
+  if (typeof usage.total_tokens !== 'number') usage.total_tokens = prompt + completion;
+  return usage as unknown as CompletionUsage;
+}
+
+function choiceState(state: StreamState, index: number, thinkTags: boolean): ChoiceState {
+  let choice = state.choices.get(index);
+  if (!choice) {
+    choice = { started: new Set(), byId: new Map(), nextIndex: 0, sawToolCalls: false };
+    if (thinkTags) choice.splitter = new ThinkTagSplitter();
+    state.choices.set(index, choice);
+  }
+  return choice;
+}
+
+/** Gives each streamed tool-call fragment an index, and the first one of each call an id and type. */
+function normaliseToolDeltas(calls: RawToolCall[], choice: ChoiceState): void {
+  for (const call of calls) {
+    if (typeof call.index !== 'number') {
+      // Mistral sends whole calls without an index: one index per distinct id.
+      const known = call.id === undefined ? undefined : choice.byId.get(call.id);
+      call.index = known ?? choice.nextIndex;
+    }
+    choice.nextIndex = Math.max(choice.nextIndex, call.index + 1);
+    if (!choice.started.has(call.index)) {
+      choice.started.add(call.index);
+      call.id ??= newToolCallId();
+      call.type ??= 'function';
+    }
+    if (call.id !== undefined) choice.byId.set(call.id, call.index);
+  }
+  if (calls.length > 0) choice.sawToolCalls = true;
+}
+
+/**
+ * One chunk from an OpenAI-compatible server → OpenAI's chunk shape, or `undefined` for a chunk
+ * that carries nothing (Azure's leading prompt-filter chunk).
+ *
+ * @example
+ * ```ts
+ * const state = createStreamState();
+ * for await (const raw of stream) {
+ *   const chunk = normaliseChunk(raw, state, { thinkTags: true });
+ *   if (chunk) yield chunk;
+ * }
+ * const tail = finishStream(state);
+ * if (tail) yield tail;
+ * ```
+ */
+export function normaliseChunk(raw: unknown, state: StreamState, options: NormaliseOptions = {}): ChatCompletionChunk | undefined {
+  const chunk = raw as Json;
+  const choices = Array.isArray(chunk.choices) ? (chunk.choices as Json[]) : [];
+  chunk.choices = choices;
+  if (options.dropUsage) delete chunk.usage;
+  else {
+    const usage = usageOf(chunk);
+    if (usage) chunk.usage = usage;
+  }
+  if (choices.length === 0 && !chunk.usage) return undefined;
+  if (!chunk.object) chunk.object = 'chat.completion.chunk';
+
+  for (const choice of choices) {
+    const index = typeof choice.index === 'number' ? choice.index : 0;
+    choice.index = index;
+    const cs = choiceState(state, index, options.thinkTags === true);
+    const delta = (choice.delta && typeof choice.delta === 'object' ? choice.delta : (choice.delta = {})) as Json;
+    liftReasoning(delta);
+    if (cs.splitter && typeof delta.content === 'string') {
+      const split = cs.splitter.push(delta.content);
+      delta.content = split.content;
+      addReasoning(delta, split.reasoning);
+    }
+    if (Array.isArray(delta.tool_calls)) normaliseToolDeltas(delta.tool_calls as RawToolCall[], cs);
+    choice.finish_reason = finishReason(choice.finish_reason, cs.sawToolCalls);
+    if (choice.finish_reason !== null && cs.splitter) {
+      const rest = cs.splitter.flush();
+      if (rest.content) delta.content = (typeof delta.content === 'string' ? delta.content : '') + rest.content;
+      addReasoning(delta, rest.reasoning);
+    }
+  }
+  state.last = chunk as unknown as ChatCompletionChunk;
+  return state.last;
+}
+
+/**
+ * A closing chunk with text still held by the `<think>` splitter when a stream ended without a
+ * finish reason; `undefined` when nothing is held.
+ *
+ * @example
+ * ```ts
+ * const tail = finishStream(state);
+ * if (tail) yield tail;
+ * ```
+ */
+export function finishStream(state: StreamState): ChatCompletionChunk | undefined {
+  const last = state.last;
+  if (!last) return undefined;
+  const choices: ChatCompletionChunk['choices'] = [];
+  for (const [index, cs] of state.choices) {
+    const rest = cs.splitter?.flush();
+    if (!rest || (!rest.content && !rest.reasoning)) continue;
+    const delta: Json = {};
+    if (rest.content) delta.content = rest.content;
+    addReasoning(delta, rest.reasoning);
+    choices.push({ index, delta, finish_reason: null });
+  }
+  if (choices.length === 0) return undefined;
+  return { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices };
+}
+
+/**
+ * A non-streaming response from an OpenAI-compatible server → OpenAI's completion shape.
+ *
+ * @example
+ * ```ts
+ * normaliseCompletion({ choices: [{ message: { content: '<think>hm</think>4' } }] }, { thinkTags: true })
+ *   .choices[0].message; // { content: '4', reasoning: 'hm' }
+ * ```
+ */
+export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}): ChatCompletion {
+  const response = raw as Json;
+  const choices = Array.isArray(response.choices) ? (response.choices as Json[]) : [];
+  response.choices = choices;
+  if (!response.object) response.object = 'chat.completion';
+  const usage = usageOf(response);
+  if (usage) response.usage = usage;
+  choices.forEach((choice, position) => {
+    if (typeof choice.index !== 'number') choice.index = position;
+    const message = (choice.message && typeof choice.message === 'object' ? choice.message : (choice.message = {})) as Json;
+    message.role ??= 'assistant';
+    liftReasoning(message);
+    if (options.thinkTags && typeof message.content === 'string') {
+      const split = splitThinkTags(message.content);
+      message.content = split.content;
+      addReasoning(message, split.reasoning);
+    }
+    if (message.content === undefined) message.content = null;
+    const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as RawToolCall[]) : [];
+    for (const call of calls) {
+      call.id ??= newToolCallId();
+      call.type ??= 'function';
+      delete call.index;
+    }
+    choice.finish_reason = finishReason(choice.finish_reason, calls.length > 0);
+  });
+  return response as unknown as ChatCompletion;
+}
+
+/**
+ * A models-endpoint body → OpenAI's model list. Accepts `{ data: [...] }` (OpenAI and most),
+ * a bare array (Together), `created_at` (Azure) and `organization` (Together) spellings.
+ *
+ * @example
+ * ```ts
+ * normaliseModels([{ id: 'meta-llama/Llama-3.3-70B', organization: 'Meta', created: 1733000000 }], 'together');
+ * // [{ id: 'meta-llama/Llama-3.3-70B', object: 'model', created: 1733000000, owned_by: 'Meta' }]
+ * ```
+ */
+export function normaliseModels(body: unknown, owner: string): Model[] {
+  const list = Array.isArray(body)
+    ? body
+    : body && typeof body === 'object' && Array.isArray((body as Json).data)
+      ? ((body as Json).data as unknown[])
+      : [];
+  const models: Model[] = [];
+  for (const item of list as Json[]) {
+    if (!item || typeof item !== 'object' || typeof item.id !== 'string') continue;
+    models.push({
+      id: item.id,
+      object: 'model',
+      created: timestamp(item.created ?? item.created_at),
+      owned_by: typeof item.owned_by === 'string' ? item.owned_by : typeof item.organization === 'string' ? item.organization : owner,
+    });
+  }
+  return models;
+}
+
+/** Unix seconds from a number of seconds or a date string; 0 when unknown. */
+function timestamp(value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
+  }
+  return 0;
+}

@@ -1,0 +1,11 @@
+/**
+ * Every wire-format dialect the conformance suite runs: one per built-in provider
+ * (`coverage.test.ts` fails when a provider folder has none).
+ */
+import type { Dialect } from '../dialect.js';
+import { anthropicDialect } from './anthropic.js';
+import { geminiDialect } from './gemini.js';
+import { openAIDialects } from './openai.js';
+
+/** All dialects. */
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect];
