@@ -145,6 +145,32 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   };
 }
 
+/**
+ * The stricter rules for a community plugin's manifest: it may not choose a weaker isolation than
+ * the sandbox for itself (only the caller may), and the variables it asks for must carry its own
+ * prefix (`ACME_` for provider `acme`), so it cannot ask for another provider's key.
+ *
+ * @example
+ * ```ts
+ * checkCommunityManifest(parseManifest(json.anyllm, file), file);
+ * ```
+ */
+export function checkCommunityManifest(manifest: PluginManifest, source: string): void {
+  const fail = (field: string, problem: string): never => {
+    throw new InvalidRequestError(`Invalid plugin manifest in ${source}: '${field}' ${problem}.`, {
+      code: 'invalid_manifest',
+    });
+  };
+  if (manifest.isolation !== undefined && manifest.isolation !== 'sandbox') {
+    fail('isolation', `cannot be '${manifest.isolation}' for a community plugin: it runs sandboxed unless the caller passes { isolation } to AnyLLM.create`);
+  }
+  const prefix = `${manifest.provider.toUpperCase().replaceAll('-', '_')}_`;
+  const foreign = manifest.env.find((name) => !name.startsWith(prefix));
+  if (foreign !== undefined) {
+    fail('env', `has '${foreign}': a community plugin may only read variables named ${prefix}*`);
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);

@@ -1,0 +1,154 @@
+/**
+ * What the process and sandbox tiers share: a child process running `process-main.js`, spoken to
+ * over stdin/stdout, with only its declared environment, a heap cap, a resident-memory watchdog,
+ * and its stderr kept for the crash report.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { StdioTransport } from '../../protocol/stdio-transport.js';
+import type { Transport } from '../../protocol/transport.js';
+import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
+
+const processMain = fileURLToPath(new URL('../../plugins/process-main.js', import.meta.url));
+const STDERR_TAIL = 4096;
+const STDERR_FORWARD_LIMIT = 64 * 1024;
+const WATCH_INTERVAL_MS = 100;
+
+/** Children still running; killed if the host exits first (a busy-looping plugin never notices). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+export interface ChildOptions {
+  /** Node flags before the entry script (permissions, heap cap). */
+  execArgv: string[];
+  /** Arguments after the entry script. */
+  args?: string[];
+  /** Wraps the raw transport (the sandbox adds its protocol guard); `kill` ends the child. */
+  wrapTransport?: (transport: Transport, kill: (reason: string) => void) => Transport;
+}
+
+/**
+ * Starts `process-main.js` in a child process for `spec`.
+ *
+ * @example
+ * ```ts
+ * const instance = launchChild(spec, { execArgv: [`--max-old-space-size=${spec.memoryLimitMb}`] });
+ * ```
+ */
+export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInstance {
+  installExitHook();
+  const child = spawn(
+    process.execPath,
+    [...options.execArgv, processMain, `--capabilities=${JSON.stringify(spec.capabilities)}`, ...(options.args ?? [])],
+    { cwd: spec.dir, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true },
+  );
+  live.add(child);
+  let killedFor: string | undefined;
+  const kill = (reason: string) => {
+    killedFor ??= reason;
+    child.kill('SIGKILL');
+  };
+
+  const stderr = collectStderr(child, spec.provider);
+  const watchdog = watchMemory(child, rssLimitMb(spec.memoryLimitMb), kill);
+
+  const exited = new Promise<PluginExit>((resolve) => {
+    let done = false;
+    const finish = (code: number | null, signal: string | null) => {
+      if (done) return;
+      done = true;
+      live.delete(child);
+      clearInterval(watchdog);
+      resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb) });
+    };
+    child.once('error', (error) => {
+      if (child.pid === undefined) finish(null, null);
+      killedFor ??= `could not start: ${error.message}`;
+    });
+    // 'close' waits for stdout to drain (a last response); the timer covers a pipe held open elsewhere.
+    child.once('exit', (code, signal) => setTimeout(() => finish(code, signal), 500).unref());
+    child.once('close', (code: number | null, signal: string | null) => finish(code, signal));
+  });
+
+  const raw = new StdioTransport(child.stdout!, child.stdin!, {
+    onFramingError: ({ reason }) => kill(`broke the protocol: it sent ${reason}`),
+  });
+  const transport = options.wrapTransport ? options.wrapTransport(raw, kill) : raw;
+  const handles = [child, child.stdin, child.stdout, child.stderr] as { ref?(): void; unref?(): void }[];
+
+  return {
+    transport,
+    exited,
+    kill,
+    ref: () => handles.forEach((handle) => handle?.ref?.()),
+    unref: () => handles.forEach((handle) => handle?.unref?.()),
+  };
+}
+
+/** The resident-memory ceiling: the heap cap plus room for buffers and the runtime itself. */
+export function rssLimitMb(heapLimitMb: number): number {
+  return heapLimitMb * 2 + 128;
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Keeps the last part of stderr for the exit reason, and forwards a bounded amount to ours. */
+function collectStderr(child: ChildProcess, provider: string): { tail(): string } {
+  let tail = '';
+  let forwarded = 0;
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (text: string) => {
+    tail = (tail + text).slice(-STDERR_TAIL);
+    if (forwarded < STDERR_FORWARD_LIMIT) {
+      const part = text.slice(0, STDERR_FORWARD_LIMIT - forwarded);
+      forwarded += part.length;
+      process.stderr.write(part.replace(/^(?=.)/gm, `[anyllm:${provider}] `));
+      if (forwarded >= STDERR_FORWARD_LIMIT) process.stderr.write(`[anyllm:${provider}] (further output dropped)\n`);
+    }
+  });
+  return { tail: () => tail };
+}
+
+/** Polls the child's resident memory (Linux `/proc`) and kills it above `limitMb`. */
+function watchMemory(child: ChildProcess, limitMb: number, kill: (reason: string) => void): NodeJS.Timeout | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let reading = false;
+  const timer = setInterval(() => {
+    if (reading || child.pid === undefined || child.exitCode !== null) return;
+    reading = true;
+    readFile(`/proc/${child.pid}/status`, 'utf8').then(
+      (status) => {
+        reading = false;
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        if (kb / 1024 > limitMb) kill(`ran out of memory (resident ${Math.round(kb / 1024)} MiB, limit ${limitMb} MiB)`);
+      },
+      () => {
+        reading = false;
+      },
+    );
+  }, WATCH_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
+function exitReason(code: number | null, signal: string | null, stderr: string, heapLimitMb: number): string {
+  if (/heap out of memory|Reached heap limit|allocation failed/i.test(stderr)) {
+    return `ran out of memory (heap limit ${heapLimitMb} MiB)`;
+  }
+  const last = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^\w*Error\b|^Error:/.test(line))
+    .at(-1);
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return last ? `${how}: ${last.slice(0, 300)}` : how;
+}

@@ -1,0 +1,83 @@
+/**
+ * The sandbox tier: a child process under Node's permission model. It may read its own folder, the
+ * plugin runtime and its dependencies; it may not write files, spawn processes, start workers, load
+ * addons, open the inspector, use WASI or touch the network. Its `fetch` goes through the host,
+ * which serves only the origins its manifest declares. Every message it sends is checked.
+ *
+ * @module
+ */
+import { PluginUnavailableError } from '../../errors.js';
+import { serveFetchProxy } from '../fetch-proxy.js';
+import { ChannelGuard } from './channel-guard.js';
+import { launchChild } from './child.js';
+import type { Launcher } from './launcher.js';
+import { sandboxReadPaths } from './read-paths.js';
+
+/**
+ * Whether this Node can deny a sandboxed plugin the network (`--allow-net` exists from Node 25).
+ *
+ * @example
+ * ```ts
+ * if (!sandboxNetworkSupported()) console.warn('sandboxed plugins would have network access here');
+ * ```
+ */
+export function sandboxNetworkSupported(flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags): boolean {
+  return flags.has('--allow-net');
+}
+
+/**
+ * Throws unless the sandbox can be enforced here, or the caller accepted an open network.
+ *
+ * @example
+ * ```ts
+ * assertSandboxSupported('acme', { allowUnrestrictedNetwork: false }); // throws on Node 24
+ * ```
+ */
+export function assertSandboxSupported(
+  provider: string,
+  options: { allowUnrestrictedNetwork?: boolean; flags?: ReadonlySet<string> } = {},
+): void {
+  const flags = options.flags ?? process.allowedNodeEnvironmentFlags;
+  const refuse = (why: string) => {
+    throw new PluginUnavailableError(`Cannot sandbox plugin '${provider}': ${why}`, { provider, code: 'sandbox_unsupported' });
+  };
+  if (!flags.has('--permission')) refuse(`this Node (${process.version}) has no permission model; use Node 25 or later.`);
+  if (sandboxNetworkSupported(flags) || options.allowUnrestrictedNetwork === true) return;
+  refuse(
+    `this Node (${process.version}) cannot deny a process the network (that needs Node 25 or later), so the plugin ` +
+      'could reach any host directly. Upgrade Node, or pass { allowUnrestrictedNetwork: true } to run it anyway.',
+  );
+}
+
+/**
+ * Runs the plugin in a permission-restricted child process whose network is the host's fetch proxy.
+ *
+ * @example
+ * ```ts
+ * const instance = launchSandbox(spec);
+ * instance.attach?.(connection); // serves the plugin's fetch for its declared origins
+ * ```
+ */
+export const launchSandbox: Launcher = (spec) => {
+  const execArgv = [
+    '--permission',
+    ...sandboxReadPaths(spec.dir, spec.manifest.sdk).map((path) => `--allow-fs-read=${path}`),
+    `--max-old-space-size=${spec.memoryLimitMb}`,
+  ];
+  const instance = launchChild(spec, {
+    execArgv,
+    args: ['--sandbox'],
+    wrapTransport: (transport, kill) =>
+      new ChannelGuard(transport, {
+        allowFetch: true,
+        onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
+      }),
+  });
+  return {
+    ...instance,
+    attach(connection) {
+      const proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
+      void instance.exited.then(() => proxy.close());
+    },
+  };
+};

@@ -1,0 +1,170 @@
+/**
+ * Plugin side of the sandbox's network: a `fetch` that asks the host to perform the request (the
+ * sandboxed process itself has no network) and streams the response body back with credits.
+ * Installed as the global `fetch`, so SDKs work unchanged.
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer';
+import { AnyLLMError, isAbortError } from '../errors.js';
+import type { Connection } from '../protocol/connection.js';
+import {
+  Method,
+  type FetchBodyNotification,
+  type FetchCancelNotification,
+  type FetchCreditNotification,
+  type FetchRequest,
+  type FetchResult,
+} from '../protocol/methods.js';
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/** One response body arriving from the host. Pulls hand parts to the reader and credit the host. */
+class BodySink {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly #parts: Uint8Array[] = [];
+  #ended = false;
+  #error: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(onCredit: () => void, onCancel: () => void) {
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          while (this.#parts.length === 0 && !this.#ended && this.#error === undefined) {
+            await new Promise<void>((resolve) => (this.#wake = resolve));
+          }
+          const part = this.#parts.shift();
+          if (part) {
+            controller.enqueue(part);
+            onCredit();
+          } else if (this.#error !== undefined) controller.error(this.#error);
+          else controller.close();
+        },
+        cancel: () => {
+          this.#ended = true;
+          onCancel();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  push(part: Uint8Array): void {
+    this.#parts.push(part);
+    this.#poke();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#poke();
+  }
+
+  fail(error: unknown): void {
+    this.#error ??= error;
+    this.#poke();
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * A `fetch` whose requests the host performs (for origins in the plugin's manifest only).
+ *
+ * @example
+ * ```ts
+ * globalThis.fetch = createSandboxFetch(connection);
+ * const res = await fetch('https://api.acme.example/v1/chat', { method: 'POST', body });
+ * ```
+ */
+export function createSandboxFetch(connection: Connection): typeof fetch {
+  const sinks = new Map<number, BodySink>();
+  let nextStream = 1;
+
+  connection.onNotification(Method.fetchBody, (raw) => {
+    const { stream, data, done, error } = raw as FetchBodyNotification;
+    const sink = sinks.get(stream);
+    if (!sink) return;
+    if (typeof data === 'string') sink.push(Buffer.from(data, 'base64'));
+    if (error !== undefined) {
+      sinks.delete(stream);
+      sink.fail(new TypeError(`terminated: ${error}`));
+    } else if (done) {
+      sinks.delete(stream);
+      sink.end();
+    }
+  });
+
+  return async function sandboxFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    const signal = request.signal;
+    signal.throwIfAborted();
+    const body = request.body ? Buffer.from(await request.arrayBuffer()).toString('base64') : undefined;
+    signal.throwIfAborted();
+
+    const stream = nextStream++;
+    let answered = false;
+    const sink = new BodySink(
+      () => connection.notify(Method.fetchCredit, { stream, credits: 1 } satisfies FetchCreditNotification),
+      () => {
+        sinks.delete(stream);
+        connection.notify(Method.fetchCancel, { stream } satisfies FetchCancelNotification);
+      },
+    );
+    sinks.set(stream, sink);
+    const id = connection.nextId();
+    const onAbort = () => {
+      if (!answered) connection.cancel(id, signal.reason);
+      else if (sinks.delete(stream)) connection.notify(Method.fetchCancel, { stream } satisfies FetchCancelNotification);
+      sink.fail(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const params: FetchRequest = { stream, url: request.url, method: request.method, headers: [...request.headers], body };
+    let result: FetchResult;
+    try {
+      result = await connection.request<FetchResult>(Method.fetch, params, id);
+    } catch (error) {
+      sinks.delete(stream);
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted || isAbortError(error)) throw signal.reason ?? error;
+      // What undici throws for a network failure, so SDKs report a connection error.
+      throw new TypeError(`fetch failed: ${(error as Error).message}`, { cause: error });
+    }
+    answered = true;
+    const nullBody = NULL_BODY_STATUS.has(result.status) || request.method === 'HEAD';
+    if (nullBody) {
+      sinks.delete(stream);
+      connection.notify(Method.fetchCancel, { stream } satisfies FetchCancelNotification);
+    }
+    const response = new Response(nullBody ? null : sink.readable, {
+      status: result.status,
+      statusText: result.statusText,
+      headers: result.headers,
+    });
+    Object.defineProperty(response, 'url', { value: result.url });
+    return response;
+  };
+}
+
+/**
+ * The host's refusal of a sandboxed request (code `network_denied`) somewhere in `error`'s cause
+ * chain, where an SDK's connection error has wrapped it.
+ *
+ * @example
+ * ```ts
+ * catch (error) { throw networkDenial(error) ?? mapSdkError(error, provider); }
+ * ```
+ */
+export function networkDenial(error: unknown): AnyLLMError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof AnyLLMError && current.code === 'network_denied') return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
