@@ -230,8 +230,18 @@ export interface Model {
 export interface CallOptions {
   /** Aborting rejects the call with an `AbortError` and closes the upstream request. */
   signal?: AbortSignal;
-  /** Rejects with `TimeoutError` when the call has not finished in this many milliseconds. */
+  /**
+   * Rejects with `TimeoutError` when the call has not finished in this many milliseconds: the
+   * overall cap, for streams too (a stream that is still producing is cut at this point).
+   */
   timeoutMs?: number;
+  /**
+   * Rejects with `TimeoutError` (`code: 'idle_timeout'`) when no data has come from the provider
+   * for this many milliseconds. Every stream chunk resets it, so a long stream that keeps producing
+   * runs on; time the consumer holds the stream paused does not count. For a non-streaming call
+   * the whole response is the first data, so it acts as a timeout.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** What a provider plugin declares it can do. */

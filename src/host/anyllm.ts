@@ -8,10 +8,12 @@ import { InvalidRequestError } from '../errors.js';
 import { Method, type InitializeResult, type ListModelsResult } from '../protocol/methods.js';
 import type { CallOptions, Capabilities, ChatCompletion, CompletionParams, Isolation, Model } from '../types.js';
 import type { ChunkStream } from './chunk-stream.js';
-import { launchers } from './launchers/index.js';
+import { validateCallOptions } from './call-guard.js';
+import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
-import { Supervisor } from './supervisor.js';
+import type { Supervisor, SupervisorStats } from './supervisor.js';
+import { resolveSupervision } from './supervision.js';
 import { validateCompletionParams } from './validate.js';
 
 /**
@@ -55,9 +57,15 @@ export class AnyLLM {
   static async create(provider: string, options: AnyLLMOptions = {}): Promise<AnyLLM> {
     const plugin = lookupProvider(provider);
     const resolved = resolveOptions(plugin, options);
-    const launch = launchers[resolved.isolation];
+    // Loaded here, not at import: see runtime.ts.
+    const { loadLauncher, Supervisor } = await import('./runtime.js');
+    const launch = await loadLauncher(resolved.isolation);
     if (!launch) {
       throw new InvalidRequestError(`Isolation '${resolved.isolation}' is not available in this build.`, { provider });
+    }
+    if (resolved.isolation === 'sandbox') {
+      const { assertSandboxSupported } = await import('./launchers/sandbox.js');
+      assertSandboxSupported(provider, { allowUnrestrictedNetwork: options.allowUnrestrictedNetwork === true });
     }
     const supervisor = new Supervisor({
       spec: {
@@ -74,6 +82,8 @@ export class AnyLLM {
       apiBase: resolved.apiBase,
       clientOptions: resolved.clientOptions,
       idleTimeoutMs: resolved.idleTimeoutMs,
+      isolation: resolved.isolation,
+      supervision: resolveSupervision(options.supervision, provider),
     });
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor);
   }
@@ -81,6 +91,34 @@ export class AnyLLM {
   /** Whether the plugin is running now. */
   get running(): boolean {
     return this.#supervisor.running;
+  }
+
+  /**
+   * Listens for lifecycle and call events; returns the function that stops listening. The same
+   * events go to `node:diagnostics_channel` as `anyllm:<type>` (e.g. `anyllm:call:end`).
+   *
+   * @example
+   * ```ts
+   * const off = llm.on('call:end', (e) => console.log(e.method, e.outcome, e.latencyMs, e.usage));
+   * llm.on('plugin:exit', (e) => console.warn(`${e.provider} ended (${e.cause}): ${e.reason}`));
+   * off();
+   * ```
+   */
+  on<T extends AnyLLMEventType>(type: T, listener: (event: AnyLLMEvents[T]) => void): () => void {
+    return this.#supervisor.events.on(type, listener);
+  }
+
+  /**
+   * Counters since the client was created: plugin starts and crashes, calls by outcome, chunks,
+   * tokens, and how the last plugin ended.
+   *
+   * @example
+   * ```ts
+   * const { calls, crashes, usage } = llm.stats();
+   * ```
+   */
+  stats(): SupervisorStats {
+    return this.#supervisor.stats();
   }
 
   /** Starts the plugin now instead of on the first call. */
@@ -98,7 +136,8 @@ export class AnyLLM {
    */
   async completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion> {
     const checked = validateCompletionParams(params, this.provider);
-    return this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, options);
+    const callOptions = validateCallOptions(options, this.provider);
+    return this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, callOptions);
   }
 
   /**
@@ -114,13 +153,15 @@ export class AnyLLM {
    */
   completionStream(params: CompletionParams, options?: CallOptions): ChunkStream {
     let checked: CompletionParams | undefined;
+    let callOptions: CallOptions = {};
     let invalid: unknown;
     try {
       checked = validateCompletionParams(params, this.provider, { stream: true });
+      callOptions = validateCallOptions(options, this.provider);
     } catch (error) {
       invalid = error;
     }
-    const stream = this.#supervisor.stream(checked as CompletionParams, options);
+    const stream = this.#supervisor.stream(checked as CompletionParams, callOptions);
     if (invalid !== undefined) stream.fail(invalid);
     return stream;
   }
@@ -134,7 +175,8 @@ export class AnyLLM {
    * ```
    */
   async listModels(options?: CallOptions): Promise<Model[]> {
-    const result = await this.#supervisor.request<ListModelsResult>(Method.listModels, {}, options);
+    const callOptions = validateCallOptions(options, this.provider);
+    const result = await this.#supervisor.request<ListModelsResult>(Method.listModels, {}, callOptions);
     return result.data;
   }
 

@@ -7,7 +7,7 @@
 import { InvalidRequestError } from '../errors.js';
 import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams } from '../types.js';
 import { AnyLLM } from './anyllm.js';
-import { ChunkStream } from './chunk-stream.js';
+import type { ChunkStream } from './chunk-stream.js';
 
 /** Per-call options of the top-level functions. */
 export interface TopLevelOptions extends CallOptions {
@@ -51,7 +51,7 @@ function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> 
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
-  return client.completion({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs });
+  return client.completion({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
 }
 
 /**
@@ -72,7 +72,7 @@ export function completionStream(
   const open = async () => {
     const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
     const client = await clientFor(provider, options);
-    return client.completionStream({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs });
+    return client.completionStream({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
   };
   let opening: Promise<AsyncIterator<ChatCompletionChunk>> | undefined;
   const iterator: AsyncIterableIterator<ChatCompletionChunk> = {

@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
+import type { SupervisionOptions } from './supervision.js';
 import type { RegisteredPlugin } from './registry.js';
 
 /** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
@@ -20,6 +21,13 @@ export interface AnyLLMOptions {
   idleTimeoutMs?: number;
   /** The plugin's heap cap in MiB (worker `resourceLimits`, or `--max-old-space-size`). Default 512. */
   memoryLimitMb?: number;
+  /**
+   * Sandbox tier on a Node without network permissions (< 25): run the plugin anyway, knowing it can
+   * reach any host directly. Without it such a Node refuses to start a sandboxed plugin. Default false.
+   */
+  allowUnrestrictedNetwork?: boolean;
+  /** Crash budget, heartbeat, shutdown grace and stream window (see `SupervisionOptions`). */
+  supervision?: SupervisionOptions;
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -36,7 +44,7 @@ export interface ResolvedOptions {
   env: Record<string, string>;
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'supervision']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -70,6 +78,9 @@ export function resolveOptions(
   }
   if (options.isolation !== undefined && !ISOLATIONS.includes(options.isolation)) {
     bad('isolation', `must be one of ${ISOLATIONS.join(', ')}`);
+  }
+  if (options.allowUnrestrictedNetwork !== undefined && typeof options.allowUnrestrictedNetwork !== 'boolean') {
+    bad('allowUnrestrictedNetwork', 'must be true or false');
   }
   for (const name of ['idleTimeoutMs', 'memoryLimitMb'] as const) {
     const value = options[name];

@@ -1,12 +1,14 @@
 /**
  * The supervisor owns one provider's plugin: starts it on the first call, shakes hands, routes
- * calls and stream chunks, keeps the host's event loop free of it while idle, restarts it after a
- * crash, and shuts it down when idle or closed.
+ * calls and stream chunks, keeps the host's event loop free of it while idle, watches it with a
+ * heartbeat, restarts it after a crash (within a crash budget), and shuts it down when idle or
+ * closed. Every step is reported as an event.
  *
  * @module
  */
 import {
   createAbortError,
+  isAbortError,
   PluginCrashedError,
   PluginProtocolError,
   PluginUnavailableError,
@@ -22,9 +24,13 @@ import {
   type RequestId,
   type StreamRequest,
 } from '../protocol/methods.js';
-import type { CallOptions, ChatCompletionChunk, CompletionParams } from '../types.js';
+import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams, CompletionUsage, Isolation } from '../types.js';
+import { CallGuard } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
+import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
+import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
+import { CrashBudget, resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 
 export interface SupervisorOptions {
   spec: LaunchSpec;
@@ -34,23 +40,65 @@ export interface SupervisorOptions {
   clientOptions: Record<string, unknown>;
   /** Shut the plugin down after this long without calls (0 = never). */
   idleTimeoutMs: number;
-  /** Chunks a stream may have unconsumed before the plugin pauses. */
-  streamWindow?: number;
-  /** How long `close()` waits for a clean exit before killing. */
-  shutdownGraceMs?: number;
-  /** How long the handshake may take (SDK import included). */
-  startTimeoutMs?: number;
+  /** The tier, reported in events and stats. */
+  isolation?: Isolation;
+  /** Crash budget, heartbeat, grace, window; defaults fill the gaps. */
+  supervision?: SupervisionOptions;
+  /** Where events go; the owning `AnyLLM` passes its own. */
+  events?: EventHub;
+}
+
+/** Counters of one client since it was created. */
+export interface SupervisorStats {
+  provider: string;
+  isolation: Isolation;
+  /** Whether a plugin is running now. */
+  running: boolean;
+  /** Plugins launched (the first start, restarts and starts after idle shutdowns). */
+  starts: number;
+  /** Plugins that ended by crashing, hanging or breaking the protocol. */
+  crashes: number;
+  /** Crashes inside the current crash window. */
+  recentCrashes: number;
+  /** While the crash budget is spent: how long until a start is allowed again. */
+  unavailableForMs: number;
+  /** Calls in flight now (streams included). */
+  inFlight: number;
+  calls: { started: number; ok: number; error: number; aborted: number; timeout: number };
+  /** Stream chunks delivered to the host. */
+  chunks: number;
+  /** Tokens reported by the provider across all calls. */
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** How the last plugin ended, if one did. */
+  lastExit: { cause: PluginExitCause; reason: string; time: number } | undefined;
 }
 
 /** One running plugin and the connection to it. */
 interface Session {
   instance: PluginInstance;
   connection: Connection;
-  streams: Map<RequestId, ChunkStream>;
+  streams: Map<RequestId, (chunks: ChatCompletionChunk[]) => void>;
   ready: Promise<InitializeResult>;
+  heartbeat: Heartbeat | undefined;
+  launchedAt: number;
+  /** Set when the host ends the session on purpose (or kills it): why, and what in-flight calls get. */
+  stopping: { cause: PluginExitCause; reason: string; error: Error } | undefined;
+  /** Calls running on this session. */
+  calls: number;
+  /** Calls that were running when the host ended it (they fail at once, before the exit is reported). */
+  callsAtKill: number | undefined;
 }
 
-const DEFAULT_STREAM_WINDOW = 1024;
+/** The bookkeeping of one call, for its `call:end` event and the stats. */
+interface CallRecord {
+  id: number;
+  method: CallMethod;
+  model: string | undefined;
+  started: number;
+  firstChunkAt: number | undefined;
+  chunks: number;
+  usage: CompletionUsage | null | undefined;
+}
 
 /**
  * Supervises one plugin for one `AnyLLM` instance.
@@ -64,20 +112,66 @@ const DEFAULT_STREAM_WINDOW = 1024;
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #provider: string;
+  readonly #isolation: Isolation;
+  readonly #settings: ResolvedSupervision;
+  readonly #events: EventHub;
+  readonly #budget: CrashBudget;
   #session: Session | undefined;
   #inFlight = 0;
+  #drained: (() => void) | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  #lastCrashed = false;
+  #nextCallId = 1;
+  /** Over a worker port, JSON batches beat structured clone (see `StreamRequest.encoding`). */
+  readonly #jsonBatches: 'json' | undefined;
+  readonly #stats: Omit<SupervisorStats, 'provider' | 'isolation' | 'running' | 'recentCrashes' | 'unavailableForMs' | 'inFlight'> = {
+    starts: 0,
+    crashes: 0,
+    calls: { started: 0, ok: 0, error: 0, aborted: 0, timeout: 0 },
+    chunks: 0,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    lastExit: undefined,
+  };
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#provider = options.spec.provider;
+    this.#isolation = options.isolation ?? 'worker';
+    this.#settings = resolveSupervision(options.supervision, this.#provider);
+    this.#events = options.events ?? new EventHub();
+    this.#budget = new CrashBudget(this.#settings.maxCrashes, this.#settings.crashWindowMs);
+    this.#jsonBatches = this.#isolation === 'worker' ? 'json' : undefined;
   }
 
   /** Whether a plugin is running now. */
   get running(): boolean {
     return this.#session !== undefined;
+  }
+
+  /** Where this client's events go. */
+  get events(): EventHub {
+    return this.#events;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): SupervisorStats {
+    const s = this.#stats;
+    return {
+      provider: this.#provider,
+      isolation: this.#isolation,
+      running: this.running,
+      starts: s.starts,
+      crashes: s.crashes,
+      recentCrashes: this.#budget.recent,
+      unavailableForMs: this.#session ? 0 : this.#budget.blockedForMs(),
+      inFlight: this.#inFlight,
+      calls: { ...s.calls },
+      chunks: s.chunks,
+      usage: { ...s.usage },
+      lastExit: s.lastExit && { ...s.lastExit },
+    };
   }
 
   /** Starts the plugin if it is not running and waits for its handshake. */
@@ -86,83 +180,191 @@ export class Supervisor {
   }
 
   /** Sends one request and returns its result; `options` may abort it or time it out. */
-  async request<T>(method: string, params: unknown, options: CallOptions = {}): Promise<T> {
-    options.signal?.throwIfAborted();
-    this.#callStarted();
+  request<T>(method: string, params: unknown, options: CallOptions = {}): Promise<T> {
+    if (options.signal?.aborted) return Promise.reject(createAbortError(options.signal.reason));
+    const model = (params as { params?: { model?: unknown } } | undefined)?.params?.model;
+    const record = this.#beginCall(method as CallMethod, typeof model === 'string' ? model : undefined);
+    let session: Session;
     try {
-      const session = this.#ensureSession();
-      await withCallOptions(session.ready, options, this.#provider);
-      const id = session.connection.nextId();
-      const result = session.connection.request<T>(method, params, id);
-      return await withCallOptions(result, options, this.#provider, (reason) => session.connection.cancel(id, reason));
-    } finally {
-      this.#callEnded();
+      session = this.#ensureSession();
+    } catch (error) {
+      this.#endCall(record, undefined, error);
+      return Promise.reject(error);
     }
+    session.calls++;
+    return new Promise<T>((resolve, reject) => {
+      let id: RequestId | undefined;
+      let settled = false;
+      const settle = (error: unknown, value?: T) => {
+        if (settled) return;
+        settled = true;
+        guard.dispose();
+        session.calls--;
+        this.#endCall(record, value, error);
+        if (error === undefined) resolve(value as T);
+        else reject(error);
+      };
+      const guard = new CallGuard(options, this.#provider, (error) => {
+        if (id !== undefined) session.connection.cancel(id, error);
+        settle(error);
+      });
+      session.ready.then(
+        () => {
+          if (settled) return;
+          id = session.connection.nextId();
+          session.connection.request<T>(method, params, id).then(
+            (value) => settle(undefined, value),
+            (error: unknown) => settle(error),
+          );
+        },
+        (error: unknown) => settle(error),
+      );
+    });
   }
 
   /** Starts a streamed completion; chunks flow as the returned stream is read. */
   stream(params: CompletionParams, options: CallOptions = {}): ChunkStream {
-    const window = this.#options.streamWindow ?? DEFAULT_STREAM_WINDOW;
-    let cancel: (reason?: unknown) => void = () => {};
-    let grant: (credits: number) => void = () => {};
+    const window = this.#settings.streamWindow;
+    let control: { grant(credits: number): void; cancel(error: Error): void } | undefined;
     return new ChunkStream({
       window,
-      grant: (credits) => grant(credits),
-      cancel: () => cancel(),
+      grant: (credits) => control?.grant(credits),
+      cancel: () => control?.cancel(createAbortError()),
       start: (stream) => {
-        options.signal?.throwIfAborted();
-        this.#callStarted();
-        const session = this.#ensureSession();
-        let id: RequestId | undefined;
-        // Tells the plugin to abort upstream; the call's own rejection then ends the stream.
-        cancel = (reason) => {
-          if (id !== undefined) session.connection.cancel(id, reason);
-        };
-        const run = async () => {
-          await withCallOptions(session.ready, options, this.#provider);
-          id = session.connection.nextId();
-          session.streams.set(id, stream);
-          grant = (credits) => session.connection.notify(Method.credit, { id, credits });
-          const done = session.connection.request(Method.completionStream, { params, window } satisfies StreamRequest, id);
-          await withCallOptions(done, options, this.#provider, cancel);
-        };
-        run().then(
-          () => stream.end(),
-          (error: unknown) => stream.fail(error),
-        ).finally(() => {
-          if (id !== undefined) session.streams.delete(id);
-          this.#callEnded();
-        });
+        control = this.#startStream(stream, params, options, window);
       },
     });
   }
 
-  /** Asks the plugin to exit, waits up to the grace period, then kills it. Further calls fail. */
+  #startStream(
+    stream: ChunkStream,
+    params: CompletionParams,
+    options: CallOptions,
+    window: number,
+  ): { grant(credits: number): void; cancel(error: Error): void } {
+    if (options.signal?.aborted) throw createAbortError(options.signal.reason);
+    const record = this.#beginCall('completionStream', typeof params?.model === 'string' ? params.model : undefined);
+    let session: Session;
+    try {
+      session = this.#ensureSession();
+    } catch (error) {
+      this.#endCall(record, undefined, error);
+      throw error;
+    }
+    session.calls++;
+    let id: RequestId | undefined;
+    let settled = false;
+    // Chunks the plugin sent that the consumer has not yet credited back: at `window` it is paused.
+    let outstanding = 0;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      guard.dispose();
+      session.calls--;
+      if (id !== undefined) session.streams.delete(id);
+      if (error === undefined) stream.end();
+      else stream.fail(error);
+      this.#endCall(record, undefined, error);
+    };
+    const fail = (error: Error) => {
+      if (id !== undefined) session.connection.cancel(id, error);
+      settle(error);
+    };
+    const guard = new CallGuard(options, this.#provider, fail);
+    const sink = (chunks: ChatCompletionChunk[]) => {
+      const count = chunks.length;
+      if (count === 0) return;
+      record.firstChunkAt ??= performance.now();
+      record.chunks += count;
+      const usage = chunks[count - 1].usage;
+      if (usage) record.usage = usage;
+      outstanding += count;
+      if (outstanding >= window) guard.pauseIdle();
+      else guard.touch();
+      stream.push(chunks);
+    };
+    session.ready.then(
+      () => {
+        if (settled) return;
+        id = session.connection.nextId();
+        session.streams.set(id, sink);
+        session.connection
+          .request(Method.completionStream, { params, window, encoding: this.#jsonBatches } satisfies StreamRequest, id)
+          .then(() => settle(), settle);
+      },
+      settle,
+    );
+    return {
+      grant: (credits) => {
+        if (settled || id === undefined) return;
+        outstanding -= credits;
+        guard.touch();
+        session.connection.notify(Method.credit, { id, credits });
+      },
+      cancel: fail,
+    };
+  }
+
+  /** Lets in-flight calls finish (up to the grace period), asks the plugin to exit, then kills it. Further calls fail. */
   close(): Promise<void> {
     this.#closed = true;
-    this.#closing ??= this.#stop('closed');
+    this.#closing ??= this.#drainAndStop();
     return this.#closing;
+  }
+
+  async #drainAndStop(): Promise<void> {
+    clearTimeout(this.#idleTimer);
+    const grace = this.#settings.shutdownGraceMs;
+    if (this.#inFlight > 0 && this.#session) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        timer = setTimeout(resolve, grace);
+      });
+      clearTimeout(timer);
+      this.#drained = undefined;
+    }
+    await this.#stop('closed');
   }
 
   #ensureSession(): Session {
     if (this.#closed) {
       throw new PluginUnavailableError(`The '${this.#provider}' client is closed.`, { provider: this.#provider });
     }
-    this.#session ??= this.#launch();
+    if (this.#session) return this.#session;
+    const blockedMs = this.#budget.blockedForMs();
+    if (blockedMs > 0) {
+      throw new PluginUnavailableError(
+        `Plugin '${this.#provider}' crashed ${this.#budget.recent} times within ${this.#settings.crashWindowMs} ms; ` +
+          `it is not restarted for another ${Math.ceil(blockedMs)} ms.`,
+        { provider: this.#provider, code: 'crash_budget' },
+      );
+    }
+    this.#session = this.#launch();
     return this.#session;
   }
 
   #launch(): Session {
     const { spec, launch } = this.#options;
+    const restart = this.#lastCrashed;
+    this.#lastCrashed = false;
+    this.#stats.starts++;
+    this.#emitPlugin('plugin:start', { restart });
+    if (restart && this.#events.wants('plugin:restart')) {
+      this.#events.emit({ type: 'plugin:restart', ...this.#base(), recentCrashes: this.#budget.recent });
+    }
     const instance = launch(spec);
-    const streams = new Map<RequestId, ChunkStream>();
+    const streams: Session['streams'] = new Map();
     const connection = new Connection(instance.transport, {
       provider: this.#provider,
-      onProtocolError: (error) => this.#kill(session, error),
+      onProtocolError: (error) => this.#kill(session, 'protocol-error', error),
     });
     connection.onNotification(Method.chunks, (raw) => {
-      const { id, chunks } = raw as ChunksNotification;
-      if (Array.isArray(chunks)) streams.get(id)?.push(chunks as ChatCompletionChunk[]);
+      const { id, chunks, json } = raw as ChunksNotification;
+      const sink = streams.get(id);
+      if (!sink) return;
+      const batch: unknown = typeof json === 'string' ? JSON.parse(json) : chunks;
+      if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[]);
     });
     instance.attach?.(connection);
     const init: InitializeParams = {
@@ -173,10 +375,14 @@ export class Supervisor {
       apiBase: this.#options.apiBase,
       clientOptions: this.#options.clientOptions,
     };
+    const startTimeoutMs = this.#settings.startTimeoutMs;
     const ready = withTimeout(
       connection.request<InitializeResult>(Method.initialize, init),
-      this.#options.startTimeoutMs ?? 30_000,
-      () => new TimeoutError(`Plugin '${this.#provider}' did not finish its handshake in time.`, { provider: this.#provider }),
+      startTimeoutMs,
+      () =>
+        new TimeoutError(`Plugin '${this.#provider}' did not finish its handshake within ${startTimeoutMs} ms.`, {
+          provider: this.#provider,
+        }),
     ).then((result) => {
       if (result?.protocolVersion !== PROTOCOL_VERSION) {
         throw new PluginProtocolError(
@@ -186,102 +392,209 @@ export class Supervisor {
       }
       return result;
     });
-    const session: Session = { instance, connection, streams, ready };
-    // A failed handshake ends this session; the next call starts a fresh plugin.
-    ready.catch((error: unknown) => this.#kill(session, error));
+    const session: Session = {
+      instance,
+      connection,
+      streams,
+      ready,
+      heartbeat: undefined,
+      launchedAt: performance.now(),
+      stopping: undefined,
+      calls: 0,
+      callsAtKill: undefined,
+    };
+    ready.then(
+      () => {
+        if (session.stopping) return;
+        if (this.#events.wants('plugin:ready')) {
+          this.#events.emit({
+            type: 'plugin:ready',
+            ...this.#base(),
+            startupMs: Math.round(performance.now() - session.launchedAt),
+          });
+        }
+        session.heartbeat = this.#heartbeat(session);
+        session.heartbeat?.start();
+        // Warmed up by start() with no call yet: idle from now.
+        this.#armIdle();
+      },
+      // A failed handshake ends this session; the next call starts a fresh plugin.
+      (error: unknown) => {
+        const cause: PluginExitCause = error instanceof TimeoutError ? 'unresponsive' : 'start-failed';
+        this.#kill(session, cause, error instanceof Error ? error : new PluginCrashedError(String(error)));
+      },
+    );
     if (this.#inFlight === 0) instance.unref();
     instance.exited.then((exit) => this.#onExit(session, exit));
     return session;
   }
 
-  #onExit(session: Session, exit: PluginExit): void {
-    if (this.#session === session) this.#session = undefined;
-    session.connection.close(
-      new PluginCrashedError(`Plugin '${this.#provider}' ${exit.reason}.`, { provider: this.#provider }),
+  #heartbeat(session: Session): Heartbeat | undefined {
+    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#settings;
+    if (heartbeatIntervalMs <= 0) return undefined;
+    return new Heartbeat(
+      () => session.connection.request(Method.ping, {}),
+      heartbeatIntervalMs,
+      heartbeatTimeoutMs,
+      (silentMs) => {
+        const error = new PluginCrashedError(
+          `Plugin '${this.#provider}' stopped answering (no heartbeat for ${silentMs} ms) and was killed.`,
+          { provider: this.#provider, code: 'unresponsive' },
+        );
+        this.#kill(session, 'unresponsive', error);
+      },
     );
   }
 
-  #kill(session: Session, error: unknown): void {
+  #onExit(session: Session, exit: PluginExit): void {
     if (this.#session === session) this.#session = undefined;
+    session.heartbeat?.stop();
+    const cause = session.stopping?.cause ?? 'crashed';
+    const reason = session.stopping?.reason ?? exit.reason;
+    const error =
+      session.stopping?.error ??
+      new PluginCrashedError(`Plugin '${this.#provider}' ${exit.reason}.`, { provider: this.#provider });
+    const failedCalls = session.callsAtKill ?? session.calls;
     session.connection.close(error);
-    session.instance.kill(error instanceof Error ? error.message : String(error));
+    const time = Date.now();
+    this.#stats.lastExit = { cause, reason, time };
+    if (cause === 'crashed' || cause === 'unresponsive' || cause === 'protocol-error') {
+      this.#stats.crashes++;
+      this.#budget.record();
+      this.#lastCrashed = true;
+    }
+    if (this.#events.wants('plugin:exit')) {
+      this.#events.emit({
+        type: 'plugin:exit',
+        ...this.#base(),
+        time,
+        cause,
+        reason,
+        code: exit.code,
+        signal: exit.signal,
+        failedCalls,
+      });
+    }
   }
 
-  async #stop(reason: string): Promise<void> {
+  #kill(session: Session, cause: PluginExitCause, error: Error): void {
+    if (this.#session === session) this.#session = undefined;
+    session.stopping ??= { cause, reason: error.message, error };
+    session.callsAtKill ??= session.calls;
+    session.heartbeat?.stop();
+    // Fail in-flight calls now, not when the exit is reported.
+    session.connection.close(session.stopping.error);
+    session.instance.kill(error.message);
+  }
+
+  async #stop(cause: 'idle' | 'closed'): Promise<void> {
     clearTimeout(this.#idleTimer);
     const session = this.#session;
     if (!session) return;
     this.#session = undefined;
+    session.heartbeat?.stop();
+    const error = new PluginUnavailableError(
+      cause === 'closed'
+        ? `The '${this.#provider}' client was closed before the call finished.`
+        : `Plugin '${this.#provider}' was shut down while idle.`,
+      { provider: this.#provider },
+    );
+    session.stopping ??= { cause, reason: cause === 'closed' ? 'closed by the client' : 'shut down while idle', error };
     session.instance.ref();
-    const grace = this.#options.shutdownGraceMs ?? 2_000;
+    const grace = this.#settings.shutdownGraceMs;
+    if (session.calls > 0) {
+      // Still busy after the drain: no clean exit to wait for.
+      session.callsAtKill = session.calls;
+      session.connection.close(error);
+      session.instance.kill(`was still busy when the grace period ended`);
+    } else {
+      session.connection.request(Method.shutdown, {}).catch(() => {});
+    }
     const timer = setTimeout(() => session.instance.kill(`did not exit within ${grace} ms of shutdown`), grace);
-    session.connection.request(Method.shutdown, {}).catch(() => {});
     await session.instance.exited;
     clearTimeout(timer);
-    session.connection.close(new PluginUnavailableError(`Plugin '${this.#provider}' was ${reason}.`, { provider: this.#provider }));
   }
 
-  #callStarted(): void {
+  #beginCall(method: CallMethod, model: string | undefined): CallRecord {
+    const record: CallRecord = {
+      id: this.#nextCallId++,
+      method,
+      model,
+      started: performance.now(),
+      firstChunkAt: undefined,
+      chunks: 0,
+      usage: undefined,
+    };
+    this.#stats.calls.started++;
     if (this.#inFlight++ === 0) {
       clearTimeout(this.#idleTimer);
       this.#session?.instance.ref();
     }
+    if (this.#events.wants('call:start')) {
+      this.#events.emit({ type: 'call:start', ...this.#base(), callId: record.id, method, model });
+    }
+    return record;
   }
 
-  #callEnded(): void {
-    if (--this.#inFlight > 0) return;
-    this.#session?.instance.unref();
-    const idle = this.#options.idleTimeoutMs;
-    if (idle > 0 && this.#session && !this.#closed) {
-      this.#idleTimer = setTimeout(() => {
-        if (this.#inFlight === 0) void this.#stop('idle');
-      }, idle);
-      this.#idleTimer.unref();
+  #endCall(record: CallRecord, value: unknown, error: unknown): void {
+    const outcome: CallOutcome =
+      error === undefined ? 'ok' : isAbortError(error) ? 'aborted' : error instanceof TimeoutError ? 'timeout' : 'error';
+    this.#stats.calls[outcome]++;
+    this.#stats.chunks += record.chunks;
+    const usage = record.usage ?? (value as ChatCompletion | undefined)?.usage ?? undefined;
+    if (usage) {
+      this.#stats.usage.prompt_tokens += usage.prompt_tokens ?? 0;
+      this.#stats.usage.completion_tokens += usage.completion_tokens ?? 0;
+      this.#stats.usage.total_tokens += usage.total_tokens ?? 0;
     }
+    if (this.#events.wants('call:end')) {
+      const stream = record.method === 'completionStream';
+      this.#events.emit({
+        type: 'call:end',
+        ...this.#base(),
+        callId: record.id,
+        method: record.method,
+        model: record.model,
+        outcome,
+        error: error === undefined ? undefined : errorName(error),
+        usage: usage ?? undefined,
+        latencyMs: performance.now() - record.started,
+        firstChunkMs: stream && record.firstChunkAt !== undefined ? record.firstChunkAt - record.started : undefined,
+        chunks: stream ? record.chunks : undefined,
+      });
+    }
+    if (--this.#inFlight > 0) return;
+    if (this.#drained) {
+      this.#drained();
+      return;
+    }
+    this.#session?.instance.unref();
+    this.#armIdle();
+  }
+
+  /** Shuts the plugin down after `idleTimeoutMs` without calls. */
+  #armIdle(): void {
+    const idle = this.#options.idleTimeoutMs;
+    if (idle <= 0 || !this.#session || this.#closed || this.#inFlight > 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#inFlight === 0) void this.#stop('idle');
+    }, idle);
+    this.#idleTimer.unref();
+  }
+
+  #base(): { provider: string; isolation: Isolation; time: number } {
+    return { provider: this.#provider, isolation: this.#isolation, time: Date.now() };
+  }
+
+  #emitPlugin(type: 'plugin:start', extra: { restart: boolean }): void {
+    if (this.#events.wants(type)) this.#events.emit({ type, ...this.#base(), ...extra });
   }
 }
 
-/** Rejects with an AbortError on abort and a TimeoutError after `timeoutMs`, calling `onCancel` for either. */
-function withCallOptions<T>(
-  promise: Promise<T>,
-  options: CallOptions,
-  provider: string,
-  onCancel?: (reason: unknown) => void,
-): Promise<T> {
-  const { signal, timeoutMs } = options;
-  if (!signal && timeoutMs === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      cleanup();
-      onCancel?.(signal?.reason);
-      reject(createAbortError(signal?.reason));
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        cleanup();
-        const error = new TimeoutError(`The call did not finish within ${timeoutMs} ms.`, { provider });
-        onCancel?.(error);
-        reject(error);
-      }, timeoutMs);
-    }
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
+function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return typeof error;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

@@ -23,13 +23,17 @@ import {
 import type { Transport } from '../protocol/transport.js';
 import type { Capabilities, ChatCompletion } from '../types.js';
 import { mapSdkError } from './http-errors.js';
+import { installPluginResolution } from './plugin-resolve.js';
 import { Provider } from './provider.js';
+import { createSandboxFetch, networkDenial } from './sandbox-fetch.js';
 
 export interface ServeOptions {
   /** Capabilities the manifest declares, reported back in `initialize`. */
   capabilities?: Capabilities;
   /** Ends the plugin (exits the thread or process) after `shutdown` has been answered. */
   exit: () => void;
+  /** Sandbox tier: replace the global `fetch` with one the host performs (the process has no network). */
+  proxyFetch?: boolean;
 }
 
 /**
@@ -54,7 +58,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     try {
       return await run(p);
     } catch (error) {
-      throw mapSdkError(error, p.name ?? name);
+      // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
+      throw networkDenial(error) ?? mapSdkError(error, p.name ?? name);
     }
   };
 
@@ -66,6 +71,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
         { provider: params.provider },
       );
     }
+    if (options.proxyFetch || params.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
+    installPluginResolution();
     provider = await loadProvider(params.entry, params.provider);
     const capabilities = options.capabilities ?? {};
     try {
@@ -88,8 +95,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
 
   connection.onRequest(Method.completionStream, (raw, context) =>
     call<StreamResult>('completionStream', async (p) => {
-      const { params, window } = raw as StreamRequest;
-      const sender = new ChunkSender(connection, context.id, window);
+      const { params, window, encoding } = raw as StreamRequest;
+      const sender = new ChunkSender(connection, context.id, window, encoding === 'json');
       streams.set(context.id, sender);
       try {
         for await (const chunk of p.completionStream(params, { signal: context.signal })) {

@@ -9,6 +9,9 @@ import type { ChatCompletionChunk } from '../types.js';
 import type { Connection } from './connection.js';
 import { Method, type ChunksNotification, type RequestId } from './methods.js';
 
+/** The most chunks one message carries. */
+const MAX_BATCH = 64;
+
 /**
  * Batches the chunks of one stream and applies the host's credit window.
  *
@@ -23,16 +26,19 @@ export class ChunkSender {
   readonly #connection: Connection;
   readonly #id: RequestId;
   readonly #window: number;
+  readonly #json: boolean;
   #batch: ChatCompletionChunk[] = [];
   #scheduled = false;
   #sent = 0;
   #credited = 0;
   #waiter: (() => void) | undefined;
 
-  constructor(connection: Connection, id: RequestId, window: number) {
+  /** `json`: send each batch as one JSON text (see `StreamRequest.encoding`). */
+  constructor(connection: Connection, id: RequestId, window: number, json = false) {
     this.#connection = connection;
     this.#id = id;
     this.#window = Math.max(1, window);
+    this.#json = json;
   }
 
   /** How many chunks were pushed in all. */
@@ -40,10 +46,15 @@ export class ChunkSender {
     return this.#sent;
   }
 
-  /** Queues a chunk; the batch leaves at the end of this event-loop turn. */
+  /** Queues a chunk; the batch leaves at the end of this event-loop turn, or once it is full. */
   push(chunk: ChatCompletionChunk): void {
     this.#batch.push(chunk);
     this.#sent++;
+    // A turn can hold a whole stream (the body already arrived): send in slices so the host works meanwhile.
+    if (this.#batch.length >= MAX_BATCH) {
+      this.flush();
+      return;
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());
@@ -56,7 +67,8 @@ export class ChunkSender {
     if (this.#batch.length === 0) return;
     const chunks = this.#batch;
     this.#batch = [];
-    this.#connection.notify(Method.chunks, { id: this.#id, chunks } satisfies ChunksNotification);
+    const notification: ChunksNotification = this.#json ? { id: this.#id, json: JSON.stringify(chunks) } : { id: this.#id, chunks };
+    this.#connection.notify(Method.chunks, notification);
   }
 
   /** Records credit from the host; wakes the producer when it is back inside the window. */

@@ -28,10 +28,12 @@ export const Method = {
   chunks: '$/chunks',
   /** plugin → host, request (sandbox tier): perform an HTTP request to a declared origin. */
   fetch: 'fetch',
-  /** plugin → host, notification: a body part of a `fetch` response. */
+  /** host → plugin, notification: a part of a `fetch` response body, its end, or its failure. */
   fetchBody: '$/fetchBody',
-  /** host → plugin, notification: a request body part of a `fetch`, or a credit for response parts. */
+  /** plugin → host, notification: the plugin consumed this many body parts of a `fetch`; send more. */
   fetchCredit: '$/fetchCredit',
+  /** plugin → host, notification: the plugin dropped a `fetch` response body; stop reading upstream. */
+  fetchCancel: '$/fetchCancel',
   /** host → plugin, request: liveness check; the plugin answers at once. */
   ping: '$/ping',
 } as const;
@@ -67,6 +69,12 @@ export interface StreamRequest {
   params: CompletionParams;
   /** How many chunks the plugin may send before it waits for `$/credit`. */
   window: number;
+  /**
+   * `'json'`: send each batch as one JSON text (`ChunksNotification.json`). Over a worker port a
+   * string costs a fraction of structured-cloning the chunk objects on both sides; the host asks
+   * for it only there (over stdio the message is JSON already).
+   */
+  encoding?: 'json';
 }
 /** The response that closes a stream. */
 export interface StreamResult {
@@ -75,7 +83,10 @@ export interface StreamResult {
 
 export interface ChunksNotification {
   id: RequestId;
-  chunks: ChatCompletionChunk[];
+  /** The batch, unless it was sent as `json`. */
+  chunks?: ChatCompletionChunk[];
+  /** The batch as a JSON array text, when the stream asked for `encoding: 'json'`. */
+  json?: string;
 }
 
 export interface CreditNotification {
@@ -89,4 +100,42 @@ export interface CancelNotification {
 
 export interface ListModelsResult {
   data: Model[];
+}
+
+/** plugin → host (sandbox tier): one HTTP request. The response body follows as `$/fetchBody`. */
+export interface FetchRequest {
+  /** Chosen by the plugin, unique among its open fetches: names the body notifications. */
+  stream: number;
+  url: string;
+  method: string;
+  headers: [string, string][];
+  /** The request body, base64 (request bodies are small JSON; sent whole). */
+  body?: string;
+}
+
+/** The response head; the body streams separately. */
+export interface FetchResult {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  url: string;
+}
+
+export interface FetchBodyNotification {
+  stream: number;
+  /** A body part, base64. */
+  data?: string;
+  /** The body ended. */
+  done?: boolean;
+  /** Reading the body failed upstream. */
+  error?: string;
+}
+
+export interface FetchCreditNotification {
+  stream: number;
+  credits: number;
+}
+
+export interface FetchCancelNotification {
+  stream: number;
 }

@@ -1,0 +1,27 @@
+/**
+ * What `AnyLLM.create` loads on first use rather than at `import('anyllm')`: the supervisor (and
+ * with it `json-rpc-2.0`) and the launcher of the tier asked for. Keeping them out of the import
+ * graph keeps `import('anyllm')` small for apps that may never make a call, and a worker-only app
+ * never loads the child-process tiers (~10 ms of modules here).
+ *
+ * @module
+ */
+import type { Isolation } from '../types.js';
+import type { Launcher } from './launchers/launcher.js';
+
+export { Supervisor } from './supervisor.js';
+
+/**
+ * The launcher of one tier, or undefined when this build has none for it.
+ *
+ * @example
+ * ```ts
+ * const launch = await loadLauncher('worker');
+ * ```
+ */
+export async function loadLauncher(isolation: Isolation): Promise<Launcher | undefined> {
+  // The default tier goes straight to its module; launchers/index.ts is the registry of the others.
+  if (isolation === 'worker') return (await import('./launchers/worker.js')).launchWorker;
+  const { launchers } = await import('./launchers/index.js');
+  return launchers[isolation];
+}
