@@ -1,0 +1,194 @@
+/**
+ * A lean reader for OpenAI-wire server-sent events. The `openai` SDK still makes the request
+ * (auth, retries, HTTP errors as its error classes); only the body of a successful stream is read
+ * here, in one loop, instead of through the SDK's stack of async iterators. That per-chunk work is
+ * what bounds a plugin's streaming throughput.
+ *
+ * Opt-in: a provider on the `openai` SDK swaps one line in its `completionStream`:
+ * ```ts
+ * const stream = sseEvents(this.client.chat.completions.create(body as never, { signal: ctx.signal }), this.name);
+ * ```
+ *
+ * @module
+ */
+import { ProviderError } from '../errors.js';
+
+/** What `sseEvents` needs of a request: the SDK's `APIPromise` has it. */
+export interface RawResponseSource {
+  /** Resolves with the raw `Response` once the status is OK (the SDK throws its own errors otherwise). */
+  asResponse(): Promise<Response>;
+}
+
+/** Bytes still read after `[DONE]` so the connection can be reused; beyond this it is cut. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * The JSON payloads of an SSE response, up to `data: [DONE]`. An `error` event or a payload with an
+ * `error` member ends the stream with `ProviderError`, as the SDK's iterator does with `APIError`.
+ *
+ * @example
+ * ```ts
+ * for await (const event of sseEvents(client.chat.completions.create({ ...body, stream: true }, { signal }), 'openai')) {
+ *   yield* this.convertCompletionChunkResponse(event, state);
+ * }
+ * ```
+ */
+export async function* sseEvents(source: RawResponseSource | Promise<Response> | Response, provider?: string): AsyncGenerator<unknown> {
+  const response = await (isRawResponseSource(source) ? source.asResponse() : source);
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        parser.push(decoder.decode());
+        parser.end();
+        for (const event of parser.take()) {
+          if (event === DONE) return;
+          yield check(event, provider);
+        }
+        return;
+      }
+      parser.push(decoder.decode(value, { stream: true }));
+      for (const event of parser.take()) {
+        if (event === DONE) {
+          finished = await drain(reader);
+          return;
+        }
+        yield check(event, provider);
+      }
+    }
+  } finally {
+    // Left early (break, error, abort): stop reading upstream.
+    if (!finished) reader.cancel().catch(() => {});
+  }
+}
+
+const DONE: unique symbol = Symbol('done');
+
+/** A parsed event: its name (null when unnamed) and JSON payload. */
+interface SseEvent {
+  event: string | null;
+  data: unknown;
+}
+
+/**
+ * Splits SSE text into events and parses their data as JSON. Text arrives in pieces of any size.
+ *
+ * @example
+ * ```ts
+ * const parser = new SseParser();
+ * parser.push('data: {"a":1}\n\ndata: [DO');
+ * parser.take(); // [{ event: null, data: { a: 1 } }]
+ * ```
+ */
+export class SseParser {
+  #buffer = '';
+  #data: string[] = [];
+  #event: string | null = null;
+  #pendingCR = false;
+  #ready: (SseEvent | typeof DONE)[] = [];
+
+  /** Feeds decoded text. */
+  push(text: string): void {
+    if (this.#pendingCR) {
+      text = `\r${text}`;
+      this.#pendingCR = false;
+    }
+    if (text.includes('\r')) {
+      // A CR at the very end may be the first half of CRLF: keep it for the next piece.
+      if (text.endsWith('\r')) {
+        this.#pendingCR = true;
+        text = text.slice(0, -1);
+      }
+      text = text.replace(/\r\n?/g, '\n');
+    }
+    const buffer = this.#buffer + text;
+    let start = 0;
+    let end: number;
+    while ((end = buffer.indexOf('\n', start)) !== -1) {
+      this.#line(buffer.slice(start, end));
+      start = end + 1;
+    }
+    this.#buffer = start === 0 ? buffer : buffer.slice(start);
+  }
+
+  /** The text has ended: a held CR is a line end, and an unterminated last event is dispatched. */
+  end(): void {
+    if (this.#pendingCR) {
+      this.#pendingCR = false;
+      this.push('\n');
+    }
+    this.push('\n\n');
+  }
+
+  /** The events completed so far (each at most once). */
+  take(): (SseEvent | typeof DONE)[] {
+    const ready = this.#ready;
+    this.#ready = [];
+    return ready;
+  }
+
+  #line(line: string): void {
+    if (line === '') return this.#dispatch();
+    if (line.charCodeAt(0) === 58 /* ':' comment */) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.#data.push(value);
+    else if (field === 'event') this.#event = value;
+  }
+
+  #dispatch(): void {
+    if (this.#data.length === 0) {
+      this.#event = null;
+      return;
+    }
+    const text = this.#data.length === 1 ? this.#data[0] : this.#data.join('\n');
+    const event = this.#event;
+    this.#data = [];
+    this.#event = null;
+    if (text === '[DONE]') {
+      this.#ready.push(DONE);
+      return;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new ProviderError('Error reading response: malformed server-sent event JSON.');
+    }
+    this.#ready.push({ event, data });
+  }
+}
+
+function check(item: SseEvent | typeof DONE, provider: string | undefined): unknown {
+  const { event, data } = item as SseEvent;
+  const error = event === 'error' ? ((data as { error?: unknown })?.error ?? data) : (data as { error?: unknown } | null)?.error;
+  if (error) {
+    const message = typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : JSON.stringify(error);
+    const code = (error as { code?: unknown; type?: unknown }).code ?? (error as { type?: unknown }).type;
+    throw new ProviderError(message, { provider, code: typeof code === 'string' ? code : undefined });
+  }
+  return data;
+}
+
+/** Reads what follows `[DONE]` (normally nothing) so the kept-alive connection can be reused. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  let seen = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return true;
+    seen += value.byteLength;
+    if (seen > DRAIN_LIMIT) return false;
+  }
+}
+
+function isRawResponseSource(value: unknown): value is RawResponseSource {
+  return typeof (value as RawResponseSource | null)?.asResponse === 'function';
+}

@@ -1,0 +1,144 @@
+// The lean SSE reader (src/plugins/sse.ts) reads OpenAI-wire streams exactly as the SDK's iterator
+// does: same events from the same bytes however they are split, `[DONE]` ends it, error events
+// raise, and leaving early stops reading upstream.
+import { describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { ProviderError } from '../src/errors.js';
+import { sseEvents, SseParser } from '../src/plugins/sse.js';
+import { LocalServer } from './support/local-server.js';
+import { onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
+import { fixtureText } from './support/fixtures.js';
+
+/** A Response whose body arrives in the given pieces. */
+function responseOf(pieces: (string | Uint8Array)[]): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('SseParser', () => {
+  it('splits events across any piece boundaries, with LF, CRLF or CR line ends', () => {
+    const text = 'data: {"a":1}\n\n: a comment\nevent: message\ndata: {"b":\ndata: 2}\n\ndata:{"c":3}\n\n';
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const full = text.replaceAll('\n', eol);
+      for (let cut = 0; cut <= full.length; cut++) {
+        const parser = new SseParser();
+        parser.push(full.slice(0, cut));
+        const first = parser.take();
+        parser.push(full.slice(cut));
+        parser.end();
+        const events = [...first, ...parser.take()];
+        expect(events, `eol ${JSON.stringify(eol)} cut ${cut}`).toEqual([
+          { event: null, data: { a: 1 } },
+          { event: 'message', data: { b: 2 } },
+          { event: null, data: { c: 3 } },
+        ]);
+      }
+    }
+  });
+
+  it('raises ProviderError on malformed JSON', () => {
+    const parser = new SseParser();
+    expect(() => parser.push('data: {nope\n\n')).toThrow(ProviderError);
+  });
+});
+
+describe('sseEvents', () => {
+  it('yields the payloads up to [DONE] and ignores what follows', async () => {
+    const events = await collect(
+      sseEvents(responseOf(['data: {"n":1}\n\nda', 'ta: {"n":2}\n\n', 'data: [DONE]\n\n', 'data: {"n":3}\n\n'])),
+    );
+    expect(events).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('keeps multi-byte characters split across pieces intact', async () => {
+    const bytes = new TextEncoder().encode('data: {"t":"héllo 🌍"}\n\n');
+    const pieces = Array.from(bytes, (byte) => new Uint8Array([byte]));
+    expect(await collect(sseEvents(responseOf(pieces)))).toEqual([{ t: 'héllo 🌍' }]);
+  });
+
+  it('raises ProviderError for an error payload or an error event, with the provider named', async () => {
+    const inline = await collect(sseEvents(responseOf(['data: {"error":{"message":"overloaded","type":"server_error"}}\n\n']), 'acme')).catch(
+      (e: unknown) => e,
+    );
+    expect(inline).toBeInstanceOf(ProviderError);
+    expect(inline).toMatchObject({ message: 'overloaded', provider: 'acme', code: 'server_error' });
+    const named = await collect(sseEvents(responseOf(['event: error\ndata: {"message":"boom"}\n\n']))).catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(ProviderError);
+    expect((named as Error).message).toBe('boom');
+  });
+
+  it.each(['c6aa7e397b71', 'e2aad469b71d', 'f82268f2fefd'])(
+    'gives the same events as the openai SDK for the recorded OpenAI stream %s, sent in small pieces',
+    async (name) => {
+      const recorded = fixtureText(`openai-python/${name}.sse.txt`);
+      const server = await LocalServer.start();
+      try {
+        onChat(server, async (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          // Odd-sized pieces so events and lines straddle reads.
+          for (let at = 0; at < recorded.length; at += 37) {
+            res.write(recorded.slice(at, at + 37));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          res.end();
+        });
+        const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.origin}/v1`, maxRetries: 0 });
+        const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }], stream: true as const };
+        const viaSdk = await collect(await client.chat.completions.create(body));
+        const viaLean = await collect(sseEvents(client.chat.completions.create(body)));
+        expect(viaSdk.length).toBeGreaterThan(0);
+        expect(viaLean).toEqual(viaSdk);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('leaving early cancels the body, so the server sees the connection close', async () => {
+    const server = await LocalServer.start();
+    try {
+      onChat(server, (_req, res) => streamChunks(res, syntheticStream(10_000), { delayMs: 1 }));
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.origin}/v1`, maxRetries: 0 });
+      const aborted = server.nextAbort();
+      let seen = 0;
+      for await (const _event of sseEvents(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      )) {
+        if (++seen === 3) break;
+      }
+      await aborted;
+      expect(seen).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports HTTP errors through the SDK as before (nothing is parsed)', async () => {
+    const server = await LocalServer.start();
+    try {
+      onChat(server, (_req, res) => {
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_exceeded' } }));
+      });
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.origin}/v1`, maxRetries: 0 });
+      const error = await collect(
+        sseEvents(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true })),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    } finally {
+      await server.close();
+    }
+  });
+});
