@@ -9,6 +9,23 @@ export { completion, completionStream, type TopLevelOptions } from './host/funct
 export { registerPlugin, knownProviders } from './host/registry.js';
 export { LLMProvider } from './host/providers.js';
 export type { AnyLLMOptions } from './host/options.js';
+export type { SupervisionOptions } from './host/supervision.js';
+export type { SupervisorStats as AnyLLMStats } from './host/supervisor.js';
+export { DIAGNOSTICS_CHANNELS } from './host/events.js';
+export type {
+  AnyLLMEvent,
+  AnyLLMEvents,
+  AnyLLMEventType,
+  CallEndEvent,
+  CallMethod,
+  CallOutcome,
+  CallStartEvent,
+  PluginExitCause,
+  PluginExitEvent,
+  PluginReadyEvent,
+  PluginRestartEvent,
+  PluginStartEvent,
+} from './host/events.js';
 export type { PluginManifest } from './host/manifest.js';
 export type { ChunkStream } from './host/chunk-stream.js';
 export {

@@ -1,0 +1,444 @@
+// `npm run bench`: every contender side by side against the same local OpenAI-wire server (a
+// separate process on 127.0.0.1), each contender in a fresh process of its own. Prints a table
+// with the targets of issue 5 as ratios of this run, and writes JSON under bench/results/.
+//
+//   npm run bench                  the full run (a few minutes on 2 cores)
+//   npm run bench -- --quick       fewer rounds, for a smoke test
+//
+// Contenders: the `openai` SDK in-process; the Vercel AI SDK (`streamText` / `generateText` with
+// `@ai-sdk/openai`) in-process; anyllm with the built-in openai provider in a worker plugin and in
+// a process plugin.
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const distIndex = pathToFileURL(join(root, 'dist/src/index.js')).href;
+const messages = [{ role: 'user', content: 'Say hello.' }];
+const API_KEY = 'sk-bench';
+const STREAM_CHUNKS = 1000;
+const quick = process.argv.includes('--quick');
+const N = quick
+  ? { warm: 2, rounds: 3, perRound: 3, ttft: 10, latency: 100, concurrent: 1, cold: 3, imports: 5 }
+  : { warm: 20, rounds: 7, perRound: 8, ttft: 40, latency: 500, concurrent: 3, cold: 9, imports: 15 };
+
+const CONTENDERS = {
+  sdk: 'openai SDK, in-process',
+  vercel: 'Vercel AI SDK, in-process',
+  worker: 'anyllm, worker plugin',
+  process: 'anyllm, process plugin',
+};
+
+// ---------------------------------------------------------------- child roles
+
+/** A contender: one streamed call (counting chunks) and one non-streaming call. */
+async function makeContender(name, base) {
+  if (name === 'sdk') {
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: base, maxRetries: 0 });
+    return {
+      async stream(model, onFirst) {
+        const stream = await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } });
+        let n = 0;
+        for await (const _chunk of stream) if (n++ === 0) onFirst?.();
+        return n;
+      },
+      complete: () => client.chat.completions.create({ model: 'bench', messages }),
+      close: async () => {},
+    };
+  }
+  if (name === 'vercel') {
+    globalThis.AI_SDK_LOG_WARNINGS = false;
+    const { streamText, generateText } = await import('ai');
+    const { createOpenAI } = await import('@ai-sdk/openai');
+    const provider = createOpenAI({ apiKey: API_KEY, baseURL: base });
+    return {
+      async stream(model, onFirst) {
+        const result = streamText({ model: provider.chat(model), messages, maxRetries: 0 });
+        let n = 0;
+        for await (const _text of result.textStream) if (n++ === 0) onFirst?.();
+        return n;
+      },
+      complete: () => generateText({ model: provider.chat('bench'), messages, maxRetries: 0 }),
+      close: async () => {},
+    };
+  }
+  const { AnyLLM } = await import(distIndex);
+  const isolation = name === 'process' ? 'process' : 'worker';
+  const llm = await AnyLLM.create('openai', { apiKey: API_KEY, apiBase: base, isolation, maxRetries: 0 });
+  return {
+    async stream(model, onFirst) {
+      let n = 0;
+      for await (const _chunk of llm.completionStream({ model, messages })) if (n++ === 0) onFirst?.();
+      return n;
+    },
+    complete: () => llm.completion({ model: 'bench', messages }),
+    close: () => llm.close(),
+  };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+const cpuMicros = () => {
+  const { user, system } = process.threadCpuUsage();
+  return user + system;
+};
+
+/** Runs every hot-path figure for one contender and prints them as JSON. */
+async function runContender(name, port) {
+  const base = `http://127.0.0.1:${port}/v1`;
+  const c = await makeContender(name, base);
+  const model = `bench-${STREAM_CHUNKS}`;
+  for (let i = 0; i < N.warm; i++) await c.stream(model);
+  for (let i = 0; i < N.warm * 10; i++) await c.complete();
+
+  // Throughput and main-thread CPU: rounds of sequential 1,000-chunk streams.
+  const rates = [];
+  const cpuPerChunk = [];
+  let yielded = 0;
+  for (let r = 0; r < N.rounds; r++) {
+    const cpu0 = cpuMicros();
+    const t0 = performance.now();
+    for (let s = 0; s < N.perRound; s++) yielded = await c.stream(model);
+    const ms = performance.now() - t0;
+    const cpu = cpuMicros() - cpu0;
+    rates.push((N.perRound * STREAM_CHUNKS) / (ms / 1000));
+    cpuPerChunk.push(cpu / (N.perRound * STREAM_CHUNKS));
+  }
+
+  // Time to first chunk.
+  const ttft = [];
+  for (let i = 0; i < N.ttft; i++) {
+    const t0 = performance.now();
+    let first = 0;
+    await c.stream('bench-20', () => (first = performance.now() - t0));
+    ttft.push(first);
+  }
+
+  // Non-streaming latency.
+  const latency = [];
+  for (let i = 0; i < N.latency; i++) {
+    const t0 = performance.now();
+    await c.complete();
+    latency.push(performance.now() - t0);
+  }
+
+  // 200 concurrent 1,000-chunk streams.
+  const concurrent = [];
+  for (let r = 0; r < N.concurrent; r++) {
+    const t0 = performance.now();
+    const counts = await Promise.all(Array.from({ length: 200 }, () => c.stream(model)));
+    concurrent.push(performance.now() - t0);
+    if (counts.some((n) => n < STREAM_CHUNKS)) throw new Error(`${name}: a concurrent stream came up short`);
+  }
+  await c.close();
+  return {
+    chunksPerStream: yielded,
+    throughput: median(rates),
+    throughputRounds: rates.map(Math.round),
+    cpuPerChunkUs: median(cpuPerChunk),
+    ttftMs: median(ttft),
+    latencyMedianMs: median(latency),
+    latencyP99Ms: percentile(latency, 99),
+    concurrent200Ms: Math.min(...concurrent),
+  };
+}
+
+/** Cold start in a fresh process: import, create, first result. */
+async function runCold(kind, port) {
+  const base = `http://127.0.0.1:${port}/v1`;
+  const t0 = performance.now();
+  if (kind === 'sdk') {
+    const { default: OpenAI } = await import('openai');
+    const t1 = performance.now();
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: base, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'bench', messages });
+    const t2 = performance.now();
+    return { importMs: t1 - t0, coldMs: t2 - t1 };
+  }
+  const { AnyLLM } = await import(distIndex);
+  const t1 = performance.now();
+  const llm = await AnyLLM.create('openai', { apiKey: API_KEY, apiBase: base, isolation: kind, maxRetries: 0 });
+  await llm.completion({ model: 'bench', messages });
+  const t2 = performance.now();
+  await llm.close();
+  return { importMs: t1 - t0, coldMs: t2 - t1 };
+}
+
+/** `import('anyllm')` time in a fresh process; with `--list`, the packages it loaded. */
+async function runImport(list) {
+  if (list) {
+    const { registerHooks } = await import('node:module');
+    const loaded = new Set();
+    registerHooks({
+      load(url, context, next) {
+        const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+        if (match) loaded.add(match[1]);
+        return next(url, context);
+      },
+    });
+    await import(distIndex);
+    return { packages: [...loaded].sort() };
+  }
+  const t0 = performance.now();
+  await import(distIndex);
+  return { importMs: performance.now() - t0 };
+}
+
+/**
+ * The floor any worker-thread design stands on, without anyllm: a bare worker's spawn time, the
+ * SDK's import inside a worker, and the SDK's call latency in a worker against the main thread.
+ */
+async function runFloor(port) {
+  const base = `http://127.0.0.1:${port}/v1`;
+  const { Worker } = await import('node:worker_threads');
+  const spawnTo = async (code) => {
+    const t0 = performance.now();
+    const worker = new Worker(code, { eval: true });
+    const message = await new Promise((resolve) => worker.once('message', resolve));
+    const ms = performance.now() - t0;
+    await worker.terminate();
+    return { ms, message };
+  };
+  const emptyWorkerMs = (await spawnTo(`require('node:worker_threads').parentPort.postMessage(0)`)).ms;
+  const sdkWorkerMs = (await spawnTo(`import('openai').then(() => require('node:worker_threads').parentPort.postMessage(0))`)).ms;
+  const latencyLoop = `
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ apiKey: ${JSON.stringify(API_KEY)}, baseURL: ${JSON.stringify(base)}, maxRetries: 0 });
+    const messages = [{ role: 'user', content: 'Say hello.' }];
+    for (let i = 0; i < ${N.latency}; i++) await client.chat.completions.create({ model: 'bench', messages });
+    const times = [];
+    for (let i = 0; i < ${N.latency}; i++) {
+      const t0 = performance.now();
+      await client.chat.completions.create({ model: 'bench', messages });
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[times.length >> 1];`;
+  const inWorker = (await spawnTo(`(async () => { ${latencyLoop} })().then((m) => require('node:worker_threads').parentPort.postMessage(m))`)).message;
+  const onMain = await new Function(`return (async () => { const { default: OpenAI } = await import('openai'); ${latencyLoop.replace("const { default: OpenAI } = await import('openai');", '')} })()`)();
+  return { emptyWorkerMs, sdkWorkerMs, sdkLatencyWorkerMs: inWorker, sdkLatencyMainMs: onMain };
+}
+
+/** Memory of idle plugins (or of the SDK in-process), in MiB. */
+async function runMemory(kind, port) {
+  const base = `http://127.0.0.1:${port}/v1`;
+  const PLUGINS = 4;
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return process.memoryUsage().rss / 2 ** 20;
+  };
+  if (kind === 'sdk') {
+    const before = await settle();
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: base, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'bench', messages });
+    return { hostMbPerPlugin: (await settle()) - before };
+  }
+  const { AnyLLM } = await import(distIndex);
+  const before = await settle();
+  const clients = [];
+  for (let i = 0; i < PLUGINS; i++) {
+    const llm = await AnyLLM.create('openai', { apiKey: API_KEY, apiBase: base, isolation: kind, maxRetries: 0 });
+    await llm.completion({ model: 'bench', messages });
+    clients.push(llm);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = await settle();
+  let childPrivateMb;
+  let childRssMb;
+  if (kind === 'process') {
+    const children = childPids(process.pid);
+    const rollups = children.map((pid) => readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    const field = (text, name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) / 1024;
+    childPrivateMb = median(rollups.map((t) => field(t, 'Private_Clean') + field(t, 'Private_Dirty')));
+    childRssMb = median(rollups.map((t) => field(t, 'Rss')));
+  }
+  await Promise.all(clients.map((llm) => llm.close()));
+  return { hostMbPerPlugin: (after - before) / PLUGINS, childPrivateMb, childRssMb };
+}
+
+function childPids(parent) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+function child(args, nodeFlags = []) {
+  return new Promise((resolve, reject) => {
+    const all = quick ? [...args, '--quick'] : args;
+    execFile(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), ...all], { maxBuffer: 1 << 24, timeout: 600_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+async function startServer() {
+  const server = spawn(process.execPath, [join(here, 'server.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const port = await new Promise((resolve, reject) => {
+    server.stdout.setEncoding('utf8');
+    server.stdout.once('data', (text) => resolve(JSON.parse(text).port));
+    server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { port, stop: () => server.kill() };
+}
+
+const fmt = (value, digits = 1) => (value === undefined || value === null || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const kfmt = (value) => (value === undefined ? '–' : `${Math.round(value / 1000)}k`);
+
+async function orchestrate() {
+  const started = new Date();
+  const env = {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+    quick,
+  };
+  console.log(`anyllm bench: node ${env.node}, ${env.cores} × ${env.cpu}, load ${env.loadAverageAtStart.join(' ')}${quick ? ' (quick)' : ''}`);
+  const server = await startServer();
+  try {
+    const hot = {};
+    for (const name of Object.keys(CONTENDERS)) {
+      process.stdout.write(`  ${CONTENDERS[name]} ... `);
+      hot[name] = await child(['contender', name, String(server.port)]);
+      console.log(`${kfmt(hot[name].throughput)} chunks/s`);
+    }
+
+    process.stdout.write('  cold starts ... ');
+    const coldRuns = { sdk: [], worker: [], process: [] };
+    await child(['cold', 'sdk', String(server.port)]); // warms the file cache
+    for (let i = 0; i < N.cold; i++) {
+      for (const kind of Object.keys(coldRuns)) coldRuns[kind].push(await child(['cold', kind, String(server.port)]));
+    }
+    const cold = Object.fromEntries(
+      Object.entries(coldRuns).map(([kind, runs]) => [
+        kind,
+        { importMs: median(runs.map((r) => r.importMs)), coldMs: median(runs.map((r) => r.coldMs)) },
+      ]),
+    );
+    console.log('done');
+
+    process.stdout.write('  floor (bare workers, no anyllm) ... ');
+    const floorRuns = [];
+    for (let i = 0; i < 3; i++) floorRuns.push(await child(['floor', String(server.port)]));
+    const floor = Object.fromEntries(Object.keys(floorRuns[0]).map((key) => [key, median(floorRuns.map((run) => run[key]))]));
+    console.log('done');
+
+    process.stdout.write('  import and memory ... ');
+    const importRuns = [];
+    for (let i = 0; i < N.imports; i++) importRuns.push((await child(['import'])).importMs);
+    const { packages } = await child(['import', '--list']);
+    const memory = {
+      sdk: await child(['memory', 'sdk', String(server.port)], ['--expose-gc']),
+      worker: await child(['memory', 'worker', String(server.port)], ['--expose-gc']),
+      process: await child(['memory', 'process', String(server.port)], ['--expose-gc']),
+    };
+    console.log('done\n');
+
+    const sdk = hot.sdk;
+    const sdkImport = cold.sdk.importMs;
+    const targets = [
+      ['worker streaming throughput vs SDK', hot.worker.throughput / sdk.throughput, '>=', 1.0],
+      ['worker streaming throughput vs Vercel', hot.worker.throughput / hot.vercel.throughput, '>=', 2.5],
+      ['process streaming throughput vs SDK', hot.process.throughput / sdk.throughput, '>=', 0.8],
+      ['worker main-thread CPU per chunk vs SDK', hot.worker.cpuPerChunkUs / sdk.cpuPerChunkUs, '<=', 0.3],
+      ['worker non-streaming median latency vs SDK', hot.worker.latencyMedianMs / sdk.latencyMedianMs, '<=', 1.25],
+      ['worker cold start - (SDK import + 40 ms), ms', cold.worker.coldMs - (sdkImport + 40), '<=', 0],
+      ['import(anyllm), ms', median(importRuns), '<=', 15],
+      ['import(anyllm) loads no SDK', packages.filter((p) => /^(openai|@anthropic-ai\/sdk|@google\/genai|ai|@ai-sdk\/.*)$/.test(p)).length, '<=', 0],
+      ['worker 200 concurrent streams, time vs SDK', hot.worker.concurrent200Ms / sdk.concurrent200Ms, '<=', 1.0],
+    ].map(([what, value, op, bar]) => ({ what, value, op, bar, met: op === '>=' ? value >= bar : value <= bar }));
+
+    const rows = Object.entries(CONTENDERS).map(([name, label]) => {
+      const h = hot[name];
+      return [
+        label,
+        kfmt(h.throughput),
+        fmt(h.cpuPerChunkUs, 2),
+        fmt(h.latencyMedianMs, 2),
+        fmt(h.latencyP99Ms, 2),
+        fmt(h.ttftMs, 2),
+        fmt(h.concurrent200Ms, 0),
+        name in cold && name !== 'sdk' ? fmt(cold[name].coldMs, 0) : name === 'sdk' ? `${fmt(cold.sdk.coldMs, 0)} (+ ${fmt(cold.sdk.importMs, 0)} import)` : '–',
+      ];
+    });
+    const header = ['contender', 'chunks/s (1,000-chunk streams)', 'main-thread CPU µs/chunk', 'latency median ms', 'latency p99 ms', 'first chunk ms', '200 concurrent streams ms', 'cold start ms (create → first result)'];
+    const markdown = [
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+    ].join('\n');
+    console.log(markdown);
+    console.log(`\nSDK import: ${fmt(sdkImport)} ms; anyllm import: median ${fmt(median(importRuns))} ms (packages loaded: ${packages.join(', ') || 'none'})`);
+    console.log(
+      `Idle memory per plugin: worker +${fmt(memory.worker.hostMbPerPlugin)} MiB host RSS; process +${fmt(memory.process.hostMbPerPlugin)} MiB host RSS, ` +
+        `child ${fmt(memory.process.childPrivateMb)} MiB private (${fmt(memory.process.childRssMb)} MiB RSS); SDK in-process +${fmt(memory.sdk.hostMbPerPlugin)} MiB`,
+    );
+    console.log(
+      `Floor without anyllm: a bare worker starts in ${fmt(floor.emptyWorkerMs)} ms; importing the SDK in a bare worker takes ${fmt(floor.sdkWorkerMs)} ms ` +
+        `(SDK import on the main thread: ${fmt(sdkImport)} ms); SDK call latency median ${fmt(floor.sdkLatencyWorkerMs, 2)} ms in a bare worker vs ${fmt(floor.sdkLatencyMainMs, 2)} ms on the main thread ` +
+        `(${fmt(floor.sdkLatencyWorkerMs / floor.sdkLatencyMainMs, 2)}×).`,
+    );
+    console.log('\n| target | this run | bar | met |\n|---|---|---|---|');
+    for (const t of targets) console.log(`| ${t.what} | ${fmt(t.value, 2)} | ${t.op} ${t.bar} | ${t.met ? 'yes' : '**no**'} |`);
+
+    const results = { started: started.toISOString(), env, iterations: N, hot, cold, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, targets };
+    mkdirSync(join(here, 'results'), { recursive: true });
+    const file = join(here, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nwrote ${file}`);
+  } finally {
+    server.stop();
+  }
+}
+
+// ---------------------------------------------------------------- entry
+
+const [role, a, b] = process.argv.slice(2).filter((arg) => arg !== '--quick');
+const out = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+switch (role) {
+  case 'contender':
+    out(await runContender(a, b));
+    break;
+  case 'cold':
+    out(await runCold(a, b));
+    break;
+  case 'import':
+    out(await runImport(process.argv.includes('--list') || a === '--list'));
+    break;
+  case 'memory':
+    out(await runMemory(a, b));
+    break;
+  case 'floor':
+    out(await runFloor(a));
+    break;
+  default:
+    await orchestrate();
+}
