@@ -1,5 +1,5 @@
 // Builds dist/: compiles TypeScript, then copies each built-in plugin's manifest beside its code.
-// `--clean` empties dist/ first (CI starts clean anyway; a shared dev tree may have tests reading it).
+// `--clean` empties dist/ first, so no stale module from a renamed source survives.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
