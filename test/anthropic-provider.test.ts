@@ -28,6 +28,7 @@ import {
 import { anthropicDialect } from './conformance/dialects/anthropic.js';
 import { fixtureJson, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
+import { collect } from './support/collect.js';
 
 let server: LocalServer;
 let llm: AnyLLM;
@@ -46,11 +47,6 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 /** The Anthropic request body the server received last. */
 function lastBody(): Record<string, unknown> {

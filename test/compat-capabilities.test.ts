@@ -1,7 +1,7 @@
 // A request that needs a capability the manifest does not claim is refused, naming the parameter.
 import { describe, expect, it } from 'vitest';
 import { UnsupportedParameterError } from '../src/errors.js';
-import { checkCapabilities } from '../src/plugins/capabilities.js';
+import { checkCapabilities } from '../src/protocol/capabilities.js';
 import type { Capabilities, CompletionParams } from '../src/types.js';
 
 const all: Capabilities = { completion: true, streaming: true, tools: true, reasoning: true, images: true, pdf: true, responseFormat: true };

@@ -13,6 +13,7 @@ import {
 import { chunkLines, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
+import { collect } from './support/collect.js';
 
 let server: LocalServer;
 const open: AnyLLM[] = [];
@@ -44,11 +45,6 @@ function client(provider: string, prefix = '/v1', options: AnyLLMOptions = {}): 
   return clients.get(key) as Promise<AnyLLM>;
 }
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 const joined = (chunks: ChatCompletionChunk[], field: 'content' | 'reasoning') =>
   chunks.map((c) => c.choices[0]?.delta[field] ?? '').join('');

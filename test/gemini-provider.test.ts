@@ -28,6 +28,7 @@ import {
   streamEvents,
 } from './support/gemini-wire.js';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
+import { collect } from './support/collect.js';
 
 const MODEL = 'gemini-2.5-flash';
 let server: LocalServer;
@@ -46,11 +47,6 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 /** Folds streamed chunks into the assistant message a caller sends back next turn. */
 function assistantFrom(chunks: readonly ChatCompletionChunk[]): AssistantMessage {

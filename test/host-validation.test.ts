@@ -1,7 +1,8 @@
 // Bad params are refused in the host, with InvalidRequestError naming the field, before any plugin
 // starts and before anything is sent upstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, InvalidRequestError, type CompletionParams } from 'anyllm';
+import { fileURLToPath } from 'node:url';
+import { AnyLLM, InvalidRequestError, registerPlugin, UnsupportedParameterError, type CompletionParams } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
 
 let server: LocalServer;
@@ -69,5 +70,30 @@ describe('completionStream() refuses bad params in the host', () => {
     expect((error as Error).message).toMatch(message);
     expect(llm.running).toBe(false);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('capabilities a manifest does not claim are refused in the host', () => {
+  it('a community plugin without tools, reasoning, images or listModels gets UnsupportedParameterError, and never starts', async () => {
+    const name = await registerPlugin(fileURLToPath(new URL('./fixtures/plugins/env-echo/', import.meta.url)));
+    const echo = await AnyLLM.create(name, { isolation: 'worker', apiKey: 'echo-key' });
+    const tool = { type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } };
+    const refused: [string, CompletionParams][] = [
+      ['tools', { model: 'm', messages: ok, tools: [tool] } as CompletionParams],
+      ['reasoning_effort', { model: 'm', messages: ok, reasoning_effort: 'low' } as CompletionParams],
+      ['response_format', { model: 'm', messages: ok, response_format: { type: 'json_object' } } as CompletionParams],
+      [
+        'messages[0].content[0].image_url',
+        { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+      ],
+    ];
+    for (const [parameter, params] of refused) {
+      const error = await echo.completion(params).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedParameterError);
+      expect(error).toMatchObject({ parameter, provider: name });
+    }
+    await expect(echo.listModels()).rejects.toBeInstanceOf(UnsupportedParameterError);
+    expect(echo.running).toBe(false);
+    await echo.close();
   });
 });

@@ -14,6 +14,7 @@ import {
 import { chunkLines, fixtureJson, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 import { onChat, sendOpenAIError, streamChunks, syntheticStream, textChunk } from './support/openai-wire.js';
+import { collect } from './support/collect.js';
 
 let server: LocalServer;
 let llm: AnyLLM;
@@ -31,11 +32,6 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 
 /** The `data:` payloads of a recorded SSE body, parsed, without `[DONE]`. */
 function recordedChunks(path: string): unknown[] {

@@ -8,6 +8,7 @@ import { sseEvents, SseParser } from '../src/plugins/sse.js';
 import { LocalServer } from './support/local-server.js';
 import { onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { fixtureText } from './support/fixtures.js';
+import { collect } from './support/collect.js';
 
 /** A Response whose body arrives in the given pieces. */
 function responseOf(pieces: (string | Uint8Array)[]): Response {
@@ -21,11 +22,6 @@ function responseOf(pieces: (string | Uint8Array)[]): Response {
   return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
 }
 
-async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
 
 describe('SseParser', () => {
   it('splits events across any piece boundaries, with LF, CRLF or CR line ends', () => {

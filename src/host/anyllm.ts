@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../errors.js';
+import { checkCapabilities } from '../protocol/capabilities.js';
 import { Method, type InitializeResult, type ListModelsResult } from '../protocol/methods.js';
 import type { CallOptions, Capabilities, ChatCompletion, CompletionParams, Isolation, Model } from '../types.js';
 import type { ChunkStream } from './chunk-stream.js';
@@ -136,6 +137,7 @@ export class AnyLLM {
    */
   async completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion> {
     const checked = validateCompletionParams(params, this.provider);
+    checkCapabilities(checked, this.capabilities, this.provider, { stream: false });
     const callOptions = validateCallOptions(options, this.provider);
     return this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, callOptions);
   }
@@ -157,6 +159,7 @@ export class AnyLLM {
     let invalid: unknown;
     try {
       checked = validateCompletionParams(params, this.provider, { stream: true });
+      checkCapabilities(checked, this.capabilities, this.provider, { stream: true });
       callOptions = validateCallOptions(options, this.provider);
     } catch (error) {
       invalid = error;
@@ -175,6 +178,9 @@ export class AnyLLM {
    * ```
    */
   async listModels(options?: CallOptions): Promise<Model[]> {
+    if (!this.capabilities.listModels) {
+      throw new UnsupportedParameterError('listModels', this.provider, 'this provider has no models endpoint.');
+    }
     const callOptions = validateCallOptions(options, this.provider);
     const result = await this.#supervisor.request<ListModelsResult>(Method.listModels, {}, callOptions);
     return result.data;

@@ -7,7 +7,6 @@
  * @module
  */
 import type OpenAI from 'openai';
-import { UnsupportedParameterError } from '../errors.js';
 import type {
   AssistantMessage,
   ChatCompletion,
@@ -16,7 +15,6 @@ import type {
   CompletionParams,
   Model,
 } from '../types.js';
-import { checkCapabilities } from './capabilities.js';
 import {
   createStreamState,
   finishStream,
@@ -114,20 +112,17 @@ export class OpenAICompatibleProvider extends Provider {
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {
-    if (!this.capabilities.listModels) {
-      throw new UnsupportedParameterError('listModels', this.name, 'this provider has no models endpoint.');
-    }
     // Read the body directly: some servers answer a bare array (Together), which the SDK's pager drops.
     const body: unknown = await this.client.get('/models', { signal: ctx.signal });
     return normaliseModels(body, this.name);
   }
 
   /**
-   * OpenAI params → the server's request body. Refuses what the manifest or `compat` rules out;
+   * OpenAI params → the server's request body. Refuses what `compat` rules out (the host has
+   * already refused what the manifest does not claim);
    * streams ask for the usage chunk unless the caller said otherwise.
    */
   convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): OpenAIRequest {
-    checkCapabilities(params, this.capabilities, this.name, extra);
     const compat = this.compat;
     if (compat.unsupported) this.rejectUnsupported(params, compat.unsupported);
     const body: OpenAIRequest = { ...params, messages: params.messages.map((m) => this.convertMessage(m)), stream: extra.stream };

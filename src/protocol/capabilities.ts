@@ -1,6 +1,7 @@
 /**
- * Refuses, before anything is sent upstream, a request that needs a capability the provider's
- * manifest does not claim, with an `UnsupportedParameterError` naming the parameter.
+ * What a manifest's capabilities mean for a request. The host applies this before any plugin is
+ * touched, for built-in and community providers alike: a request that needs a capability the
+ * manifest does not claim fails with an `UnsupportedParameterError` naming the parameter.
  *
  * @module
  */
