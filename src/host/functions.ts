@@ -7,7 +7,6 @@
 import { InvalidRequestError } from '../errors.js';
 import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams } from '../types.js';
 import { AnyLLM } from './anyllm.js';
-import type { ChunkStream } from './chunk-stream.js';
 
 /** Per-call options of the top-level functions. */
 export interface TopLevelOptions extends CallOptions {
