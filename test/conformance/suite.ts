@@ -417,8 +417,9 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
 
       it('HTTP 429 becomes RateLimitError with retryAfterMs, in a stream too', async () => {
         dialect.serve(server, { kind: 'error', status: 429, message: 'slow down', retryAfterSeconds: 3 });
-        for (const call of [chat({ messages: [ask('hi')] }), stream({ messages: [ask('hi')] })]) {
-          const error = await call.catch((e: unknown) => e);
+        // One call at a time: a second call started early could reject before anyone awaits it.
+        for (const call of [() => chat({ messages: [ask('hi')] }), () => stream({ messages: [ask('hi')] })]) {
+          const error = await call().catch((e: unknown) => e);
           expect(error).toBeInstanceOf(RateLimitError);
           expect(error).toMatchObject({ status: 429, retryAfterMs: 3000, provider: dialect.provider });
         }
