@@ -237,7 +237,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /**
    * Rejects with `TimeoutError` (`code: 'idle_timeout'`) when no data has come from the provider
-   * for this many milliseconds. Every stream chunk resets it, so a long stream that keeps producing
+   * for this many milliseconds, counted from when the request reaches the plugin (a cold start does
+   * not count). Every stream chunk resets it, so a long stream that keeps producing
    * runs on; time the consumer holds the stream paused does not count. For a non-streaming call
    * the whole response is the first data, so it acts as a timeout.
    */

@@ -71,6 +71,16 @@ describe('idleTimeoutMs', () => {
     expect(chunks).toHaveLength(202);
   });
 
+  it("starts counting when the request reaches the plugin, so a slow cold start is not taken for silence", async () => {
+    const llm = await faulty({ startDelayMs: 800 });
+    open.push(llm);
+    const call = llm.completion({ model: 'ok', messages }, { idleTimeoutMs: 400 });
+    expect((await call).choices[0].message.content).toBe('ok');
+    const { chunks, error } = await drain(llm.completionStream({ model: 'stall:2', messages }, { idleTimeoutMs: 400 }));
+    expect(chunks).toHaveLength(2); // a stream that then stalls is still cut
+    expect(error).toMatchObject({ code: 'idle_timeout' });
+  });
+
   it('acts as a timeout for a non-streaming call (the response is its first data)', async () => {
     const llm = await faulty();
     open.push(llm);

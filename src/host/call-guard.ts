@@ -35,18 +35,22 @@ export function validateCallOptions(options: unknown, provider: string): CallOpt
 }
 
 /**
- * Arms a call's abort listener and timers; calls `fail` at most once.
+ * Arms a call's abort listener and timers; calls `fail` at most once. The overall timeout counts
+ * from the call's start; the idle timeout from the first `touch()`, when the request goes to the
+ * plugin, so a plugin's cold start is never taken for a silent provider.
  *
  * @example
  * ```ts
  * const guard = new CallGuard(options, 'openai', (error) => reject(error));
- * // on each chunk: guard.touch();  when done: guard.dispose();
+ * // request sent, and on each chunk: guard.touch();  when done: guard.dispose();
  * ```
  */
 export class CallGuard {
   readonly #signal: AbortSignal | undefined;
   readonly #fail: (error: Error) => void;
   readonly #onAbort: (() => void) | undefined;
+  readonly #idleTimeoutMs: number | undefined;
+  readonly #provider: string;
   #overall: NodeJS.Timeout | undefined;
   #idle: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -54,7 +58,9 @@ export class CallGuard {
 
   constructor(options: CallOptions, provider: string, fail: (error: Error) => void) {
     this.#fail = fail;
+    this.#provider = provider;
     const { signal, timeoutMs, idleTimeoutMs } = options;
+    this.#idleTimeoutMs = idleTimeoutMs;
     if (signal) {
       this.#signal = signal;
       this.#onAbort = () => this.#trip(createAbortError(signal.reason));
@@ -66,23 +72,26 @@ export class CallGuard {
         timeoutMs,
       );
     }
-    if (idleTimeoutMs !== undefined) {
-      this.#idle = setTimeout(
-        () =>
-          // While paused the timer lapses harmlessly; `touch()` re-arms it (refresh revives a fired timer).
-          this.#idlePaused ||
-          this.#trip(
-            new TimeoutError(`No data from the provider for ${idleTimeoutMs} ms.`, { provider, code: 'idle_timeout' }),
-          ),
-        idleTimeoutMs,
-      );
-    }
   }
 
-  /** Data arrived (or the plugin may send again): restart the idle timer. */
+  /** The request went out, data arrived, or the plugin may send again: (re)start the idle timer. */
   touch(): void {
     this.#idlePaused = false;
-    if (this.#idle && !this.#disposed) this.#idle.refresh();
+    if (this.#disposed || this.#idleTimeoutMs === undefined) return;
+    if (this.#idle) {
+      this.#idle.refresh();
+      return;
+    }
+    const idleTimeoutMs = this.#idleTimeoutMs;
+    this.#idle = setTimeout(
+      () =>
+        // While paused the timer lapses harmlessly; `touch()` re-arms it (refresh revives a fired timer).
+        this.#idlePaused ||
+        this.#trip(
+          new TimeoutError(`No data from the provider for ${idleTimeoutMs} ms.`, { provider: this.#provider, code: 'idle_timeout' }),
+        ),
+      idleTimeoutMs,
+    );
   }
 
   /** The host is holding the plugin back (buffer full): waiting is not the plugin's fault. */

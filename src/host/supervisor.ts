@@ -212,6 +212,7 @@ export class Supervisor {
         () => {
           if (settled) return;
           id = session.connection.nextId();
+          guard.touch();
           session.connection.request<T>(method, params, id).then(
             (value) => settle(undefined, value),
             (error: unknown) => settle(error),
@@ -288,6 +289,7 @@ export class Supervisor {
         if (settled) return;
         id = session.connection.nextId();
         session.streams.set(id, sink);
+        guard.touch();
         session.connection
           .request(Method.completionStream, { params, window, encoding: this.#jsonBatches } satisfies StreamRequest, id)
           .then(() => settle(), settle);
