@@ -1,13 +1,56 @@
-// Builds dist/: compiles TypeScript, then copies each built-in plugin's manifest beside its code.
-// `--clean` empties dist/ first, so no stale module from a renamed source survives.
+// Builds dist/: compiles TypeScript, copies each built-in plugin's manifest beside its code, then
+// bundles the host entry (dist/src/index.js) into one file so `import('anyllm')` reads one module
+// instead of fifteen. `--clean` empties dist/ first, so no stale module from a renamed source survives.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { build } from 'esbuild';
 
 if (process.argv.includes('--clean')) rmSync('dist', { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-for (const name of readdirSync('plugins')) {
-  const manifest = join('plugins', name, 'manifest.json');
-  if (existsSync(manifest)) cpSync(manifest, join('dist', 'plugins', name, 'manifest.json'));
+if (tsc.status !== 0) {
+  process.exitCode = tsc.status ?? 1;
+} else {
+  for (const name of readdirSync('plugins')) {
+    const manifest = join('plugins', name, 'manifest.json');
+    if (existsSync(manifest)) cpSync(manifest, join('dist', 'plugins', name, 'manifest.json'));
+  }
+  await bundleHostEntry('dist/src/index.js');
 }
-process.exitCode = tsc.status ?? 1;
+
+/**
+ * Bundles the modules `import('anyllm')` evaluates into `entry`, in place. What stays a separate
+ * file: `errors.js`, so an error class is the same class whichever entry (`anyllm`, `anyllm/plugin`)
+ * or lazily loaded module created the error; and every dynamic import (`host/runtime.js` with the
+ * supervisor, the launchers and `json-rpc-2.0`), which `AnyLLM.create` loads on first use. Every
+ * module of dist/ stays where tsc put it, for those lazy imports and for the plugins;
+ * `package-paths.js` keeps paths right from inside the bundle.
+ */
+async function bundleHostEntry(entry) {
+  const outDir = dirname(resolve(entry));
+  const separate = new Set([join(outDir, 'errors.js')]);
+  await build({
+    entryPoints: [entry],
+    outfile: entry,
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    keepNames: true,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'keep-separate',
+        setup(bundler) {
+          bundler.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) => {
+            const target = resolve(resolveDir, path);
+            if (kind !== 'dynamic-import' && !separate.has(target)) return undefined;
+            return { path: `./${relative(outDir, target)}`, external: true };
+          });
+        },
+      },
+    ],
+  });
+}

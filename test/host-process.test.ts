@@ -32,7 +32,13 @@ describe('the host process', () => {
       symlinkSync(fileURLToPath(new URL('..', import.meta.url)), join(app, 'node_modules', 'anyllm'), 'dir');
       copyFileSync(script('consumer.mjs'), join(app, 'consumer.mjs'));
       const { stdout } = await run(process.execPath, [join(app, 'consumer.mjs'), `${server.origin}/v1`], { cwd: app, timeout: 20_000 });
-      expect(JSON.parse(stdout)).toEqual({ content: 'from the plugin', provider: 'function', error: 'function' });
+      expect(JSON.parse(stdout)).toEqual({
+        content: 'from the plugin',
+        provider: 'function',
+        error: 'function',
+        sameErrorClass: true,
+        refusedIsPluginClass: true,
+      });
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
@@ -45,6 +51,13 @@ describe('the host process', () => {
     expect(report.chunks).toBe(52);
     expect(report.modules).toBeGreaterThan(5); // the hook saw the host's own modules
     expect(report.sdks).toEqual([]);
+  });
+
+  it("import('anyllm') reads the bundled entry and errors.js, and no package", async () => {
+    const { stdout } = await run(process.execPath, [script('import-graph.mjs')], { timeout: 20_000 });
+    const report = JSON.parse(stdout) as { own: string[]; packages: string[] };
+    expect(report.own.sort()).toEqual(['src/errors.js', 'src/index.js']);
+    expect(report.packages).toEqual([]);
   });
 
   it.each(['top-level-completion', 'top-level-stream', 'client-no-close', 'break-mid-stream'])(

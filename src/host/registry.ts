@@ -6,8 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidRequestError, UnsupportedProviderError } from '../errors.js';
+import { builtinPluginsDir } from '../package-paths.js';
 import type { Isolation } from '../types.js';
 import { checkCommunityManifest, parseManifest, type PluginManifest } from './manifest.js';
 
@@ -26,7 +26,7 @@ export interface RegisteredPlugin {
   defaultIsolation: Isolation;
 }
 
-const builtinDir = fileURLToPath(new URL('../../plugins/', import.meta.url));
+const builtinDir = builtinPluginsDir;
 const builtins = new Map<string, RegisteredPlugin>();
 const community = new Map<string, RegisteredPlugin>();
 let builtinNames: string[] | undefined;

@@ -7,12 +7,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { pluginRuntimeDir } from '../../package-paths.js';
 import { StdioTransport } from '../../protocol/stdio-transport.js';
 import type { Transport } from '../../protocol/transport.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
 
-const processMain = fileURLToPath(new URL('../../plugins/process-main.js', import.meta.url));
+const processMain = join(pluginRuntimeDir, 'process-main.js');
 const STDERR_TAIL = 4096;
 const STDERR_FORWARD_LIMIT = 64 * 1024;
 const WATCH_INTERVAL_MS = 100;

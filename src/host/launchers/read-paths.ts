@@ -6,14 +6,12 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+import { protocolDir, pluginRuntimeDir, sourceDir } from '../../package-paths.js';
 
 /** The parts of this package a plugin process loads (never the host side). */
 function runtimePaths(): string[] {
-  const paths = [here('../../plugins/'), here('../../protocol/'), here('../../errors.js'), here('../../types.js')];
-  const rpc = findPackage('json-rpc-2.0', here('./'));
+  const paths = [pluginRuntimeDir, protocolDir, join(sourceDir, 'errors.js'), join(sourceDir, 'types.js')];
+  const rpc = findPackage('json-rpc-2.0', sourceDir);
   if (rpc) paths.push(rpc);
   return paths;
 }

@@ -3,11 +3,14 @@
  *
  * @module
  */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { pluginRuntimeDir } from '../../package-paths.js';
 import { PortTransport } from '../../protocol/transport.js';
 import type { Launcher, PluginExit } from './launcher.js';
 
-const workerMain = new URL('../../plugins/worker-main.js', import.meta.url);
+const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
 
 /**
  * Runs the plugin in a `worker_threads` Worker.
