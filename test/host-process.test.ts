@@ -60,7 +60,7 @@ describe('the host process', () => {
     expect(report.packages).toEqual([]);
   });
 
-  it.each(['top-level-completion', 'top-level-stream', 'client-no-close', 'break-mid-stream'])(
+  it.each(['top-level-completion', 'top-level-stream', 'client-no-close', 'start-then-call', 'break-mid-stream'])(
     'exits by itself after %s',
     async (scenario) => {
       // execFile's timeout kills a process that hangs: the promise then rejects and the test fails.

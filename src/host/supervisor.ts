@@ -117,7 +117,9 @@ export class Supervisor {
   readonly #events: EventHub;
   readonly #budget: CrashBudget;
   #session: Session | undefined;
+  /** Calls in flight plus pending `start()`s: while above zero the plugin is referenced and not idle. */
   #inFlight = 0;
+  #pendingStarts = 0;
   #drained: (() => void) | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -166,7 +168,7 @@ export class Supervisor {
       crashes: s.crashes,
       recentCrashes: this.#budget.recent,
       unavailableForMs: this.#session ? 0 : this.#budget.blockedForMs(),
-      inFlight: this.#inFlight,
+      inFlight: this.#inFlight - this.#pendingStarts,
       calls: { ...s.calls },
       chunks: s.chunks,
       usage: { ...s.usage },
@@ -174,9 +176,19 @@ export class Supervisor {
     };
   }
 
-  /** Starts the plugin if it is not running and waits for its handshake. */
+  /**
+   * Starts the plugin if it is not running and waits for its handshake. Until then the plugin keeps
+   * the process alive, as a call does: a script that only awaits `start()` must not exit under it.
+   */
   async start(): Promise<InitializeResult> {
-    return this.#ensureSession().ready;
+    this.#hold();
+    this.#pendingStarts++;
+    try {
+      return await this.#ensureSession().ready;
+    } finally {
+      this.#pendingStarts--;
+      this.#release();
+    }
   }
 
   /** Sends one request and returns its result; `options` may abort it or time it out. */
@@ -528,10 +540,7 @@ export class Supervisor {
       usage: undefined,
     };
     this.#stats.calls.started++;
-    if (this.#inFlight++ === 0) {
-      clearTimeout(this.#idleTimer);
-      this.#session?.instance.ref();
-    }
+    this.#hold();
     if (this.#events.wants('call:start')) {
       this.#events.emit({ type: 'call:start', ...this.#base(), callId: record.id, method, model });
     }
@@ -565,6 +574,18 @@ export class Supervisor {
         chunks: stream ? record.chunks : undefined,
       });
     }
+    this.#release();
+  }
+
+  /** Something is in flight (a call, a `start()`): the plugin keeps the process alive and is not idle. */
+  #hold(): void {
+    if (this.#inFlight++ > 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#session?.instance.ref();
+  }
+
+  /** The end of what `#hold()` began: at zero, a draining close() goes on, or the plugin idles. */
+  #release(): void {
     if (--this.#inFlight > 0) return;
     if (this.#drained) {
       this.#drained();

@@ -15,6 +15,13 @@ switch (process.argv[2]) {
     for await (const _ of llm.completionStream({ model: 'gpt-4o-mini', messages }));
     break;
   }
+  case 'start-then-call': {
+    // start() alone must keep the process alive until the plugin is ready.
+    const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase });
+    await llm.start();
+    await llm.completion({ model: 'gpt-4o-mini', messages });
+    break;
+  }
   case 'break-mid-stream': {
     const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase });
     for await (const _ of llm.completionStream({ model: 'gpt-4o-mini', messages })) break;
