@@ -9,6 +9,8 @@ export default defineConfig({
     alias: [
       { find: /^anyllm$/, replacement: dist('src/index.js') },
       { find: /^anyllm\/plugin$/, replacement: dist('src/plugins/index.js') },
+      // Internals a few tests reach for (not part of the package's exports), also from dist/.
+      { find: /^anyllm\/internal\/(.*)$/, replacement: `${dist('src')}/$1` },
     ],
   },
   test: {

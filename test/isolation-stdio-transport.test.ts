@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { StdioTransport, type FramingError } from '../dist/src/protocol/stdio-transport.js';
+import { StdioTransport, type FramingError } from 'anyllm/internal/protocol/stdio-transport.js';
 
 function pair(options: { maxLineLength?: number } = {}) {
   const input = new PassThrough();

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, AnyLLMError, InvalidRequestError, PluginUnavailableError, registerPlugin } from 'anyllm';
-import { assertSandboxSupported } from '../dist/src/host/launchers/sandbox.js';
+import { assertSandboxSupported } from 'anyllm/internal/host/launchers/sandbox.js';
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat } from './support/openai-wire.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
