@@ -26,15 +26,14 @@ export interface RegisteredPlugin {
   defaultIsolation: Isolation;
 }
 
-const builtinDir = builtinPluginsDir;
 const builtins = new Map<string, RegisteredPlugin>();
 const community = new Map<string, RegisteredPlugin>();
 let builtinNames: string[] | undefined;
 
 /** The names of the built-in providers, sorted. */
 export function builtinProviders(): string[] {
-  builtinNames ??= readdirSync(builtinDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(builtinDir, entry.name, 'manifest.json')))
+  builtinNames ??= readdirSync(builtinPluginsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(builtinPluginsDir, entry.name, 'manifest.json')))
     .map((entry) => entry.name)
     .sort();
   return builtinNames;
@@ -57,7 +56,7 @@ export function lookupProvider(name: string): RegisteredPlugin {
   const registered = community.get(name) ?? builtins.get(name);
   if (registered) return registered;
   if (typeof name === 'string' && builtinProviders().includes(name)) {
-    const dir = join(builtinDir, name);
+    const dir = join(builtinPluginsDir, name);
     const plugin = readPlugin(dir, join(dir, 'manifest.json'), (json) => json, true);
     if (plugin.manifest.provider !== name) {
       throw new InvalidRequestError(`Built-in plugin folder '${name}' declares provider '${plugin.manifest.provider}'.`);
