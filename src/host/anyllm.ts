@@ -122,7 +122,16 @@ export class AnyLLM {
     return this.#supervisor.stats();
   }
 
-  /** Starts the plugin now instead of on the first call. */
+  /**
+   * Starts the plugin now instead of on the first call, and resolves once its handshake is done
+   * (the process stays alive until then). Once ready and idle, it no longer holds the process open.
+   *
+   * @example
+   * ```ts
+   * const llm = await AnyLLM.create('openai');
+   * await llm.start(); // pay the cold start before the user's first message
+   * ```
+   */
   async start(): Promise<InitializeResult> {
     return this.#supervisor.start();
   }
