@@ -89,6 +89,18 @@ interface Session {
   callsAtKill: number | undefined;
 }
 
+/** A call on its way: what `#openCall` hands back to the request or stream that opened it. */
+interface OpenCall {
+  record: CallRecord;
+  session: Session;
+  /** The request id, once the call has been sent. */
+  id: RequestId | undefined;
+  settled: boolean;
+  guard: CallGuard;
+  /** Cancels upstream (if sent) and ends the call with `error`. */
+  cancel(error: Error): void;
+}
+
 /** The bookkeeping of one call, for its `call:end` event and the stats. */
 interface CallRecord {
   id: number;
@@ -195,43 +207,11 @@ export class Supervisor {
   request<T>(method: string, params: unknown, options: CallOptions = {}): Promise<T> {
     if (options.signal?.aborted) return Promise.reject(createAbortError(options.signal.reason));
     const model = (params as { params?: { model?: unknown } } | undefined)?.params?.model;
-    const record = this.#beginCall(method as CallMethod, typeof model === 'string' ? model : undefined);
-    let session: Session;
-    try {
-      session = this.#ensureSession();
-    } catch (error) {
-      this.#endCall(record, undefined, error);
-      return Promise.reject(error);
-    }
-    session.calls++;
     return new Promise<T>((resolve, reject) => {
-      let id: RequestId | undefined;
-      let settled = false;
-      const settle = (error: unknown, value?: T) => {
-        if (settled) return;
-        settled = true;
-        guard.dispose();
-        session.calls--;
-        this.#endCall(record, value, error);
-        if (error === undefined) resolve(value as T);
-        else reject(error);
-      };
-      const guard = new CallGuard(options, this.#provider, (error) => {
-        if (id !== undefined) session.connection.cancel(id, error);
-        settle(error);
+      this.#openCall<T>(method as CallMethod, model, options, {
+        send: (session, id) => session.connection.request<T>(method, params, id),
+        done: (error, value) => (error === undefined ? resolve(value as T) : reject(error)),
       });
-      session.ready.then(
-        () => {
-          if (settled) return;
-          id = session.connection.nextId();
-          guard.touch();
-          session.connection.request<T>(method, params, id).then(
-            (value) => settle(undefined, value),
-            (error: unknown) => settle(error),
-          );
-        },
-        (error: unknown) => settle(error),
-      );
     });
   }
 
@@ -256,37 +236,12 @@ export class Supervisor {
     window: number,
   ): { grant(credits: number): void; cancel(error: Error): void } {
     if (options.signal?.aborted) throw createAbortError(options.signal.reason);
-    const record = this.#beginCall('completionStream', typeof params?.model === 'string' ? params.model : undefined);
-    let session: Session;
-    try {
-      session = this.#ensureSession();
-    } catch (error) {
-      this.#endCall(record, undefined, error);
-      throw error;
-    }
-    session.calls++;
-    let id: RequestId | undefined;
-    let settled = false;
     // Chunks the plugin sent that the consumer has not yet credited back: at `window` it is paused.
     let outstanding = 0;
-    const settle = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      guard.dispose();
-      session.calls--;
-      if (id !== undefined) session.streams.delete(id);
-      if (error === undefined) stream.end();
-      else stream.fail(error);
-      this.#endCall(record, undefined, error);
-    };
-    const fail = (error: Error) => {
-      if (id !== undefined) session.connection.cancel(id, error);
-      settle(error);
-    };
-    const guard = new CallGuard(options, this.#provider, fail);
     const sink = (chunks: ChatCompletionChunk[]) => {
       const count = chunks.length;
       if (count === 0) return;
+      const { record, guard } = call;
       record.firstChunkAt ??= performance.now();
       record.chunks += count;
       const usage = chunks[count - 1].usage;
@@ -296,27 +251,83 @@ export class Supervisor {
       else guard.touch();
       stream.push(chunks);
     };
+    const call = this.#openCall('completionStream', params?.model, options, {
+      send: (session, id) => {
+        session.streams.set(id, sink);
+        const request: StreamRequest = { params, window, encoding: this.#jsonBatches };
+        return session.connection.request(Method.completionStream, request, id);
+      },
+      done: (error, _value, session, id) => {
+        if (id !== undefined) session.streams.delete(id);
+        if (error === undefined) stream.end();
+        else stream.fail(error);
+      },
+    });
+    return {
+      grant: (credits) => {
+        if (call.settled || call.id === undefined) return;
+        outstanding -= credits;
+        call.guard.touch();
+        call.session.connection.notify(Method.credit, { id: call.id, credits });
+      },
+      cancel: (error) => call.cancel(error),
+    };
+  }
+
+  /**
+   * The life of one call, the same for requests and streams: counted and reported from here, sent
+   * once the plugin is ready, bounded by its guard, and ended exactly once (`done`, then the
+   * `call:end` bookkeeping). Throws at once when no plugin can run.
+   */
+  #openCall<T>(
+    method: CallMethod,
+    model: unknown,
+    options: CallOptions,
+    hooks: {
+      send(session: Session, id: RequestId): Promise<T>;
+      done(error: unknown, value: T | undefined, session: Session, id: RequestId | undefined): void;
+    },
+  ): OpenCall {
+    const record = this.#beginCall(method, typeof model === 'string' ? model : undefined);
+    let session: Session;
+    try {
+      session = this.#ensureSession();
+    } catch (error) {
+      this.#endCall(record, undefined, error);
+      throw error;
+    }
+    session.calls++;
+    const settle = (error: unknown, value?: T) => {
+      if (call.settled) return;
+      call.settled = true;
+      call.guard.dispose();
+      session.calls--;
+      hooks.done(error, value, session, call.id);
+      this.#endCall(record, value, error);
+    };
+    const cancel = (error: Error) => {
+      if (call.id !== undefined) session.connection.cancel(call.id, error);
+      settle(error);
+    };
+    const call: OpenCall = {
+      record,
+      session,
+      id: undefined,
+      settled: false,
+      guard: new CallGuard(options, this.#provider, cancel),
+      cancel,
+    };
     session.ready.then(
       () => {
-        if (settled) return;
-        id = session.connection.nextId();
-        session.streams.set(id, sink);
-        guard.touch();
-        session.connection
-          .request(Method.completionStream, { params, window, encoding: this.#jsonBatches } satisfies StreamRequest, id)
-          .then(() => settle(), settle);
+        if (call.settled) return;
+        const id = session.connection.nextId();
+        call.id = id;
+        call.guard.touch();
+        hooks.send(session, id).then((value) => settle(undefined, value), settle);
       },
       settle,
     );
-    return {
-      grant: (credits) => {
-        if (settled || id === undefined) return;
-        outstanding -= credits;
-        guard.touch();
-        session.connection.notify(Method.credit, { id, credits });
-      },
-      cancel: fail,
-    };
+    return call;
   }
 
   /** Lets in-flight calls finish (up to the grace period), asks the plugin to exit, then kills it. Further calls fail. */
