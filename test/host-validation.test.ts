@@ -97,3 +97,16 @@ describe('capabilities a manifest does not claim are refused in the host', () =>
     await echo.close();
   });
 });
+
+describe('AnyLLM.create() refuses bad supervision options', () => {
+  it.each([
+    ['an unknown field', { maxCrash: 3 }, /'supervision\.maxCrash' is unknown \(known: maxCrashes/],
+    ['a negative interval', { heartbeatIntervalMs: -1 }, /'supervision\.heartbeatIntervalMs' must be a number >= 0/],
+    ['a zero window', { streamWindow: 0 }, /'supervision\.streamWindow' must be a number >= 1/],
+    ['not an object', 5, /'supervision' must be an object/],
+  ])('%s', async (_name, supervision, message) => {
+    const error = await AnyLLM.create('openai', { apiKey: 'sk-test', supervision: supervision as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(message);
+  });
+});

@@ -14,7 +14,6 @@ import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
-import { resolveSupervision } from './supervision.js';
 import { validateCompletionParams } from './validate.js';
 
 /**
@@ -84,7 +83,7 @@ export class AnyLLM {
       clientOptions: resolved.clientOptions,
       idleTimeoutMs: resolved.idleTimeoutMs,
       isolation: resolved.isolation,
-      supervision: resolveSupervision(options.supervision, provider),
+      supervision: resolved.supervision,
     });
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor);
   }

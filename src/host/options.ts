@@ -6,7 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
-import type { SupervisionOptions } from './supervision.js';
+import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import type { RegisteredPlugin } from './registry.js';
 
 /** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
@@ -39,6 +39,7 @@ export interface ResolvedOptions {
   isolation: Isolation;
   idleTimeoutMs: number;
   memoryLimitMb: number;
+  supervision: ResolvedSupervision;
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: only the variables its manifest declares. */
   env: Record<string, string>;
@@ -115,6 +116,7 @@ export function resolveOptions(
     isolation: options.isolation ?? plugin.defaultIsolation,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     memoryLimitMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
+    supervision: resolveSupervision(options.supervision, provider),
     clientOptions,
     env,
   };

@@ -30,7 +30,7 @@ import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
-import { CrashBudget, resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
+import { CrashBudget, SUPERVISION_DEFAULTS, type ResolvedSupervision } from './supervision.js';
 
 export interface SupervisorOptions {
   spec: LaunchSpec;
@@ -42,8 +42,8 @@ export interface SupervisorOptions {
   idleTimeoutMs: number;
   /** The tier, reported in events and stats. */
   isolation?: Isolation;
-  /** Crash budget, heartbeat, grace, window; defaults fill the gaps. */
-  supervision?: SupervisionOptions;
+  /** Crash budget, heartbeat, grace, window, already checked (`resolveSupervision`); defaults when absent. */
+  supervision?: ResolvedSupervision;
   /** Where events go; the owning `AnyLLM` passes its own. */
   events?: EventHub;
 }
@@ -153,7 +153,7 @@ export class Supervisor {
     this.#options = options;
     this.#provider = options.spec.provider;
     this.#isolation = options.isolation ?? 'worker';
-    this.#settings = resolveSupervision(options.supervision, this.#provider);
+    this.#settings = options.supervision ?? { ...SUPERVISION_DEFAULTS };
     this.#events = options.events ?? new EventHub();
     this.#budget = new CrashBudget(this.#settings.maxCrashes, this.#settings.crashWindowMs);
     this.#jsonBatches = this.#isolation === 'worker' ? 'json' : undefined;
