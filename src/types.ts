@@ -196,6 +196,10 @@ export interface ChatCompletionDelta {
   refusal?: string | null;
   tool_calls?: ToolCallDelta[];
   reasoning?: string | null;
+  /**
+   * Provider state to send back next turn. Each one a stream carries holds everything so far, so
+   * the last one is the assistant message's `provider_data`; nothing needs merging.
+   */
   provider_data?: JsonObject;
 }
 

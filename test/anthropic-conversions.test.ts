@@ -387,7 +387,7 @@ describe('anthropic stream', () => {
     expect(blocks[0].signature).toMatch(/^EvQBCkYICxgCKkAx/);
   });
 
-  it('hands over each signed or redacted thinking block once, in order, for the caller to merge', () => {
+  it('hands over the signed and redacted thinking blocks so far as each ends: the last provider_data holds them all, in order', () => {
     const message = wireMessage([
       { type: 'thinking', thinking: 'First.', signature: 'sig-a' },
       { type: 'redacted_thinking', data: 'opaque' },
@@ -397,7 +397,14 @@ describe('anthropic stream', () => {
     const handed = chunks.flatMap((c) => (c.choices[0]?.delta.provider_data ? [c.choices[0].delta.provider_data] : []));
     expect(handed).toEqual([
       { anthropic: { thinking: [{ type: 'thinking', thinking: 'First.', signature: 'sig-a' }] } },
-      { anthropic: { thinking: [{ type: 'redacted_thinking', data: 'opaque' }] } },
+      {
+        anthropic: {
+          thinking: [
+            { type: 'thinking', thinking: 'First.', signature: 'sig-a' },
+            { type: 'redacted_thinking', data: 'opaque' },
+          ],
+        },
+      },
     ]);
     const merged = accumulate(chunks).providerData;
     const next = convert({ messages: [user('Q'), { role: 'assistant', content: 'Done', provider_data: merged as JsonObject }, user('Next')] });

@@ -6,16 +6,16 @@
  * - each `tool_use` block becomes one OpenAI tool call with its own `index` (counted over tool
  *   calls only): the first chunk carries `id`, `type` and `name`, later ones argument fragments
  *   that concatenate to the JSON input (`{}` for a tool without arguments);
- * - when a thinking block ends, `delta.provider_data` carries that signed block
- *   (`{ anthropic: { thinking: [block] } }`); a caller merges provider data across deltas by
- *   concatenating arrays, and puts the result on the assistant message it sends back;
+ * - when a thinking block ends, `delta.provider_data` carries every signed block so far
+ *   (`{ anthropic: { thinking: [...] } }`): as for every provider, the last `provider_data` of a
+ *   stream is the one to put on the assistant message sent back;
  * - `message_delta` gives the finish reason, `message_stop` the usage chunk (`choices: []`).
  *
  * @module
  */
 import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason } from '../../src/types.js';
 import { convertUsage, finishReason } from './convert-response.js';
-import { toProviderData } from './provider-data.js';
+import { toProviderData, type ThinkingBlock } from './provider-data.js';
 import type { AnthropicAssistantBlock, AnthropicStreamEvent, AnthropicUsage } from './wire-types.js';
 
 type BlockState =
@@ -36,6 +36,8 @@ export interface StreamState {
   usage: AnthropicUsage;
   blocks: Map<number, BlockState>;
   toolCalls: number;
+  /** The signed and redacted thinking blocks so far, in order. */
+  thinking: ThinkingBlock[];
 }
 
 /**
@@ -59,6 +61,7 @@ export function createStreamState(options: { created: number; jsonTool?: string;
     usage: {},
     blocks: new Map(),
     toolCalls: 0,
+    thinking: [],
   };
 }
 
@@ -172,12 +175,18 @@ function blockStop(index: number, state: StreamState): ChatCompletionChunk[] {
     case 'json':
       return block.sentArguments ? [] : [chunk(state, { content: '{}' })];
     case 'thinking':
-      return [chunk(state, { provider_data: toProviderData([{ type: 'thinking', thinking: block.thinking, signature: block.signature }]) })];
+      return thinkingDone(state, { type: 'thinking', thinking: block.thinking, signature: block.signature });
     case 'redacted':
-      return [chunk(state, { provider_data: toProviderData([{ type: 'redacted_thinking', data: block.data }]) })];
+      return thinkingDone(state, { type: 'redacted_thinking', data: block.data });
     default:
       return [];
   }
+}
+
+/** A thinking block ended: hand over all of them so far (a copy: a chunk may be sent after the next one is added). */
+function thinkingDone(state: StreamState, block: ThinkingBlock): ChatCompletionChunk[] {
+  state.thinking.push(block);
+  return [chunk(state, { provider_data: toProviderData([...state.thinking]) })];
 }
 
 /** `message_delta` repeats the usage so far; later counts replace earlier ones. */

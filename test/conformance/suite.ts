@@ -99,7 +99,7 @@ async function accumulate(stream: AsyncIterable<ChatCompletionChunk>): Promise<A
     const delta = choice.delta;
     content += delta.content ?? '';
     reasoning += delta.reasoning ?? '';
-    if (delta.provider_data) providerData = mergeProviderData(providerData, delta.provider_data);
+    if (delta.provider_data) providerData = delta.provider_data; // the last one holds it all
     for (const part of delta.tool_calls ?? []) {
       const call = (calls[part.index] ??= { name: '', args: '' });
       if (part.id) call.id = part.id;
@@ -115,22 +115,6 @@ async function accumulate(stream: AsyncIterable<ChatCompletionChunk>): Promise<A
   if (reasoning) message.reasoning = reasoning;
   if (providerData) message.provider_data = providerData as AssistantMessage['provider_data'];
   return { message, finish, usage: chunks.findLast((c) => c.usage)?.usage, chunks };
-}
-
-/** Provider data from several deltas: arrays concatenate, objects merge, the rest is replaced. */
-function mergeProviderData(into: Record<string, unknown> | undefined, next: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...into };
-  for (const [key, value] of Object.entries(next)) {
-    const prev = out[key];
-    if (Array.isArray(prev) && Array.isArray(value)) out[key] = [...prev, ...value];
-    else if (isPlainObject(prev) && isPlainObject(value)) out[key] = mergeProviderData(prev, value);
-    else out[key] = value;
-  }
-  return out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function expectUsage(usage: CompletionUsage | null | undefined, scenario: { usage: { input: number; output: number } }): void {

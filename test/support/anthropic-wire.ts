@@ -181,7 +181,7 @@ export interface Accumulated {
   content: string;
   reasoning: string;
   toolCalls: { id?: string; name?: string; arguments: string }[];
-  /** `delta.provider_data` merged across chunks: objects merge, arrays concatenate. */
+  /** The last `delta.provider_data` of the stream: it holds everything to send back. */
   providerData?: Record<string, unknown>;
   finishReason: string | null;
   usage?: unknown;
@@ -211,7 +211,7 @@ export function accumulate(chunks: readonly ChunkLike[]): Accumulated {
       const { delta } = choice;
       out.content += delta.content ?? '';
       out.reasoning += delta.reasoning ?? '';
-      if (delta.provider_data) out.providerData = mergeProviderData(out.providerData ?? {}, delta.provider_data);
+      if (delta.provider_data) out.providerData = delta.provider_data;
       for (const call of delta.tool_calls ?? []) {
         out.toolDeltas.push({ index: call.index, id: call.id, name: call.function?.name, arguments: call.function?.arguments });
         const slot = (out.toolCalls[call.index] ??= { arguments: '' });
@@ -221,18 +221,6 @@ export function accumulate(chunks: readonly ChunkLike[]): Accumulated {
       }
       if (choice.finish_reason) out.finishReason = choice.finish_reason;
     }
-  }
-  return out;
-}
-
-function mergeProviderData(into: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...into };
-  for (const [key, value] of Object.entries(next)) {
-    const prev = out[key];
-    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-    if (Array.isArray(prev) && Array.isArray(value)) out[key] = [...prev, ...value];
-    else if (isObject(prev) && isObject(value)) out[key] = mergeProviderData(prev, value);
-    else out[key] = value;
   }
   return out;
 }
