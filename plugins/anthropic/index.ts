@@ -80,16 +80,15 @@ export default class AnthropicProvider extends Provider {
 
   async *completionStream(params: CompletionParams, ctx: CallContext): AsyncIterable<ChatCompletionChunk> {
     const body = this.convertCompletionParams(params, { stream: true });
-    const state: Record<string, unknown> = {
-      anthropic: createStreamState({
-        created: now(),
-        jsonTool: usesJsonTool(params) ? JSON_TOOL_NAME : undefined,
-        includeUsage: params.stream_options?.include_usage !== false,
-      }),
-    };
+    const state = createStreamState({
+      created: now(),
+      jsonTool: usesJsonTool(params) ? JSON_TOOL_NAME : undefined,
+      includeUsage: params.stream_options?.include_usage !== false,
+    });
     try {
-      const stream = (await this.client.messages.create(body as never, { signal: ctx.signal })) as unknown as AsyncIterable<unknown>;
-      for await (const event of stream) yield* this.convertCompletionChunkResponse(event, state);
+      const stream = (await this.client.messages.create(body as never, { signal: ctx.signal })) as unknown as AsyncIterable<AnthropicStreamEvent>;
+      // Per event: convert and yield each chunk (a `yield*` over the array costs more in an async generator).
+      for await (const event of stream) for (const chunk of convertStreamEvent(event, state)) yield chunk;
     } catch (error) {
       throw mapAnthropicError(error, this.name);
     }

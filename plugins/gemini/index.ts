@@ -96,8 +96,8 @@ export default class GeminiProvider extends Provider {
     const state = createStreamState(params.model, this.name, params.stream_options?.include_usage !== false);
     try {
       const stream = await this.client.models.generateContentStream(request);
-      for await (const event of stream) yield* convertStreamEvent(event as GeminiResponse, state);
-      yield* finishStream(state);
+      for await (const event of stream) for (const chunk of convertStreamEvent(event as GeminiResponse, state)) yield chunk;
+      for (const chunk of finishStream(state)) yield chunk;
     } catch (error) {
       throw this.#mapError(error, ctx.signal);
     } finally {

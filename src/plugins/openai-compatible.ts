@@ -103,11 +103,14 @@ export class OpenAICompatibleProvider extends Provider {
     const stream = sseEvents(this.client.chat.completions.create(body as never, { signal: ctx.signal }), this.name);
     // The server sends usage whatever the caller asked when it takes no stream_options.
     const dropUsage = this.compat.streamOptions === false && params.stream_options?.include_usage === false;
-    const state: Record<string, unknown> = { dropUsage };
+    const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage };
+    // Per chunk: normalise and yield, nothing more (no per-chunk arrays, options or `yield*`).
+    const state = createStreamState();
     for await (const event of stream) {
-      yield* this.convertCompletionChunkResponse(event, state);
+      const chunk = normaliseChunk(event, state, options);
+      if (chunk) yield chunk;
     }
-    const tail = finishStream(streamState(state));
+    const tail = finishStream(state);
     if (tail) yield tail;
   }
 
@@ -162,16 +165,12 @@ export class OpenAICompatibleProvider extends Provider {
     return normaliseCompletion(response, { thinkTags: this.compat.thinkTags });
   }
 
+  /** One chunk, for callers outside `completionStream` (which normalises inline); `state` starts as `{}`. */
   convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[] {
-    const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage: state.dropUsage === true };
-    const normalised = normaliseChunk(chunk, streamState(state), options);
+    const stream = (state.stream ??= createStreamState()) as ReturnType<typeof createStreamState>;
+    const normalised = normaliseChunk(chunk, stream, { thinkTags: this.compat.thinkTags });
     return normalised ? [normalised] : [];
   }
-}
-
-/** The normaliser's state, kept inside the generic per-stream state record. */
-function streamState(state: Record<string, unknown>): ReturnType<typeof createStreamState> {
-  return (state.stream ??= createStreamState()) as ReturnType<typeof createStreamState>;
 }
 
 async function importOpenAI(provider: string): Promise<OpenAIClass> {

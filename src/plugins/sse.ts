@@ -4,7 +4,8 @@
  * here, in one loop, instead of through the SDK's stack of async iterators. That per-chunk work is
  * what bounds a plugin's streaming throughput.
  *
- * Opt-in: a provider on the `openai` SDK swaps one line in its `completionStream`:
+ * `OpenAICompatibleProvider` reads every stream this way; another provider on the `openai` SDK
+ * (exported from `anyllm/plugin`) wraps its request the same way:
  * ```ts
  * const stream = sseEvents(this.client.chat.completions.create(body as never, { signal: ctx.signal }), this.name);
  * ```
@@ -29,7 +30,7 @@ const DRAIN_LIMIT = 64 * 1024;
  * @example
  * ```ts
  * for await (const event of sseEvents(client.chat.completions.create({ ...body, stream: true }, { signal }), 'openai')) {
- *   yield* this.convertCompletionChunkResponse(event, state);
+ *   for (const chunk of this.convertCompletionChunkResponse(event, state)) yield chunk;
  * }
  * ```
  */
