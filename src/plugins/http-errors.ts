@@ -59,6 +59,9 @@ function codeOf(error: SdkErrorShape): string | undefined {
  * ```
  */
 export function mapSdkError(error: unknown, provider: string): Error {
+  // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
+  const denial = networkDenial(error);
+  if (denial) return denial;
   if (error instanceof AnyLLMError) return error;
   if (isAbortError(error)) return createAbortError();
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
@@ -75,4 +78,14 @@ export function mapSdkError(error: unknown, provider: string): Error {
     });
   }
   return new ProviderError(message, { provider, cause: error });
+}
+
+/** The host's refusal of a sandboxed request (code `network_denied`) somewhere in `error`'s cause chain. */
+function networkDenial(error: unknown): AnyLLMError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof AnyLLMError && current.code === 'network_denied') return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

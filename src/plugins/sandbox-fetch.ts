@@ -6,7 +6,7 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { AnyLLMError, isAbortError } from '../errors.js';
+import { isAbortError } from '../errors.js';
 import type { Connection } from '../protocol/connection.js';
 import {
   Method,
@@ -149,22 +149,4 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
     Object.defineProperty(response, 'url', { value: result.url });
     return response;
   };
-}
-
-/**
- * The host's refusal of a sandboxed request (code `network_denied`) somewhere in `error`'s cause
- * chain, where an SDK's connection error has wrapped it.
- *
- * @example
- * ```ts
- * catch (error) { throw networkDenial(error) ?? mapSdkError(error, provider); }
- * ```
- */
-export function networkDenial(error: unknown): AnyLLMError | undefined {
-  let current = error;
-  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
-    if (current instanceof AnyLLMError && current.code === 'network_denied') return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -19,13 +19,23 @@ export async function importSdk<T>(pkg: string, provider: string, load: () => Pr
     return await load();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new ProviderError(`Provider '${provider}' needs the package '${pkg}': install it with \`npm install ${pkg}\`.`, {
-        provider,
-        code: 'missing_sdk',
-        cause: error,
-      });
-    }
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw missingSdkError(pkg, provider, error);
     throw error;
   }
+}
+
+/**
+ * The error for a package a provider needs and nobody installed (code `missing_sdk`).
+ *
+ * @example
+ * ```ts
+ * throw missingSdkError('openai', 'groq', error); // "Provider 'groq' needs the package 'openai': install it with `npm install openai`."
+ * ```
+ */
+export function missingSdkError(pkg: string, provider: string, cause?: unknown): ProviderError {
+  return new ProviderError(`Provider '${provider}' needs the package '${pkg}': install it with \`npm install ${pkg}\`.`, {
+    provider,
+    code: 'missing_sdk',
+    cause,
+  });
 }

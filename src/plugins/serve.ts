@@ -25,7 +25,8 @@ import type { Capabilities, ChatCompletion } from '../types.js';
 import { mapSdkError } from './http-errors.js';
 import { installPluginResolution } from './plugin-resolve.js';
 import { Provider } from './provider.js';
-import { createSandboxFetch, networkDenial } from './sandbox-fetch.js';
+import { missingSdkError } from './sdk.js';
+import { createSandboxFetch } from './sandbox-fetch.js';
 
 export interface ServeOptions {
   /** Capabilities the manifest declares, reported back in `initialize`. */
@@ -48,18 +49,14 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   const connection = new Connection(transport);
   const streams = new Map<RequestId, ChunkSender>();
   let provider: Provider | undefined;
+  let providerName = '';
 
-  const ready = (): Provider => {
+  const call = async <T>(run: (p: Provider) => Promise<T>): Promise<T> => {
     if (!provider) throw new PluginProtocolError('The host called the plugin before initialize.');
-    return provider;
-  };
-  const call = async <T>(name: string, run: (p: Provider) => Promise<T>): Promise<T> => {
-    const p = ready();
     try {
-      return await run(p);
+      return await run(provider);
     } catch (error) {
-      // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
-      throw networkDenial(error) ?? mapSdkError(error, p.name ?? name);
+      throw mapSdkError(error, providerName);
     }
   };
 
@@ -71,7 +68,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
         { provider: params.provider },
       );
     }
-    if (options.proxyFetch || params.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
+    providerName = params.provider;
+    if (options.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
     installPluginResolution();
     provider = await loadProvider(params.entry, params.provider);
     const capabilities = options.capabilities ?? {};
@@ -90,11 +88,11 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   });
 
   connection.onRequest(Method.completion, (raw, context) =>
-    call<ChatCompletion>('completion', (p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
+    call<ChatCompletion>((p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
   );
 
   connection.onRequest(Method.completionStream, (raw, context) =>
-    call<StreamResult>('completionStream', async (p) => {
+    call<StreamResult>(async (p) => {
       const { params, window, encoding } = raw as StreamRequest;
       const sender = new ChunkSender(connection, context.id, window, encoding === 'json');
       streams.set(context.id, sender);
@@ -114,7 +112,7 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   );
 
   connection.onRequest(Method.listModels, (_raw, context) =>
-    call<ListModelsResult>('listModels', async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
+    call<ListModelsResult>(async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
   );
 
   connection.onRequest(Method.ping, () => ({ ok: true }));
@@ -140,12 +138,7 @@ async function loadProvider(entry: string, name: string): Promise<Provider> {
     module = (await import(url)) as { default?: unknown };
   } catch (error) {
     const missing = missingPackage(error);
-    if (missing) {
-      throw new ProviderError(
-        `Provider '${name}' needs the package '${missing}': install it with \`npm install ${missing}\`.`,
-        { provider: name, code: 'missing_sdk' },
-      );
-    }
+    if (missing) throw missingSdkError(missing, name, error);
     throw new ProviderError(`Provider '${name}' failed to load: ${(error as Error).message}`, { provider: name });
   }
   const ProviderClass = module.default;

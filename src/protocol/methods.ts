@@ -50,8 +50,6 @@ export interface InitializeParams {
   apiBase?: string;
   /** Provider SDK client options the host did not recognise (e.g. `maxRetries`). */
   clientOptions: Record<string, unknown>;
-  /** Whether `fetch` must go through the host (sandbox tier). */
-  proxyFetch?: boolean;
 }
 
 export interface InitializeResult {
