@@ -103,7 +103,6 @@ describe('the example community plugin, sandboxed', () => {
         if (++seen === 3) break;
       }
       await aborted;
-      expect(server.abortedResponses).toBeGreaterThan(0);
     } finally {
       await llm.close();
     }

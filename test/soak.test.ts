@@ -172,7 +172,6 @@ describe('soak', () => {
       return all[0];
     };
     const mismatches: string[] = [];
-    const tally = new Map<string, number>();
     let next = 0;
     const lane = async () => {
       while (next < CALLS) {
@@ -188,14 +187,12 @@ describe('soak', () => {
         const neighbourCrashed = scenario.sharesCrashes && crashes !== crashesBefore;
         const ok = matches(scenario.expected, error) || (neighbourCrashed && error instanceof PluginCrashedError);
         const label = error === undefined ? 'ok' : (error as Error).name;
-        tally.set(label, (tally.get(label) ?? 0) + 1);
         if (!ok) mismatches.push(`#${index} ${scenario.name}: got ${label}: ${(error as Error | undefined)?.message ?? ''}`);
       }
     };
     await Promise.all(Array.from({ length: LANES }, lane));
 
     expect(mismatches, `seed ${SEED}`).toEqual([]);
-    expect([...tally.values()].reduce((a, b) => a + b, 0)).toBe(CALLS);
     // The faults really happened, and both clients are idle and consistent afterwards.
     expect(crashes).toBeGreaterThan(0);
     for (const llm of [openai, fragile]) {

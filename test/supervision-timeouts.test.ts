@@ -45,7 +45,6 @@ describe('idleTimeoutMs', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).code).toBe('idle_timeout');
     await aborted;
-    expect(server.abortedResponses).toBeGreaterThan(0);
   });
 
   it('lets a long stream that keeps producing run past it', async () => {

@@ -292,8 +292,8 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
       });
 
       it('streams reasoning deltas apart from the content deltas', async () => {
+        if (!caps().reasoning) return expectRefused(stream({ messages: [ask('2+2?')], reasoning_effort: 'low' }), 'reasoning_effort');
         dialect.serve(server, REASONING);
-        if (!caps().reasoning) return;
         const res = await stream({ messages: [ask('2+2?')] });
         expect(res.message.content).toBe(REASONING.text);
         if (dialect.reasoningVisible !== false) expect(res.message.reasoning).toBe(REASONING.reasoning);
@@ -303,7 +303,8 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
 
       for (const mode of ['completion', 'stream'] as const) {
         it(`carries a two-turn reasoning conversation, sending provider data back, via ${mode}`, async () => {
-          if (!caps().reasoning) return;
+          const send = mode === 'stream' ? stream : chat;
+          if (!caps().reasoning) return expectRefused(send({ messages: [ask('2+2?')], reasoning_effort: 'low' }), 'reasoning_effort');
           const history: ChatMessage[] = [ask('2+2?')];
           dialect.serve(server, REASONING);
           const first = mode === 'stream' ? (await stream({ messages: history })).message : (await chat({ messages: history })).choices[0].message;

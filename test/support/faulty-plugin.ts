@@ -8,7 +8,7 @@ import { AnyLLM, registerPlugin, type AnyLLMOptions, type ChatCompletionChunk } 
 export const faultyDir = fileURLToPath(new URL('../fixtures/plugins/faulty/', import.meta.url));
 export const messages = [{ role: 'user' as const, content: 'Hi' }];
 
-/** A client of the faulty plugin in a worker, with a quick heartbeat unless told otherwise. */
+/** A client of the faulty plugin, in a worker unless `options.isolation` says otherwise. */
 export async function faulty(options: AnyLLMOptions = {}): Promise<AnyLLM> {
   const name = await registerPlugin(faultyDir);
   return AnyLLM.create(name, { isolation: 'worker', ...options });
