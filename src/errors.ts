@@ -217,7 +217,8 @@ export function errorForStatus(
 ): AnyLLMError {
   const all = { ...options, status };
   if (status === 400 || status === 413 || status === 422) {
-    if (/context[_ ]length|too many tokens|maximum context|prompt is too long|context window/i.test(message)) {
+    // OpenAI, Anthropic, Gemini ('input token count … exceeds') and the OpenAI-compatible servers.
+    if (/context[_ ]length|too many tokens|maximum context|prompt is too long|context window|input token count.*exceeds|exceeds the maximum number of tokens/i.test(message)) {
       return new ContextLengthExceededError(message, all);
     }
     return new InvalidRequestError(message, all);

@@ -445,5 +445,6 @@ describe('anthropic plugin runtime', () => {
     const error = mapAnthropicError(sdkError, 'anthropic');
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 529, code: 'overloaded_error', message: 'Overloaded', provider: 'anthropic' });
+    expect(error.cause).toBe(sdkError); // the SDK's own error stays reachable
   });
 });

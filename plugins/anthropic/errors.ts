@@ -32,12 +32,11 @@ const STATUS_BY_TYPE: Readonly<Record<string, number>> = {
 export function mapAnthropicError(error: unknown, provider: string): Error {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as {
     status?: unknown;
-    headers?: unknown;
     error?: { error?: { type?: unknown; message?: unknown } } | null;
   };
   const type = shape.error?.error?.type;
   const apiMessage = shape.error?.error?.message;
   const status = typeof shape.status === 'number' ? shape.status : typeof type === 'string' ? STATUS_BY_TYPE[type] : undefined;
   if (status === undefined || typeof apiMessage !== 'string') return mapSdkError(error, provider);
-  return mapSdkError({ status, message: apiMessage, error: shape.error, headers: shape.headers }, provider);
+  return mapSdkError(error, provider, { status, message: apiMessage });
 }

@@ -8,7 +8,6 @@
 import {
   AnyLLMError,
   AuthenticationError,
-  ContextLengthExceededError,
   createAbortError,
   errorForStatus,
   isAbortError,
@@ -82,8 +81,5 @@ export function mapGeminiError(error: unknown, provider: string, timedOut: boole
   };
   // Gemini answers a bad key with 400 INVALID_ARGUMENT and an ErrorInfo reason.
   if (body?.details?.some((detail) => detail.reason === 'API_KEY_INVALID')) return new AuthenticationError(text, { ...options, status });
-  if (status === 400 && /input token count.*exceeds|exceeds the maximum number of tokens/i.test(text)) {
-    return new ContextLengthExceededError(text, { ...options, status });
-  }
   return errorForStatus(status, text, options);
 }

@@ -51,6 +51,8 @@ function codeOf(error: SdkErrorShape): string | undefined {
 
 /**
  * Turns anything a provider SDK threw into an AnyLLM error class with `status` and `provider`.
+ * `override` supplies what a provider knows better than the SDK's error (its own message, the
+ * status of a mid-stream error that has none); the SDK's error stays the `cause`.
  *
  * @example
  * ```ts
@@ -58,7 +60,7 @@ function codeOf(error: SdkErrorShape): string | undefined {
  * catch (error) { throw mapSdkError(error, 'openai'); }
  * ```
  */
-export function mapSdkError(error: unknown, provider: string): Error {
+export function mapSdkError(error: unknown, provider: string, override: { status?: number; message?: string } = {}): Error {
   // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
   const denial = networkDenial(error);
   if (denial) return denial;
@@ -66,11 +68,12 @@ export function mapSdkError(error: unknown, provider: string): Error {
   if (isAbortError(error)) return createAbortError();
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const name = typeof shape.name === 'string' ? shape.name : '';
-  const message = typeof shape.message === 'string' ? shape.message : String(error);
+  const message = override.message ?? (typeof shape.message === 'string' ? shape.message : String(error));
+  const status = override.status ?? shape.status;
   if (name === 'APIUserAbortError') return createAbortError();
   if (name === 'APIConnectionTimeoutError') return new TimeoutError(message, { provider, cause: error });
-  if (typeof shape.status === 'number') {
-    return errorForStatus(shape.status, message, {
+  if (typeof status === 'number') {
+    return errorForStatus(status, message, {
       provider,
       code: codeOf(shape),
       retryAfterMs: parseRetryAfter(headersOf(shape.headers)),
