@@ -551,6 +551,13 @@ describe('gemini errors and options', () => {
     expect(error.message).toBe('You exceeded your current quota, please check your plan.');
   });
 
+  it('maps an over-long prompt (400 INVALID_ARGUMENT) to ContextLengthExceededError', () => {
+    const body = JSON.stringify({ error: { code: 400, message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).', status: 'INVALID_ARGUMENT' } });
+    const error = mapGeminiError(Object.assign(new Error(body), { name: 'ApiError', status: 400 }), P, false);
+    expect(error.name).toBe('ContextLengthExceededError');
+    expect(error.message).toMatch(/^The input token count/);
+  });
+
   it('maps a rejected API key (400 API_KEY_INVALID) to AuthenticationError and the rest by status', () => {
     const body = JSON.stringify({ error: { code: 400, message: 'API key not valid.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } });
     expect(mapGeminiError(Object.assign(new Error(body), { name: 'ApiError', status: 400 }), P, false).name).toBe('AuthenticationError');
