@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, ProviderError, UnsupportedParameterError } from '../src/errors.js';
 import type { ChatCompletionChunk, CompletionParams, JsonObject } from '../src/types.js';
 import { convertRequest, DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, THINKING_BUDGETS } from '../plugins/anthropic/convert-request.js';
-import { convertModel, convertResponse, convertUsage, finishReason } from '../plugins/anthropic/convert-response.js';
+import { convertResponse, convertUsage, finishReason } from '../plugins/anthropic/convert-response.js';
+import { normaliseModels } from '../src/plugins/openai-normalise.js';
 import { convertStreamEvent, createStreamState } from '../plugins/anthropic/convert-stream.js';
 import { mapAnthropicError } from '../plugins/anthropic/errors.js';
 import { loadAnthropicSdk } from '../plugins/anthropic/index.js';
@@ -346,12 +347,15 @@ describe('anthropic response', () => {
   });
 
   it('converts a model entry to OpenAI’s model shape', () => {
-    expect(convertModel({ id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' })).toEqual({
-      id: 'claude-haiku-4-5',
-      object: 'model',
-      created: Date.UTC(2025, 9, 1) / 1000,
-      owned_by: 'anthropic',
-    });
+    const entry = { type: 'model', id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' };
+    expect(normaliseModels([entry], 'anthropic')).toEqual([
+      {
+        id: 'claude-haiku-4-5',
+        object: 'model',
+        created: Date.UTC(2025, 9, 1) / 1000,
+        owned_by: 'anthropic',
+      },
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
 import type { CompletionParams, FunctionTool, JsonObject, ReasoningEffort, ToolChoice } from '../../src/types.js';
+import { rejectUnsupported } from '../../src/plugins/provider.js';
 import { convertMessages } from './convert-messages.js';
 import type { AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice } from './wire-types.js';
 
@@ -96,9 +97,7 @@ export function convertRequest(params: CompletionParams, extra: { stream: boolea
   const provider = extra.provider ?? 'anthropic';
   const unsupported = (name: string, detail?: string): UnsupportedParameterError =>
     new UnsupportedParameterError(name, provider, detail);
-  for (const name of UNSUPPORTED) {
-    if (params[name] !== undefined && params[name] !== null) throw unsupported(name);
-  }
+  rejectUnsupported(params, UNSUPPORTED, provider);
   if (params.logprobs === true) throw unsupported('logprobs');
   if (params.n !== undefined && params.n !== null && params.n !== 1) throw unsupported('n', 'Anthropic returns one choice per request.');
 

@@ -9,11 +9,10 @@ import type {
   ChatCompletionMessage,
   CompletionUsage,
   FinishReason,
-  Model,
   ToolCall,
 } from '../../src/types.js';
 import { toProviderData, type ThinkingBlock } from './provider-data.js';
-import type { AnthropicAssistantBlock, AnthropicModelInfo, AnthropicResponse, AnthropicUsage } from './wire-types.js';
+import type { AnthropicAssistantBlock, AnthropicResponse, AnthropicUsage } from './wire-types.js';
 
 /** How a response is read. */
 export interface ResponseOptions {
@@ -130,18 +129,4 @@ export function convertResponse(response: AnthropicResponse, options: ResponseOp
     choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
     usage: convertUsage(response.usage),
   };
-}
-
-/**
- * Converts an entry of Anthropic's model list to OpenAI's model shape.
- *
- * @example
- * ```ts
- * convertModel({ id: 'claude-haiku-4-5', created_at: '2025-10-01T00:00:00Z' });
- * // { id: 'claude-haiku-4-5', object: 'model', created: 1759276800, owned_by: 'anthropic' }
- * ```
- */
-export function convertModel(model: AnthropicModelInfo): Model {
-  const created = model.created_at ? Math.floor(Date.parse(model.created_at) / 1000) : 0;
-  return { id: model.id, object: 'model', created: Number.isFinite(created) ? created : 0, owned_by: 'anthropic' };
 }

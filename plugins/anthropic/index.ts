@@ -6,13 +6,14 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { Provider, type CallContext } from '../../src/plugins/provider.js';
+import { normaliseModels } from '../../src/plugins/openai-normalise.js';
 import { importSdk } from '../../src/plugins/sdk.js';
 import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
 import { convertRequest, JSON_TOOL_NAME, usesJsonTool } from './convert-request.js';
-import { convertModel, convertResponse } from './convert-response.js';
+import { convertResponse } from './convert-response.js';
 import { convertStreamEvent, createStreamState, type StreamState } from './convert-stream.js';
 import { mapAnthropicError } from './errors.js';
-import type { AnthropicModelInfo, AnthropicRequest, AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
+import type { AnthropicRequest, AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
 
 type AnthropicClass = typeof Anthropic;
 
@@ -95,15 +96,14 @@ export default class AnthropicProvider extends Provider {
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {
-    const models: Model[] = [];
+    const entries: unknown[] = [];
     try {
-      for await (const model of this.client.models.list({}, { signal: ctx.signal })) {
-        models.push(convertModel(model as AnthropicModelInfo));
-      }
+      for await (const model of this.client.models.list({}, { signal: ctx.signal })) entries.push(model);
     } catch (error) {
       throw mapAnthropicError(error, this.name);
     }
-    return models;
+    // Anthropic's entries (`id`, `created_at` as a date) are what the shared normaliser reads.
+    return normaliseModels(entries, this.name);
   }
 
   convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): AnthropicRequest {

@@ -145,10 +145,3 @@ export type AnthropicStreamEvent =
   | { type: 'message_stop' }
   | { type: 'ping' };
 
-/** One entry of `GET /v1/models`. */
-export interface AnthropicModelInfo {
-  id: string;
-  type?: string;
-  display_name?: string;
-  created_at?: string;
-}

@@ -85,11 +85,23 @@ export abstract class Provider {
   /** One SDK stream event → zero or more OpenAI-shaped chunks. `state` persists across one stream. */
   abstract convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[];
 
-  /** Throws `UnsupportedParameterError` for each listed parameter that is set in `params`. */
+  /** Throws `UnsupportedParameterError` for the first listed parameter that is set in `params`. */
   protected rejectUnsupported(params: CompletionParams, names: readonly string[]): void {
-    for (const name of names) {
-      const value = params[name];
-      if (value !== undefined && value !== null) throw new UnsupportedParameterError(name, this.name);
-    }
+    rejectUnsupported(params, names, this.name);
+  }
+}
+
+/**
+ * Throws `UnsupportedParameterError` for the first of `names` that is set (not null) in `params`.
+ *
+ * @example
+ * ```ts
+ * rejectUnsupported({ model: 'm', messages, seed: 7 }, ['seed'], 'anthropic'); // throws, naming 'seed'
+ * ```
+ */
+export function rejectUnsupported(params: CompletionParams, names: readonly string[], provider: string): void {
+  for (const name of names) {
+    const value = params[name];
+    if (value !== undefined && value !== null) throw new UnsupportedParameterError(name, provider);
   }
 }
