@@ -140,9 +140,10 @@ describe('a plugin sees only its own environment', () => {
     const name = await registerPlugin(envEchoDir);
     const llm = await AnyLLM.create(name, { isolation: 'worker' });
     const res = await llm.completion({ model: 'echo', messages });
-    const seen = JSON.parse(res.choices[0].message.content ?? '{}') as { env: Record<string, string>; apiKey: string };
+    const seen = JSON.parse(res.choices[0].message.content ?? '{}') as { env: Record<string, string>; apiKey: string; capabilities: unknown };
     expect(seen.env).toEqual({ ENV_ECHO_API_KEY: 'echo-key', ENV_ECHO_REGION: 'eu' });
     expect(seen.apiKey).toBe('echo-key');
+    expect(seen.capabilities).toEqual({ completion: true, streaming: true }); // its manifest's, through initialize
     await llm.close();
   });
 });

@@ -399,6 +399,7 @@ export class Supervisor {
       apiKey: this.#options.apiKey,
       apiBase: this.#options.apiBase,
       clientOptions: this.#options.clientOptions,
+      capabilities: spec.capabilities,
     };
     const startTimeoutMs = this.#settings.startTimeoutMs;
     const ready = withTimeout(

@@ -2,21 +2,19 @@
  * Entry point of a child-process plugin (process and sandbox tiers): serves the provider over
  * stdin/stdout, one JSON message per line.
  *
- * Arguments: `--capabilities=<json>` (what the manifest declares) and `--sandbox` (the global
- * `fetch` goes through the host, and the plugin may not signal other processes).
+ * Argument: `--sandbox` (the global `fetch` goes through the host, and the plugin may not signal
+ * other processes).
  *
  * @module
  */
 import { Console } from 'node:console';
 import { StdioTransport } from '../protocol/stdio-transport.js';
-import type { Capabilities } from '../types.js';
 import { lockDownProcess } from './sandbox-process.js';
 import { serve } from './serve.js';
 
 // stdout is the channel: anything a provider logs goes to stderr instead.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
-const capabilities = parseCapabilities(process.argv.find((arg) => arg.startsWith('--capabilities=')));
 const sandboxed = process.argv.includes('--sandbox');
 if (sandboxed) lockDownProcess();
 
@@ -26,15 +24,6 @@ const transport = new StdioTransport(process.stdin, process.stdout, {
     process.exit(70);
   },
 });
-serve(transport, { capabilities, proxyFetch: sandboxed, exit: () => process.exit(0) });
+serve(transport, { proxyFetch: sandboxed, exit: () => process.exit(0) });
 // The host has gone (or closed our stdin): nobody is left to serve.
 process.stdin.on('end', () => process.exit(0));
-
-function parseCapabilities(arg: string | undefined): Capabilities | undefined {
-  if (!arg) return undefined;
-  try {
-    return JSON.parse(arg.slice('--capabilities='.length)) as Capabilities;
-  } catch {
-    return undefined;
-  }
-}

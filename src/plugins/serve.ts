@@ -21,7 +21,7 @@ import {
   type StreamResult,
 } from '../protocol/methods.js';
 import type { Transport } from '../protocol/transport.js';
-import type { Capabilities, ChatCompletion } from '../types.js';
+import type { ChatCompletion } from '../types.js';
 import { mapSdkError } from './http-errors.js';
 import { installPluginResolution } from './plugin-resolve.js';
 import { Provider } from './provider.js';
@@ -29,8 +29,6 @@ import { missingSdkError } from './sdk.js';
 import { createSandboxFetch } from './sandbox-fetch.js';
 
 export interface ServeOptions {
-  /** Capabilities the manifest declares, reported back in `initialize`. */
-  capabilities?: Capabilities;
   /** Ends the plugin (exits the thread or process) after `shutdown` has been answered. */
   exit: () => void;
   /** Sandbox tier: replace the global `fetch` with one the host performs (the process has no network). */
@@ -72,7 +70,7 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     if (options.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
     installPluginResolution();
     provider = await loadProvider(params.entry, params.provider);
-    const capabilities = options.capabilities ?? {};
+    const capabilities = params.capabilities ?? {};
     try {
       await provider.init({
         provider: params.provider,

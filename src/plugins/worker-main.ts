@@ -3,11 +3,9 @@
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { PortTransport } from '../protocol/transport.js';
-import type { Capabilities } from '../types.js';
 import { serve } from './serve.js';
 
 if (!parentPort) throw new Error('worker-main must run inside a worker thread.');
-const data = (workerData ?? {}) as { capabilities?: Capabilities };
-serve(new PortTransport(parentPort), { capabilities: data.capabilities, exit: () => process.exit(0) });
+serve(new PortTransport(parentPort), { exit: () => process.exit(0) });

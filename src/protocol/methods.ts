@@ -50,6 +50,8 @@ export interface InitializeParams {
   apiBase?: string;
   /** Provider SDK client options the host did not recognise (e.g. `maxRetries`). */
   clientOptions: Record<string, unknown>;
+  /** What the manifest declares the provider can do (handed to `Provider.init`). */
+  capabilities: Capabilities;
 }
 
 export interface InitializeResult {

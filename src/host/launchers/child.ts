@@ -43,7 +43,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
   installExitHook();
   const child = spawn(
     process.execPath,
-    [...options.execArgv, processMain, `--capabilities=${JSON.stringify(spec.capabilities)}`, ...(options.args ?? [])],
+    [...options.execArgv, processMain, ...(options.args ?? [])],
     { cwd: spec.dir, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true },
   );
   live.add(child);

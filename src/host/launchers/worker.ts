@@ -25,7 +25,6 @@ export const launchWorker: Launcher = (spec) => {
   const worker = new Worker(workerMain, {
     name: `anyllm:${spec.provider}`,
     env: spec.env,
-    workerData: { capabilities: spec.capabilities },
     resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
   });
   let killedFor: string | undefined;
