@@ -330,9 +330,8 @@ describe('gemini params → generateContent parameters', () => {
     expect((error as UnsupportedParameterError).parameter).toBe(name);
   });
 
-  it('rejects top_logprobs without logprobs and a tool_choice without tools', () => {
+  it('rejects top_logprobs without logprobs', () => {
     expect(() => convertParams(params({ top_logprobs: 2 }), P)).toThrow(/top_logprobs/);
-    expect(() => convertParams(params({ tool_choice: 'required' }), P)).toThrow(/tool_choice/);
   });
 });
 

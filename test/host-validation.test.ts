@@ -44,6 +44,7 @@ const cases: [string, unknown, RegExp][] = [
   ['a tool without a name', { model: 'm', messages: ok, tools: [{ type: 'function', function: {} }] }, /tools\[0\].function.name/],
   ['a tool_choice naming no tool', { model: 'm', messages: ok, tool_choice: { type: 'function', function: { name: 'f' } } }, /'tool_choice' names 'f'/],
   ['a bad tool_choice', { model: 'm', messages: ok, tool_choice: 'sometimes' }, /'tool_choice'/],
+  ['a required tool_choice without tools', { model: 'm', messages: ok, tool_choice: 'required' }, /'tool_choice' is 'required', but 'tools' is empty/],
   ['a bad response_format', { model: 'm', messages: ok, response_format: { type: 'yaml' } }, /response_format.type/],
   ['stream: true in completion()', { model: 'm', messages: ok, stream: true }, /'stream' is chosen by the method/],
 ];

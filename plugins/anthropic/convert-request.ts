@@ -179,12 +179,8 @@ function convertTools(
     };
   }
   const tools = params.tools?.map(convertTool);
-  if (!tools || tools.length === 0) {
-    if (params.tool_choice === 'required' || typeof params.tool_choice === 'object') {
-      throw new InvalidRequestError("Invalid request: 'tool_choice' forces a tool call, but 'tools' is empty.", { provider, code: 'invalid_request' });
-    }
-    return {};
-  }
+  // The host has refused a tool_choice that forces a tool while there are none.
+  if (!tools || tools.length === 0) return {};
   const choice = convertToolChoice(params.tool_choice, params.parallel_tool_calls);
   if (thinkingOn && (choice?.type === 'any' || choice?.type === 'tool')) {
     throw new UnsupportedParameterError('tool_choice', provider, 'Anthropic cannot force a tool call while thinking (reasoning_effort).');

@@ -144,9 +144,6 @@ function convertToolChoice(params: CompletionParams, provider: string): Function
   const choice = params.tool_choice;
   const strict = (params.tools ?? []).some((tool) => tool.function.strict === true);
   if ((choice === undefined || choice === null || choice === 'auto') && !strict) return undefined;
-  if (choice !== undefined && choice !== null && choice !== 'none' && (!params.tools || params.tools.length === 0)) {
-    throw new InvalidRequestError("Invalid request: 'tool_choice' needs 'tools'.", { provider, code: 'invalid_request' });
-  }
   if (choice === 'none') return { mode: 'NONE' as FunctionCallingConfig['mode'] };
   if (choice === 'required') return { mode: 'ANY' as FunctionCallingConfig['mode'] };
   if (typeof choice === 'object' && choice !== null) {

@@ -87,6 +87,9 @@ export function validateCompletionParams(params: unknown, provider?: string, mod
     if (named && !(p.tools as { function: { name: string } }[] | undefined)?.some((t) => t.function.name === choice.function?.name)) {
       fail('tool_choice', `names '${String(choice.function?.name)}', which is not in 'tools'`);
     }
+    if (p.tool_choice === 'required' && !(Array.isArray(p.tools) && p.tools.length > 0)) {
+      fail('tool_choice', "is 'required', but 'tools' is empty");
+    }
   }
   if (p.response_format !== undefined && p.response_format !== null) {
     const format = p.response_format as { type?: unknown; json_schema?: { name?: unknown } };
