@@ -8,28 +8,27 @@
  */
 import type OpenAI from 'openai';
 import { InvalidRequestError } from '../../src/errors.js';
-import { OpenAICompatibleProvider } from '../../src/plugins/openai-compatible.js';
-import { importSdk } from '../../src/plugins/sdk.js';
+import { OpenAICompatibleProvider, type OpenAIModule } from '../../src/plugins/openai-compatible.js';
 
 const DEFAULT_API_VERSION = '2024-10-21';
 
 export default class AzureOpenAIProvider extends OpenAICompatibleProvider {
-  protected override async initClient(
+  protected override createClient(
+    sdk: OpenAIModule,
     apiKey: string | undefined,
     apiBase: string | undefined,
     options: Record<string, unknown>,
-  ): Promise<void> {
+  ): OpenAI {
     if (!apiBase) {
       throw new InvalidRequestError(
         "Provider 'azureopenai' needs your resource's endpoint: pass { apiBase: 'https://<resource>.openai.azure.com' } or set AZURE_OPENAI_ENDPOINT.",
         { provider: this.name, code: 'missing_endpoint' },
       );
     }
-    const { AzureOpenAI } = await importSdk('openai', this.name, () => import('openai'));
     const { apiVersion, ...rest } = options;
     // An endpoint that already names the /openai path is a base URL; a bare resource endpoint is not.
     const hasOpenAIPath = new URL(apiBase).pathname.split('/').includes('openai');
-    this.client = new AzureOpenAI({
+    return new sdk.AzureOpenAI({
       ...rest,
       apiKey,
       apiVersion: typeof apiVersion === 'string' ? apiVersion : (process.env.OPENAI_API_VERSION ?? DEFAULT_API_VERSION),

@@ -4,7 +4,7 @@
  * @module
  */
 export { Provider, type CallContext, type ProviderInit } from './provider.js';
-export { OpenAICompatibleProvider, type CompatOptions, type OpenAIClass, type OpenAIRequest } from './openai-compatible.js';
+export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
 export { sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';

@@ -31,7 +31,8 @@ import { sseEvents } from './sse.js';
 export type OpenAIRequest = Record<string, unknown> & { model: string; messages: unknown[]; stream: boolean };
 
 /** The `openai` SDK's client class (what `initClient` instantiates). */
-export type OpenAIClass = typeof OpenAI;
+/** The `openai` module, as `createClient` receives it. */
+export type OpenAIModule = typeof import('openai');
 
 /** How a provider on OpenAI's wire format differs from OpenAI. Everything is optional. */
 export interface CompatOptions {
@@ -75,19 +76,19 @@ export class OpenAICompatibleProvider extends Provider {
     apiBase: string | undefined,
     options: Record<string, unknown>,
   ): Promise<void> {
-    const OpenAIClient = await importOpenAI(this.name);
-    this.client = this.createClient(OpenAIClient, apiKey, apiBase, options);
+    const sdk = await importSdk('openai', this.name, () => import('openai'));
+    this.client = this.createClient(sdk, apiKey, apiBase, options);
   }
 
-  /** Builds the SDK client; Azure overrides it. */
+  /** Builds the SDK client from the imported `openai` module; a provider with another client class (Azure) overrides it. */
   protected createClient(
-    OpenAIClient: OpenAIClass,
+    sdk: OpenAIModule,
     apiKey: string | undefined,
     apiBase: string | undefined,
     options: Record<string, unknown>,
   ): OpenAI {
     // Local servers (Ollama, vLLM ...) take no key, but the SDK insists on one.
-    return new OpenAIClient({ ...options, apiKey: apiKey ?? 'no-key', baseURL: apiBase });
+    return new sdk.default({ ...options, apiKey: apiKey ?? 'no-key', baseURL: apiBase });
   }
 
   async completion(params: CompletionParams, ctx: CallContext): Promise<ChatCompletion> {
@@ -173,6 +174,3 @@ export class OpenAICompatibleProvider extends Provider {
   }
 }
 
-async function importOpenAI(provider: string): Promise<OpenAIClass> {
-  return (await importSdk('openai', provider, () => import('openai'))).default;
-}
