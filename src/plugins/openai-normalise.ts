@@ -118,8 +118,7 @@ function liftReasoning(target: Json): void {
     delete target.reasoning_content;
   }
   if (reasoning) target.reasoning = reasoning;
-  else if ('reasoning' in target && typeof target.reasoning !== 'string') delete target.reasoning;
-  else if (target.reasoning === '') delete target.reasoning;
+  else if ('reasoning' in target) delete target.reasoning; // empty, or not a string
 }
 
 function addReasoning(target: Json, reasoning: string): void {

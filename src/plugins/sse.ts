@@ -44,24 +44,19 @@ export async function* sseEvents(source: RawResponseSource | Promise<Response> |
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      parser.push(done ? decoder.decode() : decoder.decode(value, { stream: true }));
       if (done) {
         finished = true;
-        parser.push(decoder.decode());
         parser.end();
-        for (const event of parser.take()) {
-          if (event === DONE) return;
-          yield check(event, provider);
-        }
-        return;
       }
-      parser.push(decoder.decode(value, { stream: true }));
       for (const event of parser.take()) {
         if (event === DONE) {
-          finished = await drain(reader);
+          if (!done) finished = await drain(reader);
           return;
         }
         yield check(event, provider);
       }
+      if (done) return;
     }
   } finally {
     // Left early (break, error, abort): stop reading upstream.

@@ -109,9 +109,9 @@ export function splitThinkTags(text: string): SplitText {
 
 /** The length of the longest suffix of `text` that is a proper prefix of `tag`. */
 function partialTagLength(text: string, tag: string): number {
-  const max = Math.min(text.length, tag.length - 1);
-  for (let n = max; n > 0; n--) {
-    if (tag.startsWith(text.slice(text.length - n))) return n;
+  // Both tags start with '<': only a suffix starting at a '<' can be one (most chunks have none).
+  for (let at = text.indexOf('<', Math.max(0, text.length - tag.length + 1)); at !== -1; at = text.indexOf('<', at + 1)) {
+    if (tag.startsWith(text.slice(at))) return text.length - at;
   }
   return 0;
 }
