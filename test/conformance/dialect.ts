@@ -79,8 +79,8 @@ export interface Dialect {
    * signature. Default: both (Anthropic thinking blocks, Gemini thought signatures).
    */
   echoes?: { reasoning: boolean; signature: boolean };
-  /** Optional. Serves the provider's models endpoint listing `ids` (the suite knows Anthropic's and Gemini's). */
-  serveModels?(server: LocalServer, ids: string[]): void;
+  /** Serves the provider's models endpoint listing `ids`. */
+  serveModels(server: LocalServer, ids: string[]): void;
   /** Optional. Extra `AnyLLM.create` options (default `{ maxRetries: 0 }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }

@@ -27,7 +27,6 @@ import {
 } from 'anyllm';
 import { LocalServer } from '../support/local-server.js';
 import type { Dialect, Scenario } from './dialect.js';
-import { serveModels } from './models-wire.js';
 
 const TEXT: Extract<Scenario, { kind: 'text' }> = {
   kind: 'text',
@@ -375,7 +374,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
     describe('listModels', () => {
       it("lists the provider's models in OpenAI's shape, or refuses when there is no models endpoint", async () => {
         if (!caps().listModels) return expectRefused(llm.listModels(), 'listModels');
-        serveModels(dialect, server, ['conformance-model-a', 'conformance-model-b']);
+        dialect.serveModels(server, ['conformance-model-a', 'conformance-model-b']);
         const models = await llm.listModels();
         expect(models.map((m) => m.id.replace(/^models\//, ''))).toEqual(['conformance-model-a', 'conformance-model-b']);
         for (const m of models) {

@@ -7,6 +7,7 @@ import {
   eventsFor,
   onMessages,
   sendAnthropicError,
+  serveModels,
   sseEvent,
   streamEvents,
   wireMessage,
@@ -116,6 +117,10 @@ function received(message: WireRequest['messages'][number]): ReceivedMessage[] {
 export const anthropicDialect: Dialect = {
   provider: 'anthropic',
   model: MODEL,
+
+  serveModels(server: LocalServer, ids: string[]): void {
+    serveModels(server, ids.map((id) => ({ id, display_name: id, created_at: '2025-05-14T00:00:00Z' })));
+  },
 
   serve(server: LocalServer, scenario: Scenario): void {
     onMessages(server, async (req, res) => {

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { LocalServer, RecordedRequest } from '../../support/local-server.js';
 import { sendJson } from '../../support/local-server.js';
-import { geminiResponse, modelPath, retryInfo, sendGoogleError, streamEvents } from '../../support/gemini-wire.js';
+import { geminiResponse, modelPath, onListModels, retryInfo, sendGoogleError, streamEvents } from '../../support/gemini-wire.js';
 import type { Dialect, ReceivedMessage, ReceivedRequest, Scenario, ScenarioUsage } from '../dialect.js';
 
 const MODEL = 'gemini-2.5-flash';
@@ -146,6 +146,10 @@ function isModelCall(request: RecordedRequest): boolean {
 
 export const geminiDialect: Dialect = {
   provider: 'gemini',
+
+  serveModels(server: LocalServer, ids: string[]): void {
+    onListModels(server, [ids.map((id) => ({ name: `models/${id}`, displayName: id }))]);
+  },
   model: MODEL,
   serve(server, scenario) {
     server.on('POST', modelPath(MODEL, 'generateContent'), (_req, res) => respond(scenario, false, res));
