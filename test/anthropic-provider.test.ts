@@ -10,7 +10,6 @@ import {
   RateLimitError,
   UnsupportedParameterError,
   type AssistantMessage,
-  type ChatCompletionChunk,
   type ChatMessage,
 } from 'anyllm';
 import {
