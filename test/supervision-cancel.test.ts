@@ -4,7 +4,7 @@ import { getEventListeners } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
-import { onChat, streamChunks, syntheticStream, textChunk } from './support/openai-wire.js';
+import { onChat, streamChunks, syntheticStream, textChunk, trickle } from './support/openai-wire.js';
 import { drain, messages } from './support/faulty-plugin.js';
 
 let server: LocalServer;
@@ -23,13 +23,7 @@ afterEach(() => {
 
 /** Streams chunks slowly for as long as the client listens. */
 function endless(): void {
-  onChat(server, async (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (let i = 0; !res.destroyed; i++) {
-      res.write(`data: ${JSON.stringify(textChunk(`x${i} `))}\n\n`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  });
+  onChat(server, (_req, res) => trickle(res, 10));
 }
 
 describe('aborting', () => {

@@ -1,10 +1,9 @@
 // Per-call limits: `idleTimeoutMs` (every chunk resets it) and `timeoutMs` (the overall cap). Both end
 // the call with TimeoutError and close the upstream request; a stream that keeps producing runs on.
-import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, InvalidRequestError, TimeoutError } from 'anyllm';
 import { LocalServer, sendSse } from './support/local-server.js';
-import { onChat, streamChunks, syntheticStream, textChunk } from './support/openai-wire.js';
+import { onChat, streamChunks, syntheticStream, textChunk, trickle } from './support/openai-wire.js';
 import { drain, faulty, messages } from './support/faulty-plugin.js';
 
 let server: LocalServer;
@@ -22,16 +21,6 @@ async function openai(options: Record<string, unknown> = {}): Promise<AnyLLM> {
   const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0, ...options });
   open.push(llm);
   return llm;
-}
-
-/** Streams a chunk every `everyMs` until `count` chunks were sent or the client goes away. */
-async function trickle(res: ServerResponse, everyMs: number, count = Infinity): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (let i = 0; i < count && !res.destroyed; i++) {
-    res.write(`data: ${JSON.stringify(textChunk(`w${i} `))}\n\n`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
 
 describe('idleTimeoutMs', () => {

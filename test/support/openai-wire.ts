@@ -65,3 +65,13 @@ export function completionBody(content: string, extra: Record<string, unknown> =
     ...extra,
   };
 }
+
+/** Streams a text chunk every `everyMs` until `count` were sent (then `[DONE]`) or the client goes away. */
+export async function trickle(res: ServerResponse, everyMs: number, count = Infinity): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (let i = 0; i < count && !res.destroyed; i++) {
+    res.write(`data: ${JSON.stringify(textChunk(`w${i} `))}\n\n`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  if (!res.destroyed) res.end('data: [DONE]\n\n');
+}
