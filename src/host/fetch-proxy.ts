@@ -109,6 +109,7 @@ export function serveFetchProxy(connection: Connection, options: FetchProxyOptio
           // The body is sent decoded, so its encoding and length no longer apply.
           headers: [...response.headers].filter(([name]) => !['content-encoding', 'content-length'].includes(name)),
           url: url.href,
+          window,
         } satisfies FetchResult;
       }
     } catch (error) {

@@ -108,8 +108,15 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
 
     const stream = nextStream++;
     let answered = false;
+    // Credit the host once half its window is read, not once per part (set when it answers).
+    let creditBatch = 1;
+    let uncredited = 0;
     const sink = new BodySink(
-      () => connection.notify(Method.fetchCredit, { stream, credits: 1 } satisfies FetchCreditNotification),
+      () => {
+        if (++uncredited < creditBatch) return;
+        connection.notify(Method.fetchCredit, { stream, credits: uncredited } satisfies FetchCreditNotification);
+        uncredited = 0;
+      },
       () => {
         sinks.delete(stream);
         connection.notify(Method.fetchCancel, { stream } satisfies FetchCancelNotification);
@@ -136,6 +143,7 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
       throw new TypeError(`fetch failed: ${(error as Error).message}`, { cause: error });
     }
     answered = true;
+    creditBatch = Math.max(1, Math.floor(result.window / 2));
     const nullBody = NULL_BODY_STATUS.has(result.status) || request.method === 'HEAD';
     if (nullBody) {
       sinks.delete(stream);

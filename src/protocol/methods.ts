@@ -119,6 +119,8 @@ export interface FetchResult {
   statusText: string;
   headers: [string, string][];
   url: string;
+  /** Body parts the host sends ahead of credit; the plugin credits in batches of half of it. */
+  window: number;
 }
 
 export interface FetchBodyNotification {
