@@ -1,120 +1,44 @@
 /**
- * A plugin written to attack its host, run in the sandbox tier: one test per attack. Each attack is
- * denied or the plugin is killed; the host keeps serving (the next call starts a fresh plugin); and
- * a second sandboxed plugin streaming at the same time finishes intact.
+ * A plugin written to attack its host, run in the sandbox tier: one test per attack of the first
+ * review (files, environment, processes, network, memory, the channel). Each attack is denied or
+ * the plugin is killed; the host keeps serving; and a second sandboxed plugin streaming at the same
+ * time finishes intact. The harness is test/support/hostile.ts; every mode of the OS boundary runs.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, PluginCrashedError, registerPlugin, TimeoutError } from 'anyllm';
-import { LocalServer, sendJson } from './support/local-server.js';
-import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { PluginCrashedError, TimeoutError } from 'anyllm';
+import { attack, expectDenied as denied, HostileWorld, SANDBOX_MODES, type Attempt } from './support/hostile.js';
 
-interface Attempt {
-  allowed: boolean;
-  value?: string;
-  code?: string;
-  message?: string;
-}
-
-const STREAM_LENGTH = 60;
-const expectedText = syntheticStream(STREAM_LENGTH)
-  .map((chunk) => (chunk as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
-  .join('');
-
-let declared: LocalServer;
-let undeclared: LocalServer;
+const world = new HostileWorld();
 let tcp: Server;
 let tcpConnections = 0;
-let hostileCopy: PluginCopy;
-let benignCopy: PluginCopy;
-let secrets: string;
-let homeSecret: string;
-const open: AnyLLM[] = [];
 
 beforeAll(async () => {
-  declared = await LocalServer.start();
-  undeclared = await LocalServer.start();
-  onChat(declared, (req, res) => {
-    if ((req.body as { stream?: boolean }).stream) return streamChunks(res, syntheticStream(STREAM_LENGTH), { delayMs: 4 });
-    sendJson(res, 200, completionBody('ok'));
-  });
-  undeclared.on('GET', '/', (_req, res) => sendJson(res, 200, { reached: true }));
+  await world.setUp();
   tcp = createServer((socket) => {
     tcpConnections++;
     socket.destroy();
   });
   tcp.listen(0, '127.0.0.1');
   await once(tcp, 'listening');
-
-  hostileCopy = copyPlugin(resolve('test/fixtures/plugins/hostile'), [declared.origin]);
-  benignCopy = copyPlugin(resolve('examples/community-plugin'), [declared.origin]);
-  await registerPlugin(hostileCopy.dir);
-  await registerPlugin(benignCopy.dir);
-
-  secrets = mkdtempSync(join(tmpdir(), 'anyllm-secrets-'));
-  // A file in the user's home, as a plugin after SSH keys or cloud credentials would look for.
-  homeSecret = join(mkdtempSync(join(homedir(), '.anyllm-test-')), 'credentials');
-  writeFileSync(homeSecret, 'home-secret-value');
-  process.env.OPENAI_API_KEY = 'sk-openai-secret-that-must-not-leak';
-  process.env.HOSTILE_API_KEY = 'hostile-own-key';
-  process.env.ACME_API_KEY = 'acme-key';
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
+afterEach(() => world.closeClients());
 
 afterAll(async () => {
-  await declared.close();
-  await undeclared.close();
+  await world.tearDown();
   tcp.close();
-  hostileCopy.remove();
-  benignCopy.remove();
-  rmSync(secrets, { recursive: true, force: true });
-  rmSync(join(homeSecret, '..'), { recursive: true, force: true });
 });
 
-async function client(provider: string, options: Record<string, unknown> = {}): Promise<AnyLLM> {
-  const llm = await AnyLLM.create(provider, { apiBase: `${declared.origin}/v1`, idleTimeoutMs: 0, ...options });
-  open.push(llm);
-  return llm;
-}
+describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)', (mode) => {
+  const client = (provider: string, options?: Record<string, unknown>) => world.client(provider, mode, options);
+  const whileAnotherPluginStreams = <T>(attempt: Parameters<typeof world.whileAnotherPluginStreams<T>>[1], options?: Record<string, unknown>) =>
+    world.whileAnotherPluginStreams<T>(mode, attempt, options);
 
-/** Runs one attack; resolves with the plugin's answer or rejects as the call failed. */
-async function attack<T = Attempt>(llm: AnyLLM, name: string, args: object = {}, timeoutMs?: number): Promise<T> {
-  const res = await llm.completion({ model: name, messages: [{ role: 'user', content: JSON.stringify(args) }] }, { timeoutMs });
-  return JSON.parse(res.choices[0].message.content as string) as T;
-}
-
-/** Runs `attempt` while a benign sandboxed plugin streams; checks the stream and that the host still serves. */
-async function whileAnotherPluginStreams<T>(attempt: (hostile: AnyLLM) => Promise<T>, options: Record<string, unknown> = {}): Promise<T> {
-  const hostile = await client('hostile', options);
-  const benign = await client('acme');
-  await Promise.all([hostile.start(), benign.start()]);
-  const streamed = (async () => {
-    let text = '';
-    for await (const chunk of benign.completionStream({ model: 'acme-1', messages: [{ role: 'user', content: 'hi' }] })) {
-      text += chunk.choices[0]?.delta.content ?? '';
-    }
-    return text;
-  })();
-  const outcome = await attempt(hostile);
-  expect(await streamed).toBe(expectedText);
-  // The host keeps serving, the hostile provider included: a new client gets a working plugin.
-  expect(await attack(await client('hostile'), 'probe', {}, 10_000)).toMatchObject({ sandboxed: true });
-  return outcome;
-}
-
-const denied = (attempt: Attempt) => {
-  expect(attempt).toMatchObject({ allowed: false, code: 'ERR_ACCESS_DENIED' });
-};
-
-describe('a hostile plugin in the sandbox', () => {
   it('cannot read the host application\'s package.json', async () => {
     const result = await whileAnotherPluginStreams((h) => attack(h, 'read-file', { path: resolve('package.json') }));
     denied(result);
@@ -122,7 +46,7 @@ describe('a hostile plugin in the sandbox', () => {
   });
 
   it('cannot read a file in the user\'s home, nor list the home folder', async () => {
-    const read = await whileAnotherPluginStreams((h) => attack(h, 'read-file', { path: homeSecret }));
+    const read = await whileAnotherPluginStreams((h) => attack(h, 'read-file', { path: world.homeSecret }));
     denied(read);
     expect(JSON.stringify(read)).not.toContain('home-secret-value');
     const hostile = await client('hostile');
@@ -140,19 +64,19 @@ describe('a hostile plugin in the sandbox', () => {
   });
 
   it('cannot write a file', async () => {
-    const target = join(secrets, 'written.txt');
+    const target = join(world.secrets, 'written.txt');
     denied(await whileAnotherPluginStreams((h) => attack(h, 'write-file', { path: target })));
     expect(existsSync(target)).toBe(false);
   });
 
   it('cannot spawn a process', async () => {
-    const marker = join(secrets, 'spawned.txt');
+    const marker = join(world.secrets, 'spawned.txt');
     denied(await whileAnotherPluginStreams((h) => attack(h, 'spawn', { marker })));
     expect(existsSync(marker)).toBe(false);
   });
 
   it('cannot start a worker thread', async () => {
-    const marker = join(secrets, 'worker.txt');
+    const marker = join(world.secrets, 'worker.txt');
     denied(await whileAnotherPluginStreams((h) => attack(h, 'worker', { marker })));
     expect(existsSync(marker)).toBe(false);
   });
@@ -170,10 +94,10 @@ describe('a hostile plugin in the sandbox', () => {
   });
 
   it('cannot fetch an origin its manifest does not declare', async () => {
-    const result = await whileAnotherPluginStreams((h) => attack(h, 'fetch', { url: `${undeclared.origin}/` }));
+    const result = await whileAnotherPluginStreams((h) => attack(h, 'fetch', { url: `${world.undeclared.origin}/` }));
     expect(result.allowed).toBe(false);
     expect(result.message).toMatch(/not in the network list/);
-    expect(undeclared.requests).toHaveLength(0);
+    expect(world.undeclared.requests).toHaveLength(0);
   });
 
   it('cannot open a raw TCP socket', async () => {
