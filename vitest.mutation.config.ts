@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The unit tests Stryker runs against each mutant (`npm run test:mutation`). They import the
+ * modules under mutation straight from src/ (`anyllm/internal/*`), in the test process: a mutant in
+ * code that only runs inside a plugin's thread or process would never be switched on there.
+ * The list is the single place that says which tests guard the boundary modules.
+ */
+const src = fileURLToPath(new URL('./src', import.meta.url));
+
+export const MUTATION_TESTS = ['test/isolation-stdio-transport.test.ts'];
+
+export default defineConfig({
+  resolve: {
+    alias: [{ find: /^anyllm\/internal\/(.*)\.js$/, replacement: `${src}/$1.ts` }],
+  },
+  test: {
+    include: MUTATION_TESTS,
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
