@@ -100,6 +100,44 @@ function guardModuleStat(): void {
   seal(Module, '_stat', stat);
 }
 
+/**
+ * `module.findPackageJSON(specifier, base)`: for a file outside the grant it answered "not found"
+ * when missing and "access denied" when present. A path outside the grant is now refused whether it
+ * exists or not; a package outside it is not found; a package.json found above the grant is none.
+ */
+function guardFindPackageJSON(): void {
+  const Module = nodeModule.default as unknown as Record<string, unknown>;
+  const raw = Module.findPackageJSON as ((specifier: string | URL, base?: string | URL) => string | undefined) | undefined;
+  if (typeof raw !== 'function') return;
+  seal(Module, 'findPackageJSON', (specifier: string | URL, base?: string | URL) => {
+    const text = String(specifier);
+    if (isPathLike(text)) {
+      const target = targetOf(text, base === undefined ? undefined : String(base));
+      if (target?.protocol === 'file:') requireReadable(target);
+    }
+    let found: string | undefined;
+    try {
+      found = raw(specifier, base);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_ACCESS_DENIED' && !isPathLike(text)) {
+        throw packageNotFound(text, base === undefined ? undefined : String(base), ['import']);
+      }
+      throw error;
+    }
+    return found !== undefined && !readable(found) ? undefined : found;
+  });
+}
+
+/** Where a path-like `specifier` points, resolved against `parentURL` (or the working folder). */
+function targetOf(specifier: string, parentURL: string | undefined): URL | undefined {
+  const base = parentURL?.startsWith('file:') ? parentURL : pathToFileURL(`${process.cwd()}${sep}`).href;
+  try {
+    return isAbsolute(specifier) ? pathToFileURL(specifier) : new URL(specifier, base);
+  } catch {
+    return undefined;
+  }
+}
+
 const isPathLike = (specifier: string) =>
   specifier.startsWith('file:') || specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' ||
   specifier === '..' || isAbsolute(specifier);
@@ -111,13 +149,7 @@ const isPathLike = (specifier: string) =>
  */
 export const resolveWithinGrant: ResolveHook = (specifier, context, nextResolve) => {
   if (isPathLike(specifier)) {
-    const base = context.parentURL?.startsWith('file:') ? context.parentURL : pathToFileURL(`${process.cwd()}${sep}`).href;
-    let target: URL | undefined;
-    try {
-      target = new URL(specifier, base);
-    } catch {
-      target = undefined;
-    }
+    const target = targetOf(specifier, context.parentURL);
     if (target?.protocol === 'file:') requireReadable(target);
     return nextResolve(specifier, context);
   }
@@ -160,4 +192,5 @@ export function lockDownFsOracles(): void {
   if (grants.length === 0) return; // no permission model: nothing is outside a grant
   guardRealpath();
   guardModuleStat();
+  guardFindPackageJSON();
 }
