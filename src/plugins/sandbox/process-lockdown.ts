@@ -10,8 +10,8 @@ import { accessDenied, seal } from './grant.js';
 
 const denied = (what: string) => accessDenied(`Access to this API has been restricted: a sandboxed plugin may not ${what}.`);
 
-/** Our own process: `pid` as a number, where 0 also means "this process" for priorities. */
-const isSelf = (pid: unknown) => Number(pid) === process.pid;
+/** Our own process (0 also means "this process" for priorities, but "my process group" for kill). */
+const isSelf = (pid: number) => pid === process.pid;
 
 /**
  * Replaces, on `process` and `os`, every helper that could reach outside the plugin's process.
@@ -28,9 +28,12 @@ export function lockDownProcess(): void {
   // `_kill` is what `process.kill` calls: any signal to any pid of the user (the host, its process
   // group with pid 0 or negative pids), and ESRCH vs EPERM tells which pids exist. Self only.
   const rawKill = (target._kill as (pid: number, signal: number) => number).bind(process);
-  seal(process, '_kill', (pid: number, signal: number) => {
-    if (!isSelf(pid)) throw denied('signal another process');
-    return rawKill(pid, signal);
+  // The pid is read once: an object whose valueOf answers our pid first and the host's next must
+  // not pass the check and then reach the native call.
+  seal(process, '_kill', (pid: unknown, signal: number) => {
+    const target = Number(pid);
+    if (!isSelf(target)) throw denied('signal another process');
+    return rawKill(target, signal);
   });
 
   // `_debugProcess(pid)` sends SIGUSR1 (the host would open its inspector on 127.0.0.1:9229, where
@@ -57,11 +60,12 @@ export function lockDownProcess(): void {
   // otherwise outrank the host with -20. `setPriority(priority)` (one argument) means this process.
   const rawSetPriority = os.setPriority.bind(os);
   const rawGetPriority = os.getPriority.bind(os);
-  const setPriority = (...args: [number, number?]) => {
-    const [pid, priority] = args.length >= 2 ? [args[0], args[1] as number] : [0, args[0]];
-    if (Number(pid) !== 0 && !isSelf(pid)) throw denied('change the priority of another process');
-    if (!(Number(priority) >= rawGetPriority(0))) throw denied('raise its own priority (it may only lower it)');
-    return rawSetPriority(0, priority as number);
+  const setPriority = (...args: [unknown, unknown?]) => {
+    const [pid, priority] = args.length >= 2 ? [Number(args[0]), args[1]] : [0, args[0]];
+    if (pid !== 0 && !isSelf(pid)) throw denied('change the priority of another process');
+    if (typeof priority !== 'number') return rawSetPriority(0, priority as number); // Node's own type error
+    if (!(priority >= rawGetPriority(0))) throw denied('raise its own priority (it may only lower it)');
+    return rawSetPriority(0, priority);
   };
   seal(os, 'setPriority', setPriority);
 }
