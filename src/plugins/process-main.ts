@@ -3,20 +3,25 @@
  * stdin/stdout, one JSON message per line.
  *
  * Argument: `--sandbox` (the global `fetch` goes through the host, and the plugin may not signal
- * other processes).
+ * other processes, load builtins outside an allowlist or probe paths outside its grant; see sandbox/).
  *
  * @module
  */
 import { Console } from 'node:console';
 import { StdioTransport } from '../protocol/stdio-transport.js';
-import { lockDownProcess } from './sandbox-process.js';
+import { installPluginResolution } from './plugin-resolve.js';
+import { lockDownSandbox } from './sandbox/index.js';
 import { serve } from './serve.js';
 
 // stdout is the channel: anything a provider logs goes to stderr instead.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
 const sandboxed = process.argv.includes('--sandbox');
-if (sandboxed) lockDownProcess();
+if (sandboxed) {
+  // The runtime's own module hook first: the lockdown takes the hook API away from plugin code.
+  installPluginResolution();
+  lockDownSandbox();
+}
 
 const transport = new StdioTransport(process.stdin, process.stdout, {
   onFramingError: ({ reason }) => {
