@@ -25,6 +25,7 @@ import {
   type Isolation,
   type ToolCall,
 } from 'anyllm';
+import { accumulateStream } from '../support/accumulate.js';
 import { LocalServer } from '../support/local-server.js';
 import type { Dialect, Scenario } from './dialect.js';
 
@@ -75,46 +76,6 @@ const tools: FunctionTool[] = [
 const ask = (text: string): ChatMessage => ({ role: 'user', content: text });
 const IMAGE = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const PDF_BASE64 = 'JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCnRyYWlsZXIKPDwvUm9vdCAxIDAgUj4+CiUlRU9G';
-
-/** What a caller builds from a stream: the assistant message and the stream's end. */
-interface Accumulated {
-  message: AssistantMessage & { content: string | null };
-  finish: string | null;
-  usage: CompletionUsage | null | undefined;
-  chunks: ChatCompletionChunk[];
-}
-
-async function accumulate(stream: AsyncIterable<ChatCompletionChunk>): Promise<Accumulated> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  let content = '';
-  let reasoning = '';
-  let finish: string | null = null;
-  let providerData: Record<string, unknown> | undefined;
-  const calls: { id?: string; name: string; args: string }[] = [];
-  for (const chunk of chunks) {
-    const choice = chunk.choices[0];
-    if (!choice) continue;
-    const delta = choice.delta;
-    content += delta.content ?? '';
-    reasoning += delta.reasoning ?? '';
-    if (delta.provider_data) providerData = delta.provider_data; // the last one holds it all
-    for (const part of delta.tool_calls ?? []) {
-      const call = (calls[part.index] ??= { name: '', args: '' });
-      if (part.id) call.id = part.id;
-      if (part.function?.name) call.name += part.function.name;
-      call.args += part.function?.arguments ?? '';
-    }
-    if (choice.finish_reason) finish = choice.finish_reason;
-  }
-  const message: Accumulated['message'] = { role: 'assistant', content: content || null };
-  if (calls.length) {
-    message.tool_calls = calls.map((c): ToolCall => ({ id: c.id ?? '', type: 'function', function: { name: c.name, arguments: c.args } }));
-  }
-  if (reasoning) message.reasoning = reasoning;
-  if (providerData) message.provider_data = providerData as AssistantMessage['provider_data'];
-  return { message, finish, usage: chunks.findLast((c) => c.usage)?.usage, chunks };
-}
 
 function expectUsage(usage: CompletionUsage | null | undefined, scenario: { usage: { input: number; output: number } }): void {
   expect(usage?.prompt_tokens).toBe(scenario.usage.input);
@@ -179,7 +140,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
     const caps = () => llm.capabilities;
     type Params = Partial<CompletionParams> & { messages: ChatMessage[] };
     const chat = (params: Params) => llm.completion({ ...params, model });
-    const stream = (params: Params) => accumulate(llm.completionStream({ ...params, model }));
+    const stream = (params: Params) => accumulateStream(llm.completionStream({ ...params, model }));
 
     /** Asserts the call fails with UnsupportedParameterError naming `parameter`, and nothing was sent. */
     async function expectRefused(call: Promise<unknown>, parameter: string | RegExp): Promise<void> {
@@ -214,7 +175,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         dialect.serve(server, TEXT);
         const res = await stream({ messages: [ask('Say hello')] });
         expect(res.message.content).toBe(TEXT.text);
-        expect(res.finish).toBe('stop');
+        expect(res.finishReason).toBe('stop');
         expectUsage(res.usage, TEXT);
         expect(res.chunks.findLastIndex((c) => c.usage)).toBe(res.chunks.length - 1);
         expect(res.chunks.filter((c) => (c.choices[0]?.delta.content ?? '') !== '').length).toBeGreaterThan(1);
@@ -226,7 +187,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         dialect.serve(server, { ...TEXT, finish: 'length' });
         const res = await chat({ messages: [ask('Say hello')], max_tokens: 9 });
         expect(res.choices[0].finish_reason).toBe('length');
-        expect((await stream({ messages: [ask('Say hello')], max_tokens: 9 })).finish).toBe('length');
+        expect((await stream({ messages: [ask('Say hello')], max_tokens: 9 })).finishReason).toBe('length');
       });
     });
 
@@ -246,7 +207,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         if (!caps().tools) return expectRefused(stream({ messages: [ask('Weather?')], tools }), 'tools');
         const res = await stream({ messages: [ask('Weather and time in Paris?')], tools });
         expectCalls(res.message.tool_calls);
-        expect(res.finish).toBe('tool_calls');
+        expect(res.finishReason).toBe('tool_calls');
         expectUsage(res.usage, CALLS);
       });
 
@@ -296,7 +257,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         const res = await stream({ messages: [ask('2+2?')] });
         expect(res.message.content).toBe(REASONING.text);
         if (dialect.reasoningVisible !== false) expect(res.message.reasoning).toBe(REASONING.reasoning);
-        expect(res.finish).toBe('stop');
+        expect(res.finishReason).toBe('stop');
         expect(res.usage?.prompt_tokens).toBe(REASONING.usage.input);
       });
 
