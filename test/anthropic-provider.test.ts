@@ -1,5 +1,6 @@
 // The Anthropic provider through the public API: the real @anthropic-ai/sdk inside the plugin,
 // against a local server speaking Anthropic's Messages API wire format.
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
@@ -96,6 +97,35 @@ describe('anthropic: the request the SDK sends', () => {
     } finally {
       await other.close();
     }
+  });
+
+  // The README's numbers, as literals (README "Provider notes": "`max_tokens` defaults to 8192 ...
+  // thinking budgets (minimal 1024, low 2048, medium 8192, high 24576, xhigh 32768 tokens)"), checked
+  // against the body the real SDK sends, never against the plugin's own constants.
+  it('sends max_tokens 8192 when none is given, and no thinking', async () => {
+    serveMessage(server, wireMessage([{ type: 'text', text: 'ok' }]));
+    await llm.completion({ model, messages });
+    expect(lastBody().max_tokens).toBe(8192);
+    expect(lastBody()).not.toHaveProperty('thinking');
+  });
+
+  it.each([
+    ['minimal', 1024],
+    ['low', 2048],
+    ['medium', 8192],
+    ['high', 24576],
+    ['xhigh', 32768],
+  ] as const)('reasoning_effort %s sends a thinking budget of %i tokens, with 8192 for the answer on top', async (effort, budget) => {
+    serveMessage(server, wireMessage([{ type: 'text', text: 'ok' }]));
+    await llm.completion({ model, messages, reasoning_effort: effort });
+    expect(lastBody().thinking).toEqual({ type: 'enabled', budget_tokens: budget });
+    expect(lastBody().max_tokens).toBe(budget + 8192);
+  });
+
+  it('the README states those budgets and the default', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('`max_tokens` defaults to 8192 when not given');
+    expect(readme).toContain('thinking budgets (minimal 1024, low 2048, medium 8192, high 24576, xhigh 32768 tokens)');
   });
 
   it('refuses a parameter Anthropic cannot honour before anything is sent', async () => {
