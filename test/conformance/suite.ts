@@ -203,7 +203,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
     });
 
     describe('tools', () => {
-      it('returns parallel tool calls, or refuses tools when the manifest does not claim them', async () => {
+      it('returns parallel tool calls, or refuses tools where the docs say there are none', async () => {
         dialect.serve(server, CALLS);
         if (!must('tools')) return expectRefused(chat({ messages: [ask('Weather?')], tools }), 'tools');
         const res = await chat({ messages: [ask('Weather and time in Paris?')], tools });
@@ -252,7 +252,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
     });
 
     describe('reasoning', () => {
-      it('returns reasoning apart from the answer, or refuses reasoning_effort when not claimed', async () => {
+      it('returns reasoning apart from the answer, or refuses reasoning_effort where the docs say there is none', async () => {
         dialect.serve(server, REASONING);
         if (!must('reasoning')) return expectRefused(chat({ messages: [ask('2+2?')], reasoning_effort: 'low' }), 'reasoning_effort');
         const res = await chat({ messages: [ask('2+2?')] });
@@ -313,7 +313,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         ],
       });
 
-      it('sends an image part, or refuses it when images are not claimed', async () => {
+      it('sends an image part, or refuses it where the docs say images are not accepted', async () => {
         dialect.serve(server, TEXT);
         if (!must('images')) return expectRefused(chat({ messages: [imageMessage()] }), /image_url/);
         const res = await chat({ messages: [imageMessage()] });
@@ -323,7 +323,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         expect(sent?.text).toBe('What is in this picture?');
       });
 
-      it('sends a PDF file part, or refuses it when PDF is not claimed', async () => {
+      it('sends a PDF file part, or refuses it where the docs say PDF is not accepted', async () => {
         dialect.serve(server, TEXT);
         if (!must('pdf')) return expectRefused(chat({ messages: [pdfMessage()] }), /file/);
         const res = await chat({ messages: [pdfMessage()] });
@@ -331,7 +331,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         expect(JSON.stringify(dialect.lastRequest(server).raw)).toContain(PDF_BASE64);
       });
 
-      it('sends a JSON-schema response format, or refuses it when not claimed', async () => {
+      it('sends a JSON-schema response format, or refuses it where the docs say it is not accepted', async () => {
         dialect.serve(server, TEXT);
         const response_format = {
           type: 'json_schema' as const,
