@@ -9,7 +9,8 @@ import { convertStreamEvent, createStreamState } from '../plugins/anthropic/conv
 import { mapAnthropicError } from '../plugins/anthropic/errors.js';
 import { loadAnthropicSdk } from '../plugins/anthropic/index.js';
 import type { AnthropicResponse, AnthropicStreamEvent } from '../plugins/anthropic/wire-types.js';
-import { accumulate, eventsFor, wireMessage } from './support/anthropic-wire.js';
+import { eventsFor, wireMessage } from './support/anthropic-wire.js';
+import { accumulate } from './support/accumulate.js';
 import { chunkLines, fixtureJson } from './support/fixtures.js';
 
 const model = 'claude-haiku-4-5';
@@ -369,8 +370,8 @@ describe('anthropic stream', () => {
     const result = accumulate(stream(eventsFor(message, 4)));
     expect(result.content).toBe('Checking.');
     expect(result.toolCalls).toEqual([
-      { id: 'toolu_1', name: 'weather', arguments: '{"city":"Paris","days":3}' },
-      { id: 'toolu_2', name: 'refresh', arguments: '{}' },
+      { id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris","days":3}' } },
+      { id: 'toolu_2', type: 'function', function: { name: 'refresh', arguments: '{}' } },
     ]);
     for (const index of [0, 1]) {
       const deltas = result.toolDeltas.filter((d) => d.index === index);

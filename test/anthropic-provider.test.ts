@@ -1,5 +1,6 @@
 // The Anthropic provider through the public API: the real @anthropic-ai/sdk inside the plugin,
 // against a local server speaking Anthropic's Messages API wire format.
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
@@ -9,11 +10,9 @@ import {
   ProviderError,
   RateLimitError,
   UnsupportedParameterError,
-  type AssistantMessage,
   type ChatMessage,
 } from 'anyllm';
 import {
-  accumulate,
   eventsFor,
   onMessages,
   recordedEvents,
@@ -28,6 +27,7 @@ import { anthropicDialect } from './conformance/dialects/anthropic.js';
 import { fixtureJson, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 import { collect } from './support/collect.js';
+import { accumulate } from './support/accumulate.js';
 
 let server: LocalServer;
 let llm: AnyLLM;
@@ -99,6 +99,35 @@ describe('anthropic: the request the SDK sends', () => {
     }
   });
 
+  // The README's numbers, as literals (README "Provider notes": "`max_tokens` defaults to 8192 ...
+  // thinking budgets (minimal 1024, low 2048, medium 8192, high 24576, xhigh 32768 tokens)"), checked
+  // against the body the real SDK sends, never against the plugin's own constants.
+  it('sends max_tokens 8192 when none is given, and no thinking', async () => {
+    serveMessage(server, wireMessage([{ type: 'text', text: 'ok' }]));
+    await llm.completion({ model, messages });
+    expect(lastBody().max_tokens).toBe(8192);
+    expect(lastBody()).not.toHaveProperty('thinking');
+  });
+
+  it.each([
+    ['minimal', 1024],
+    ['low', 2048],
+    ['medium', 8192],
+    ['high', 24576],
+    ['xhigh', 32768],
+  ] as const)('reasoning_effort %s sends a thinking budget of %i tokens, with 8192 for the answer on top', async (effort, budget) => {
+    serveMessage(server, wireMessage([{ type: 'text', text: 'ok' }]));
+    await llm.completion({ model, messages, reasoning_effort: effort });
+    expect(lastBody().thinking).toEqual({ type: 'enabled', budget_tokens: budget });
+    expect(lastBody().max_tokens).toBe(budget + 8192);
+  });
+
+  it('the README states those budgets and the default', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('`max_tokens` defaults to 8192 when not given');
+    expect(readme).toContain('thinking budgets (minimal 1024, low 2048, medium 8192, high 24576, xhigh 32768 tokens)');
+  });
+
   it('refuses a parameter Anthropic cannot honour before anything is sent', async () => {
     const call = llm.completion({ model, messages, seed: 7 });
     await expect(call).rejects.toBeInstanceOf(UnsupportedParameterError);
@@ -135,8 +164,10 @@ describe('anthropic: recorded responses', () => {
     onMessages(server, (_req, res) => sendSse(res, sseEvents('anthropic-sdk-python/tool_use_response.txt')));
     const result = accumulate(await collect(llm.completionStream({ model, messages })));
     expect(result.content).toBe("I'll check the current weather in Paris for you.");
-    expect(result.toolCalls).toEqual([{ id: 'toolu_01NRLabsLyVHZPKxbKvkfSMn', name: 'get_weather', arguments: '{"location": "Paris"}' }]);
-    expect(JSON.parse(result.toolCalls[0].arguments)).toEqual({ location: 'Paris' });
+    expect(result.toolCalls).toEqual([
+      { id: 'toolu_01NRLabsLyVHZPKxbKvkfSMn', type: 'function', function: { name: 'get_weather', arguments: '{"location": "Paris"}' } },
+    ]);
+    expect(JSON.parse(result.toolCalls[0].function.arguments)).toEqual({ location: 'Paris' });
     expect(result.finishReason).toBe('tool_calls');
     expect(result.usage).toMatchObject({ prompt_tokens: 377, completion_tokens: 65, total_tokens: 442 });
   });
@@ -145,8 +176,8 @@ describe('anthropic: recorded responses', () => {
     onMessages(server, (_req, res) => sendSse(res, sseEvents('anthropic-sdk-python/incomplete_partial_json_response.txt')));
     const result = accumulate(await collect(llm.completionStream({ model, messages })));
     expect(result.toolCalls).toHaveLength(1);
-    expect(result.toolCalls[0]).toMatchObject({ id: 'toolu_01EKqbqmZrGRXy18eN7m9kvY', name: 'make_file' });
-    expect(result.toolCalls[0].arguments).toMatch(/^\{"filename": "taxes.txt", "lines_of_text": \[/);
+    expect(result.toolCalls[0]).toMatchObject({ id: 'toolu_01EKqbqmZrGRXy18eN7m9kvY', function: { name: 'make_file' } });
+    expect(result.toolCalls[0].function.arguments).toMatch(/^\{"filename": "taxes.txt", "lines_of_text": \[/);
     expect(result.finishReason).toBe('length');
     expect(result.usage).toMatchObject({ prompt_tokens: 450, completion_tokens: 124 });
   });
@@ -162,7 +193,7 @@ describe('anthropic: recorded responses', () => {
     onMessages(server, (_req, res) => sendSse(res, recordedEvents('vercel-ai/anthropic-tool-no-args.chunks.txt')));
     const result = accumulate(await collect(llm.completionStream({ model, messages })));
     expect(result.content).toBe("I'll update the issue list for you.");
-    expect(result.toolCalls).toEqual([{ id: 'toolu_01QE1WLsSVp5hy5Q3GmGTmjP', name: 'updateIssueList', arguments: '{}' }]);
+    expect(result.toolCalls).toEqual([{ id: 'toolu_01QE1WLsSVp5hy5Q3GmGTmjP', type: 'function', function: { name: 'updateIssueList', arguments: '{}' } }]);
     expect(result.finishReason).toBe('tool_calls');
   });
 
@@ -205,19 +236,15 @@ describe('anthropic: conversations', () => {
     const history: ChatMessage[] = [{ role: 'user', content: 'Weather in Paris and Rome?' }];
     const first = accumulate(await collect(llm.completionStream({ model, messages: history, tools })));
     expect(first.finishReason).toBe('tool_calls');
-    expect(first.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.arguments)])).toEqual([
+    expect(first.toolCalls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ['toolu_paris', 'weather', { city: 'Paris' }],
       ['toolu_rome', 'weather', { city: 'Rome' }],
     ]);
 
-    history.push({
-      role: 'assistant',
-      content: first.content,
-      tool_calls: first.toolCalls.map((c) => ({ id: c.id ?? '', type: 'function', function: { name: c.name ?? '', arguments: c.arguments } })),
-    });
+    history.push(first.message);
     for (const call of first.toolCalls) {
-      const city = (JSON.parse(call.arguments) as { city: string }).city;
-      history.push({ role: 'tool', tool_call_id: call.id ?? '', content: city === 'Paris' ? '18C' : '24C' });
+      const city = (JSON.parse(call.function.arguments) as { city: string }).city;
+      history.push({ role: 'tool', tool_call_id: call.id, content: city === 'Paris' ? '18C' : '24C' });
     }
     serveMessage(server, wireMessage([{ type: 'text', text: 'Paris is 18C and Rome 24C.' }]));
     const second = await llm.completion({ model, messages: history, tools });
@@ -254,7 +281,7 @@ describe('anthropic: conversations', () => {
     expect(first.reasoning).toBe('17 * 3 = 51.');
     expect(first.content).toBe('51');
     expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: 30, completion_tokens_details: { reasoning_tokens: 22 } });
-    history.push({ role: 'assistant', content: first.content, reasoning: first.reasoning, provider_data: first.providerData as AssistantMessage['provider_data'] });
+    history.push(first.message);
     history.push({ role: 'user', content: 'And times 2?' });
 
     serveMessage(server, wireMessage([{ ...thinking, thinking: '51 * 2 = 102.', signature: 'sig-2' }, { type: 'text', text: '102' }]));

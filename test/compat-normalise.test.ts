@@ -10,7 +10,12 @@ import {
 } from '../src/plugins/openai-normalise.js';
 import { alphanumericId } from '../src/plugins/tool-call-ids.js';
 import type { ChatCompletionChunk } from '../src/types.js';
+import { accumulate } from './support/accumulate.js';
 import { chunkLines } from './support/fixtures.js';
+
+// Reported bug: the OpenAI-compatible normaliser leaves these providers' usage on the finish chunk;
+// DESIGN.md and OpenAI's docs put it on a final chunk with empty choices. Drop this when fixed.
+const USAGE_ON_FINISH = { tolerate: ['usage-on-finish-chunk'] } as const;
 
 function normaliseAll(raw: unknown[], options: NormaliseOptions = {}): ChatCompletionChunk[] {
   const state = createStreamState();
@@ -19,14 +24,11 @@ function normaliseAll(raw: unknown[], options: NormaliseOptions = {}): ChatCompl
   return tail ? [...out, tail] : out;
 }
 
-const joined = (chunks: ChatCompletionChunk[], field: 'content' | 'reasoning') =>
-  chunks.map((c) => c.choices[0]?.delta[field] ?? '').join('');
-
 describe('normalising OpenAI-compatible chunks', () => {
   it('turns Mistral content-part arrays into reasoning and content strings', () => {
     const chunks = normaliseAll(chunkLines('vercel-ai/mistral-reasoning.chunks.txt'));
-    expect(joined(chunks, 'reasoning')).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
-    expect(joined(chunks, 'content')).toBe('2 + 2 = 4');
+    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
+    expect(accumulate(chunks, USAGE_ON_FINISH).content).toBe('2 + 2 = 4');
     for (const chunk of chunks) expect(typeof (chunk.choices[0]?.delta.content ?? '')).toBe('string');
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 46 });
   });
@@ -42,7 +44,7 @@ describe('normalising OpenAI-compatible chunks', () => {
 
   it("moves DeepSeek's reasoning_content to reasoning and drops the original field", () => {
     const chunks = normaliseAll(chunkLines('vercel-ai/deepseek-tool-call.chunks.txt'));
-    expect(joined(chunks, 'reasoning')).toMatch(/^The user is asking for the weather in/);
+    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toMatch(/^The user is asking for the weather in/);
     expect(chunks.some((c) => 'reasoning_content' in (c.choices[0]?.delta ?? {}))).toBe(false);
     expect(chunks.at(-1)?.usage?.completion_tokens_details?.reasoning_tokens).toBe(39);
   });
@@ -57,7 +59,7 @@ describe('normalising OpenAI-compatible chunks', () => {
     const raw = chunkLines('vercel-ai/azure-model-router.1.chunks.txt');
     const chunks = normaliseAll(raw);
     expect(chunks).toHaveLength(raw.length - 1);
-    expect(joined(chunks, 'content')).toBe('Capital of Denmark.');
+    expect(accumulate(chunks).content).toBe('Capital of Denmark.');
   });
 
   it('leaves OpenAI chunks as they are', () => {
@@ -68,8 +70,8 @@ describe('normalising OpenAI-compatible chunks', () => {
   it('splits <think> tags only for providers that ask for it, and flushes held text at the end', () => {
     const raw = ['<thi', 'nk>hm</th', 'ink>ok <'].map((content) => ({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] }));
     const split = normaliseAll(raw, { thinkTags: true });
-    expect([joined(split, 'reasoning'), joined(split, 'content')]).toEqual(['hm', 'ok <']);
-    expect(joined(normaliseAll(raw), 'content')).toBe('<think>hm</think>ok <');
+    expect([accumulate(split).reasoning, accumulate(split).content]).toEqual(['hm', 'ok <']);
+    expect(accumulate(normaliseAll(raw)).content).toBe('<think>hm</think>ok <');
   });
 
   it('gives a tool call without an id one, and reports tool_calls when a server said stop', () => {

@@ -14,6 +14,11 @@ import { chunkLines, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { collect } from './support/collect.js';
+import { accumulate } from './support/accumulate.js';
+
+// Reported bug: the OpenAI-compatible normaliser leaves these providers' usage on the finish chunk;
+// DESIGN.md and OpenAI's docs put it on a final chunk with empty choices. Drop this when fixed.
+const USAGE_ON_FINISH = { tolerate: ['usage-on-finish-chunk'] } as const;
 
 let server: LocalServer;
 const open: AnyLLM[] = [];
@@ -46,23 +51,6 @@ function client(provider: string, prefix = '/v1', options: AnyLLMOptions = {}): 
 }
 
 
-const joined = (chunks: ChatCompletionChunk[], field: 'content' | 'reasoning') =>
-  chunks.map((c) => c.choices[0]?.delta[field] ?? '').join('');
-
-/** Tool calls rebuilt from deltas, as OpenAI code does. */
-function toolCalls(chunks: ChatCompletionChunk[]): { id?: string; name: string; args: string }[] {
-  const calls: { id?: string; name: string; args: string }[] = [];
-  for (const chunk of chunks) {
-    for (const part of chunk.choices[0]?.delta.tool_calls ?? []) {
-      const call = (calls[part.index] ??= { name: '', args: '' });
-      call.id ??= part.id;
-      call.name += part.function?.name ?? '';
-      call.args += part.function?.arguments ?? '';
-    }
-  }
-  return calls;
-}
-
 const messages: ChatMessage[] = [{ role: 'user', content: 'What is the weather in San Francisco?' }];
 const tools = [
   {
@@ -76,9 +64,9 @@ describe('recorded provider streams, replayed through each provider', () => {
     const recorded = chunkLines('vercel-ai/deepseek-tool-call.chunks.txt');
     onChat(server, (_req, res) => streamChunks(res, recorded), '');
     const chunks = await collect((await client('deepseek', '')).completionStream({ model: 'deepseek-reasoner', messages, tools }));
-    expect(joined(chunks, 'reasoning')).toMatch(/^The user is asking for the weather in San Francisco/);
+    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toMatch(/^The user is asking for the weather in San Francisco/);
     expect(chunks.some((c) => 'reasoning_content' in (c.choices[0]?.delta ?? {}))).toBe(false);
-    expect(toolCalls(chunks)).toEqual([{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', name: 'weather', args: '{"location": "San Francisco"}' }]);
+    expect(accumulate(chunks, USAGE_ON_FINISH).toolCalls).toEqual([{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } }]);
     expect(chunks.at(-1)?.choices[0].finish_reason).toBe('tool_calls');
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 339, completion_tokens: 83, completion_tokens_details: { reasoning_tokens: 39 } });
   });
@@ -87,8 +75,8 @@ describe('recorded provider streams, replayed through each provider', () => {
     const recorded = chunkLines<{ choices: { delta: { reasoning_content?: string } }[] }>('vercel-ai/xai-tool-call.chunks.txt');
     onChat(server, (_req, res) => streamChunks(res, recorded));
     const chunks = await collect((await client('xai')).completionStream({ model: 'grok-3-mini', messages, tools }));
-    expect(joined(chunks, 'reasoning')).toBe(recorded.map((c) => c.choices[0]?.delta.reasoning_content ?? '').join(''));
-    expect(toolCalls(chunks)).toEqual([{ id: 'call_79382389', name: 'weather', args: '{"location":"San Francisco"}' }]);
+    expect(accumulate(chunks).reasoning).toBe(recorded.map((c) => c.choices[0]?.delta.reasoning_content ?? '').join(''));
+    expect(accumulate(chunks).toolCalls).toEqual([{ id: 'call_79382389', type: 'function', function: { name: 'weather', arguments: '{"location":"San Francisco"}' } }]);
     expect(chunks.some((c) => c.choices[0]?.finish_reason === 'tool_calls')).toBe(true);
     expect(chunks.at(-1)?.usage?.completion_tokens_details?.reasoning_tokens).toBe(227);
   });
@@ -99,7 +87,7 @@ describe('recorded provider streams, replayed through each provider', () => {
     for (const stream of [recorded, recorded.map(({ usage: _usage, ...rest }) => rest)]) {
       onChat(server, (_req, res) => streamChunks(res, stream), '/openai/v1');
       const chunks = await collect((await client('groq', '/openai/v1')).completionStream({ model: 'llama-3.3-70b-versatile', messages, tools }));
-      expect(toolCalls(chunks)).toEqual([{ id: 'tk85n1k4m', name: 'weather', args: '{}' }]);
+      expect(accumulate(chunks, USAGE_ON_FINISH).toolCalls).toEqual([{ id: 'tk85n1k4m', type: 'function', function: { name: 'weather', arguments: '{}' } }]);
       expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 210, completion_tokens: 15, total_tokens: 225 });
     }
   });
@@ -108,14 +96,17 @@ describe('recorded provider streams, replayed through each provider', () => {
     const llm = await client('mistral');
     onChat(server, (_req, res) => streamChunks(res, chunkLines('vercel-ai/mistral-reasoning.chunks.txt')));
     const reasoning = await collect(llm.completionStream({ model: 'magistral-medium-2507', messages: [{ role: 'user', content: '2+2?' }] }));
-    expect(joined(reasoning, 'reasoning')).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
-    expect(joined(reasoning, 'content')).toBe('2 + 2 = 4');
+    expect(accumulate(reasoning, USAGE_ON_FINISH).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
+    expect(accumulate(reasoning, USAGE_ON_FINISH).content).toBe('2 + 2 = 4');
     expect(reasoning.at(-1)?.usage?.total_tokens).toBe(56);
 
     onChat(server, (_req, res) => streamChunks(res, chunkLines('vercel-ai/mistral-tool-call.chunks.txt')));
     const calls = await collect(llm.completionStream({ model: 'mistral-small-latest', messages, tools }));
     expect(calls.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])).toEqual([
       { index: 0, id: 'gSIMJiOkT', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } },
+    ]);
+    expect(accumulate(calls, USAGE_ON_FINISH).toolCalls).toEqual([
+      { id: 'gSIMJiOkT', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } },
     ]);
   });
 
@@ -125,7 +116,7 @@ describe('recorded provider streams, replayed through each provider', () => {
     const llm = await client('azureopenai', '', { apiVersion: '2025-04-01-preview' });
     const chunks = await collect(llm.completionStream({ model: 'model-router', messages: [{ role: 'user', content: 'Capital of Denmark?' }] }));
     expect(chunks).toHaveLength(recorded.length - 1);
-    expect(joined(chunks, 'content')).toBe('Capital of Denmark.');
+    expect(accumulate(chunks).content).toBe('Capital of Denmark.');
     expect(chunks.at(-1)?.usage?.completion_tokens_details?.reasoning_tokens).toBe(64);
     const request = server.requests[0];
     expect(request.headers['api-key']).toBe('test-key');
@@ -167,7 +158,7 @@ describe('mistral: what its strict API needs', () => {
     onChat(server, (_req, res) => streamChunks(res, syntheticStream(2)));
     const chunks = await collect((await client('mistral')).completionStream({ model: 'm', messages, stream_options: { include_usage: false } }));
     expect(chunks.some((c) => c.usage)).toBe(false);
-    expect(joined(chunks, 'content')).toBe('t0 t1 ');
+    expect(accumulate(chunks).content).toBe('t0 t1 ');
   });
 
   it('rewrites tool-call ids from other providers to nine letters and digits, consistently', async () => {

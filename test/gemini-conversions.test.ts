@@ -12,6 +12,7 @@ import { convertParams } from '../plugins/gemini/request.js';
 import { convertResponse, convertUsage, mapFinishReason } from '../plugins/gemini/response.js';
 import { convertStreamEvent, createStreamState, finishStream } from '../plugins/gemini/stream.js';
 import type { GeminiResponse } from '../plugins/gemini/wire.js';
+import { accumulate } from './support/accumulate.js';
 import { chunkLines, fixtureJson, fixtureText } from './support/fixtures.js';
 import { genaiRecording } from './support/gemini-wire.js';
 
@@ -23,34 +24,6 @@ const params = (extra: Partial<CompletionParams> = {}): CompletionParams => ({ m
 function streamOf(events: readonly unknown[], model = 'gemini-2.5-flash'): ChatCompletionChunk[] {
   const state = createStreamState(model, P, true);
   return [...events.flatMap((event) => convertStreamEvent(event as GeminiResponse, state)), ...finishStream(state)];
-}
-
-interface Assembled {
-  content: string;
-  reasoning: string;
-  calls: { id?: string; name?: string; args: string; firstDelta: 'name' | 'args' }[];
-  finish: (string | null)[];
-  providerData?: JsonObject;
-}
-
-/** Folds chunks into one message the way an OpenAI client does. */
-function assemble(chunks: readonly ChatCompletionChunk[]): Assembled {
-  const result: Assembled = { content: '', reasoning: '', calls: [], finish: [] };
-  for (const chunk of chunks) {
-    for (const choice of chunk.choices) {
-      result.content += choice.delta.content ?? '';
-      result.reasoning += choice.delta.reasoning ?? '';
-      if (choice.delta.provider_data) result.providerData = choice.delta.provider_data;
-      for (const delta of choice.delta.tool_calls ?? []) {
-        const call = (result.calls[delta.index] ??= { args: '', firstDelta: delta.function?.name ? 'name' : 'args' });
-        call.id ??= delta.id;
-        call.name ??= delta.function?.name;
-        call.args += delta.function?.arguments ?? '';
-      }
-      if (choice.finish_reason) result.finish.push(choice.finish_reason);
-    }
-  }
-  return result;
 }
 
 describe('gemini messages → contents', () => {
@@ -449,9 +422,9 @@ describe('gemini responses → chat completions', () => {
 describe('gemini stream events → chunks', () => {
   it('replays vercel-ai google-text.chunks.txt: text deltas, the signature, stop and a final usage chunk', () => {
     const chunks = streamOf(chunkLines('vercel-ai/google-text.chunks.txt'));
-    const message = assemble(chunks);
+    const message = accumulate(chunks);
     expect(message.content).toBe('There are **3** "r"s in strawberry.\n\nst**r**awbe**rr**y');
-    expect(message.finish).toEqual(['stop']);
+    expect(message.finishReason).toBe('stop');
     expect(message.providerData).toEqual({ gemini: { text_signature: expect.stringMatching(/^EqsFCqgFAb4/) } });
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 208, total_tokens: 217 } });
@@ -460,38 +433,40 @@ describe('gemini stream events → chunks', () => {
 
   it('replays vercel-ai google-reasoning.chunks.txt: reasoning tokens in usage, the trailing signature kept', () => {
     const chunks = streamOf(chunkLines('vercel-ai/google-reasoning.chunks.txt'));
-    const message = assemble(chunks);
+    const message = accumulate(chunks);
     expect(message.content).toMatch(/^There are \*\*3\*\* "r"s in strawberry\./);
     expect(message.providerData).toEqual({ gemini: { text_signature: expect.stringMatching(/^Eo0HCooHAb4/) } });
     expect(chunks.at(-1)?.usage?.completion_tokens_details?.reasoning_tokens).toBe(256);
   });
 
   it('replays vercel-ai google-tool-call.chunks.txt: name first, then arguments that parse, finish tool_calls', () => {
-    const message = assemble(streamOf(chunkLines('vercel-ai/google-tool-call.chunks.txt')));
-    expect(message.calls).toHaveLength(1);
-    expect(message.calls[0]).toMatchObject({ name: 'weather', firstDelta: 'name', id: expect.any(String) });
-    expect(JSON.parse(message.calls[0].args)).toEqual({ location: 'San Francisco' });
-    expect(message.finish).toEqual(['tool_calls']);
-    expect(message.providerData).toEqual({ gemini: { tool_call_signatures: { [message.calls[0].id ?? '']: expect.stringMatching(/^EqUCCqIC/) } } });
+    const message = accumulate(streamOf(chunkLines('vercel-ai/google-tool-call.chunks.txt')));
+    expect(message.toolCalls).toHaveLength(1);
+    expect(message.toolCalls[0]).toMatchObject({ id: expect.any(String), function: { name: 'weather' } });
+    expect(message.toolDeltas[0]).toMatchObject({ index: 0, name: 'weather', arguments: '' });
+    expect(JSON.parse(message.toolCalls[0].function.arguments)).toEqual({ location: 'San Francisco' });
+    expect(message.finishReason).toBe('tool_calls');
+    expect(message.providerData).toEqual({ gemini: { tool_call_signatures: { [message.toolCalls[0].id]: expect.stringMatching(/^EqUCCqIC/) } } });
   });
 
   it('replays vercel-ai google-stream-no-args-tool-call.chunks.txt: four calls, one without arguments, thoughts as reasoning', () => {
-    const message = assemble(streamOf(chunkLines('vercel-ai/google-stream-no-args-tool-call.chunks.txt')));
+    const message = accumulate(streamOf(chunkLines('vercel-ai/google-stream-no-args-tool-call.chunks.txt')));
     expect(message.reasoning).toMatch(/^\*\*Processing User Requests\*\*/);
-    expect(message.calls.map((c) => c.name)).toEqual(['read_theme', 'read_screen', 'read_screen', 'read_screen']);
-    expect(message.calls.map((c) => JSON.parse(c.args))).toEqual([{}, { id: 'A' }, { id: 'B' }, { id: 'C' }]);
-    expect(new Set(message.calls.map((c) => c.id)).size).toBe(4);
-    expect(message.calls.every((c) => c.firstDelta === 'name')).toBe(true);
-    expect(message.finish).toEqual(['tool_calls']);
+    expect(message.toolCalls.map((c) => c.function.name)).toEqual(['read_theme', 'read_screen', 'read_screen', 'read_screen']);
+    expect(message.toolCalls.map((c) => JSON.parse(c.function.arguments))).toEqual([{}, { id: 'A' }, { id: 'B' }, { id: 'C' }]);
+    expect(new Set(message.toolCalls.map((c) => c.id)).size).toBe(4);
+    // Each call's first fragment names it (the accumulator refuses a later one that does).
+    for (const index of [0, 1, 2, 3]) expect(message.toolDeltas.find((d) => d.index === index)?.name).toMatch(/^read_/);
+    expect(message.finishReason).toBe('tool_calls');
   });
 
   it('replays vercel-ai google-stream-tool-call-arguments.chunks.txt: streamed partial arguments assembled per call', () => {
-    const message = assemble(streamOf(chunkLines('vercel-ai/google-stream-tool-call-arguments.chunks.txt')));
-    expect(message.calls.map((c) => [c.name, JSON.parse(c.args)])).toEqual([
+    const message = accumulate(streamOf(chunkLines('vercel-ai/google-stream-tool-call-arguments.chunks.txt')));
+    expect(message.toolCalls.map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ['getWeather', { location: 'Boston' }],
       ['getWeather', { location: 'San Francisco' }],
     ]);
-    expect(message.finish).toEqual(['tool_calls']);
+    expect(message.finishReason).toBe('tool_calls');
   });
 
   it('replays js-genai streamed function-call arguments (Vertex): one call with every argument', () => {
@@ -499,23 +474,23 @@ describe('gemini stream events → chunks', () => {
       'Client_Tests_generateContentStream_partial_function_calling_Vertex_AI_should_stream_generate_content_enabled_streamFunctionCallArguments',
     );
     const chunks = streamOf(interaction.response.bodySegments, 'gemini-3-pro-preview');
-    const message = assemble(chunks);
-    expect(message.calls).toHaveLength(1);
-    expect(message.calls[0].name).toBe('getCurrentWeather');
-    expect(JSON.parse(message.calls[0].args)).toEqual({ country: 'USA', location: 'NewYorkCity', purpose: 'to know what to wear today', unit: 'C' });
+    const message = accumulate(chunks);
+    expect(message.toolCalls).toHaveLength(1);
+    expect(message.toolCalls[0].function.name).toBe('getCurrentWeather');
+    expect(JSON.parse(message.toolCalls[0].function.arguments)).toEqual({ country: 'USA', location: 'NewYorkCity', purpose: 'to know what to wear today', unit: 'C' });
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 36, completion_tokens: 126, total_tokens: 162 });
   });
 
   it('replays js-genai text and function-calling streams', () => {
     const [text] = genaiRecording('Chats_Tests_sendMessage_Google_AI_with_text_stream');
-    const textMessage = assemble(streamOf(text.response.bodySegments));
+    const textMessage = accumulate(streamOf(text.response.bodySegments));
     const expected = (text.response.bodySegments as GeminiResponse[]).map((e) => e.candidates?.[0].content?.parts?.[0].text).join('');
     expect(textMessage.content).toBe(expected);
-    expect(textMessage.finish).toEqual(['stop']);
+    expect(textMessage.finishReason).toBe('stop');
 
     const [first, second] = genaiRecording('Chats_Tests_chats_function_calling_Google_AI_with_function_calling_stream');
-    expect(assemble(streamOf(first.response.bodySegments)).calls.map((c) => JSON.parse(c.args))).toEqual([{ denominator: 2, numerator: 100 }]);
-    expect(assemble(streamOf(second.response.bodySegments)).calls.map((c) => JSON.parse(c.args))).toEqual([{ denominator: 2, numerator: 50 }]);
+    expect(accumulate(streamOf(first.response.bodySegments)).toolCalls.map((c) => JSON.parse(c.function.arguments))).toEqual([{ denominator: 2, numerator: 100 }]);
+    expect(accumulate(streamOf(second.response.bodySegments)).toolCalls.map((c) => JSON.parse(c.function.arguments))).toEqual([{ denominator: 2, numerator: 50 }]);
   });
 
   it('leaves the usage chunk out when the caller turned it off', () => {

@@ -29,6 +29,7 @@ import {
 } from './support/gemini-wire.js';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
 import { collect } from './support/collect.js';
+import { accumulate, accumulateStream } from './support/accumulate.js';
 
 const MODEL = 'gemini-2.5-flash';
 let server: LocalServer;
@@ -47,25 +48,6 @@ afterEach(() => {
   server.requests.length = 0;
 });
 
-
-/** Folds streamed chunks into the assistant message a caller sends back next turn. */
-function assistantFrom(chunks: readonly ChatCompletionChunk[]): AssistantMessage {
-  const message: AssistantMessage = { role: 'assistant', content: '' };
-  const calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[] = [];
-  for (const chunk of chunks) {
-    const delta = chunk.choices[0]?.delta;
-    if (!delta) continue;
-    if (delta.content) message.content += delta.content;
-    if (delta.reasoning) message.reasoning = (message.reasoning ?? '') + delta.reasoning;
-    if (delta.provider_data) message.provider_data = delta.provider_data;
-    for (const d of delta.tool_calls ?? []) {
-      calls[d.index] ??= { id: d.id ?? '', type: 'function', function: { name: d.function?.name ?? '', arguments: '' } };
-      calls[d.index].function.arguments += d.function?.arguments ?? '';
-    }
-  }
-  if (calls.length > 0) message.tool_calls = calls;
-  return message;
-}
 
 function bodyOf(request: RecordedRequest): Record<string, unknown> {
   return request.body as Record<string, unknown>;
@@ -184,8 +166,8 @@ describe('gemini: recorded responses, replayed', () => {
     const events = chunkLines(`vercel-ai/${name}.chunks.txt`);
     onStream(server, MODEL, (_req, res) => streamEvents(res, events));
     const chunks = await collect(llm.completionStream({ model: MODEL, messages: hi }));
-    const message = assistantFrom(chunks);
-    expect(message.content).toMatch(expected.content);
+    const message = accumulate(chunks).message;
+    expect(message.content ?? '').toMatch(expected.content);
     expect((message.tool_calls ?? []).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual(expected.calls);
     expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0].finish_reason)).toEqual([expected.finish]);
     const last = events.at(-1) as { usageMetadata: { totalTokenCount: number } };
@@ -200,7 +182,7 @@ describe('gemini: recorded responses, replayed', () => {
     const chunks = await collect(llm.completionStream({ model: 'gemini-2.0-flash', messages: [{ role: 'user', content: 'why is the sky blue?' }] }));
     const recorded = interaction.request.bodySegments[0] as { contents: unknown };
     expect(bodyOf(server.requests[0]).contents).toEqual(recorded.contents);
-    expect(assistantFrom(chunks).content).toMatch(/^The sky is blue due to a phenomenon called \*\*Rayleigh scattering\*\*/);
+    expect(accumulate(chunks).message.content).toMatch(/^The sky is blue due to a phenomenon called \*\*Rayleigh scattering\*\*/);
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 377, total_tokens: 383 });
   });
 
@@ -219,10 +201,10 @@ describe('gemini: recorded responses, replayed', () => {
       },
     ];
     const messages: ChatMessage[] = [{ role: 'user', content: 'what is the result of 100/2' }];
-    const answer = assistantFrom(await collect(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools })));
+    const answer = (await accumulateStream(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools }))).message;
     expect(JSON.parse(answer.tool_calls?.[0].function.arguments ?? '')).toEqual({ denominator: 2, numerator: 100 });
     messages.push({ ...answer, content: null }, { role: 'user', content: 'what is the result of 50/2?' });
-    const next = assistantFrom(await collect(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools })));
+    const next = (await accumulateStream(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools }))).message;
     expect(JSON.parse(next.tool_calls?.[0].function.arguments ?? '')).toEqual({ denominator: 2, numerator: 50 });
     expect(bodyOf(server.requests[1]).contents).toEqual((second.request.bodySegments[0] as { contents: unknown }).contents);
   });
@@ -232,7 +214,7 @@ describe('gemini: recorded responses, replayed', () => {
       'Client_Tests_generateContentStream_partial_function_calling_Vertex_AI_should_stream_generate_content_enabled_streamFunctionCallArguments',
     );
     onStream(server, 'gemini-3-pro-preview', (_req, res) => streamEvents(res, interaction.response.bodySegments));
-    const message = assistantFrom(await collect(llm.completionStream({ model: 'gemini-3-pro-preview', messages: hi })));
+    const message = (await accumulateStream(llm.completionStream({ model: 'gemini-3-pro-preview', messages: hi }))).message;
     expect(message.tool_calls?.map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ['getCurrentWeather', { country: 'USA', location: 'NewYorkCity', purpose: 'to know what to wear today', unit: 'C' }],
     ]);
@@ -306,7 +288,7 @@ describe('gemini: conversations across turns', () => {
     const messages: ChatMessage[] = [{ role: 'user', content: 'How many r in strawberry?' }];
     const chunks = await collect(llm.completionStream({ model: 'gemini-3-flash-preview', messages, reasoning_effort: 'high' }));
     expect(bodyOf(server.requests[0]).generationConfig).toEqual({ thinkingConfig: { includeThoughts: true, thinkingLevel: 'HIGH' } });
-    const answer = assistantFrom(chunks);
+    const answer = accumulate(chunks).message;
     expect(answer).toMatchObject({ content: 'There are 3.', reasoning: 'Counting the letters r in strawberry.' });
     expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: 34, completion_tokens_details: { reasoning_tokens: 30 } });
 

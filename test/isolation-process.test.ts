@@ -3,11 +3,12 @@
  * same plugin folder; only where it runs differs.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AnyLLM, AuthenticationError, PluginCrashedError, registerPlugin } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat, sendOpenAIError, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { faulty } from './support/faulty-plugin.js';
 
 interface Probe {
   pid: number;
@@ -122,6 +123,32 @@ describe('the process tier', () => {
       const res = await llm.completion({ model: 'log', messages: [{ role: 'user', content: '{"lines":50}' }] });
       expect(JSON.parse(res.choices[0].message.content as string)).toEqual({ logged: 50 });
     } finally {
+      await llm.close();
+    }
+  });
+});
+
+describe('the heap cap of the child-process tiers', () => {
+  // The heap cap (--max-old-space-size) and the resident-memory watchdog both end a plugin "out of
+  // memory"; only the exit reason tells which one did. A plugin that fills its JS heap must hit the
+  // heap cap (64 MiB here) long before the watchdog's resident ceiling (2 x 64 + 128 MiB).
+  it.each(['process', 'sandbox'] as const)('%s: a plugin that fills its heap dies of the heap limit, not the resident-memory watchdog', async (isolation) => {
+    const llm = await faulty({ isolation, memoryLimitMb: 64 });
+    // The host forwards the plugin's stderr (V8's OOM report): captured and asserted, not printed.
+    const forwarded: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text: string | Uint8Array) => {
+      forwarded.push(String(text));
+      return true;
+    });
+    try {
+      await llm.start();
+      const error = await llm.completion({ model: 'crash:oom', messages }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect((error as Error).message).toMatch(/ran out of memory \(heap limit 64 MiB\)/);
+      expect((error as Error).message).not.toMatch(/resident/);
+      expect(forwarded.join('')).toMatch(/\[anyllm:faulty\].*(Reached heap limit|heap out of memory)/);
+    } finally {
+      stderr.mockRestore();
       await llm.close();
     }
   });

@@ -14,6 +14,7 @@ import { chunkLines, fixtureJson, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 import { onChat, sendOpenAIError, streamChunks, syntheticStream, textChunk } from './support/openai-wire.js';
 import { collect } from './support/collect.js';
+import { accumulate } from './support/accumulate.js';
 
 let server: LocalServer;
 let llm: AnyLLM;
@@ -116,21 +117,12 @@ describe('openai: streaming', () => {
     const path = 'openai-python/f82268f2fefd.sse.txt';
     onChat(server, (_req, res) => sendSse(res, sseEvents(path)));
     const chunks = await collect(llm.completionStream({ model: 'gpt-4o', messages }));
-    const calls = new Map<number, { id?: string; name?: string; args: string }>();
-    for (const chunk of chunks) {
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        const call = calls.get(delta.index) ?? { args: '' };
-        call.id ??= delta.id;
-        call.name ??= delta.function?.name;
-        call.args += delta.function?.arguments ?? '';
-        calls.set(delta.index, call);
-      }
-    }
-    expect(calls.size).toBeGreaterThan(1);
-    for (const call of calls.values()) {
+    const { toolCalls } = accumulate(chunks);
+    expect(toolCalls.length).toBeGreaterThan(1);
+    for (const call of toolCalls) {
       expect(call.id).toMatch(/^call_/);
-      expect(typeof call.name).toBe('string');
-      expect(() => JSON.parse(call.args)).not.toThrow();
+      expect(call.function.name).toMatch(/\S/);
+      expect(() => JSON.parse(call.function.arguments)).not.toThrow();
     }
     expect(chunks.at(-1)?.usage?.total_tokens).toBe(209);
     expect(chunks.some((c) => c.choices[0]?.finish_reason === 'tool_calls')).toBe(true);
@@ -142,7 +134,7 @@ describe('openai: streaming', () => {
     const chunks = await collect(llm.completionStream({ model: 'gpt-4.1-nano', messages }));
     expect(chunks).toEqual(recorded);
     expect(server.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toMatch(/^\*\*Holiday Name/);
+    expect(accumulate(chunks).content).toMatch(/^\*\*Holiday Name/);
   });
 
   it('keeps the caller\'s stream_options', async () => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
 import { onChat, streamChunks, syntheticStream, textChunk, trickle } from './support/openai-wire.js';
-import { drain, messages } from './support/faulty-plugin.js';
+import { drain, messages, nextEvent } from './support/faulty-plugin.js';
 
 let server: LocalServer;
 let llm: AnyLLM;
@@ -92,14 +92,20 @@ describe('aborting', () => {
 });
 
 describe('leaving a stream early', () => {
-  it('break cancels the upstream request', async () => {
+  it('break cancels the upstream request, and the call ends counted as aborted', async () => {
     endless();
     const aborted = server.nextAbort();
+    // Counted from here: earlier tests in this file have aborted calls of their own.
+    const before = llm.stats().calls;
+    const ended = nextEvent(llm, 'call:end');
     let seen = 0;
     for await (const _chunk of llm.completionStream({ model: 'gpt-4o-mini', messages })) {
       if (++seen === 3) break;
     }
     await aborted;
-    expect(llm.stats().calls.aborted).toBeGreaterThan(0);
+    expect(await ended).toMatchObject({ method: 'completionStream', outcome: 'aborted' });
+    const after = llm.stats().calls;
+    expect(after.aborted - before.aborted).toBe(1);
+    expect(after.ok + after.error + after.timeout).toBe(before.ok + before.error + before.timeout);
   });
 });

@@ -1,6 +1,6 @@
 // Idle shutdown (a plugin with no calls exits and starts again on the next call; 0 = never) and
 // close() (drains in-flight calls, then kills a plugin that will not exit within the grace period).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PluginUnavailableError } from 'anyllm';
 import { drain, faulty, messages, nextEvent, textOf } from './support/faulty-plugin.js';
 
@@ -40,16 +40,34 @@ describe('idle shutdown', () => {
     await llm.close();
   });
 
-  it('idleTimeoutMs: 0 keeps the plugin running', async () => {
-    const never = await faulty({ idleTimeoutMs: 0 });
-    const quick = await faulty({ idleTimeoutMs: 50 });
-    await never.completion({ model: 'ok', messages });
-    const quickExit = nextEvent(quick, 'plugin:exit');
-    await quick.completion({ model: 'ok', messages });
-    await quickExit;
-    // Started first and idle for longer than the other, which has already gone.
-    expect(never.running).toBe(true);
-    await Promise.all([never.close(), quick.close()]);
+  it('idleTimeoutMs: 0 keeps the plugin running for good, where 60 000 shuts it down after a minute', async () => {
+    // Fake host timers, so a day passes at once and 0 ("never") is told from a long timeout. Only
+    // setTimeout is faked (the idle timer's clock); the heartbeat is off so no probe times out in the
+    // jump. The plugins run in workers with their own, real timers.
+    const supervision = { heartbeatIntervalMs: 0 };
+    const never = await faulty({ idleTimeoutMs: 0, supervision });
+    const minute = await faulty({ idleTimeoutMs: 60_000, supervision });
+    try {
+      await never.start();
+      await minute.start();
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      await never.completion({ model: 'ok', messages });
+      await minute.completion({ model: 'ok', messages });
+      const minuteExit = nextEvent(minute, 'plugin:exit');
+      let neverExits = 0;
+      never.on('plugin:exit', () => neverExits++);
+
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(minute.running).toBe(true);
+      await vi.advanceTimersByTimeAsync(24 * 60 * 60_000);
+      vi.useRealTimers();
+      expect(await minuteExit).toMatchObject({ cause: 'idle' });
+      expect(never.running).toBe(true);
+      expect(neverExits).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      await Promise.all([never.close(), minute.close()]);
+    }
   });
 });
 

@@ -23,11 +23,21 @@ async function openai(options: Record<string, unknown> = {}): Promise<AnyLLM> {
   return llm;
 }
 
+/**
+ * A started client: the limits under test time the call, never the plugin's cold start (255-744 ms
+ * measured under load, more than some of the limits below).
+ */
+async function warm<T extends AnyLLM>(client: Promise<T>): Promise<T> {
+  const llm = await client;
+  await llm.start();
+  return llm;
+}
+
 describe('idleTimeoutMs', () => {
   it('ends a stream that stops producing with TimeoutError and closes the upstream request', async () => {
     // Two chunks, then silence: no `[DONE]`, the response held open.
     onChat(server, (_req, res) => sendSse(res, [textChunk('a'), textChunk('b')].map((c) => `data: ${JSON.stringify(c)}`), { hang: true }));
-    const llm = await openai();
+    const llm = await warm(openai());
     const aborted = server.nextAbort();
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }, { idleTimeoutMs: 500 }));
     expect(chunks.map((c) => c.choices[0].delta.content)).toEqual(['a', 'b']);
@@ -39,7 +49,7 @@ describe('idleTimeoutMs', () => {
   it('lets a long stream that keeps producing run past it', async () => {
     // 30 chunks 100 ms apart: three seconds in all, never more than a tenth of the idle limit between two.
     onChat(server, (_req, res) => trickle(res, 100, 30));
-    const llm = await openai();
+    const llm = await warm(openai());
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }, { idleTimeoutMs: 1_500 }));
     expect(error).toBeUndefined();
     expect(chunks).toHaveLength(30);
@@ -47,7 +57,7 @@ describe('idleTimeoutMs', () => {
 
   it('does not count the time the consumer holds the stream paused', async () => {
     onChat(server, (_req, res) => streamChunks(res, syntheticStream(200)));
-    const llm = await openai({ supervision: { streamWindow: 8 } });
+    const llm = await warm(openai({ supervision: { streamWindow: 8 } }));
     const { chunks, error } = await drain(
       llm.completionStream({ model: 'gpt-4o-mini', messages }, { idleTimeoutMs: 400 }),
       async (_chunk, index) => {
@@ -70,7 +80,7 @@ describe('idleTimeoutMs', () => {
   });
 
   it('acts as a timeout for a non-streaming call (the response is its first data)', async () => {
-    const llm = await faulty();
+    const llm = await warm(faulty());
     open.push(llm);
     const error = await llm.completion({ model: 'slow:60000', messages }, { idleTimeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
@@ -81,7 +91,7 @@ describe('idleTimeoutMs', () => {
 describe('timeoutMs', () => {
   it('caps a stream that keeps producing, with TimeoutError, and closes the upstream request', async () => {
     onChat(server, (_req, res) => trickle(res, 20));
-    const llm = await openai();
+    const llm = await warm(openai());
     const aborted = server.nextAbort();
     const { chunks, error } = await drain(
       llm.completionStream({ model: 'gpt-4o-mini', messages }, { timeoutMs: 1_000, idleTimeoutMs: 5_000 }),
@@ -96,7 +106,7 @@ describe('timeoutMs', () => {
     onChat(server, () => {
       // Never answers.
     });
-    const llm = await openai();
+    const llm = await warm(openai());
     const aborted = server.nextAbort();
     await expect(llm.completion({ model: 'gpt-4o-mini', messages }, { timeoutMs: 500 })).rejects.toBeInstanceOf(TimeoutError);
     await aborted;

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { AnyLLM, registerPlugin, type AnyLLMOptions, type ChatCompletionChunk } from 'anyllm';
+import { accumulate } from './accumulate.js';
 
 export const faultyDir = fileURLToPath(new URL('../fixtures/plugins/faulty/', import.meta.url));
 export const messages = [{ role: 'user' as const, content: 'Hi' }];
@@ -49,7 +50,7 @@ export async function drain(
   }
 }
 
-/** The text of the chunks. */
+/** The text of the chunks (of a whole stream, or of one cut short), by the one accumulator's rules. */
 export function textOf(chunks: ChatCompletionChunk[]): string {
-  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+  return accumulate(chunks).content;
 }
