@@ -100,8 +100,37 @@ export class RateLimitError extends AnyLLMError {
 export class ContextLengthExceededError extends InvalidRequestError {}
 /** The provider refused the content. */
 export class ContentFilterError extends AnyLLMError {}
-/** Any other upstream failure (5xx, a connection error, an unexpected response). */
+/** Any other upstream failure (5xx, an unexpected response; `ConnectionError` when no response came). */
 export class ProviderError extends AnyLLMError {}
+
+/** Options of a `ConnectionError`. */
+export interface ConnectionErrorOptions extends AnyLLMErrorOptions {
+  /** The origin (`scheme://host:port`) that could not be reached. */
+  origin?: string;
+  /** How many times the request was retried before giving up. */
+  retries?: number;
+}
+
+/**
+ * The provider could not be reached: no HTTP response came back (connection refused, host not
+ * found, TLS certificate rejected, proxy refused, connection reset). `status` is unset; `code` is
+ * the cause's code (`ECONNREFUSED`, `ENOTFOUND`, `DEPTH_ZERO_SELF_SIGNED_CERT` ...) or
+ * `connection_failed`. A `ProviderError`, so code that catches upstream failures still does.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ConnectionError) console.error(`${err.origin} unreachable (${err.code}) after ${err.retries} retries`); }
+ * ```
+ */
+export class ConnectionError extends ProviderError {
+  readonly origin: string | undefined;
+  readonly retries: number | undefined;
+  constructor(message: string, options: ConnectionErrorOptions = {}) {
+    super(message, options);
+    this.origin = options.origin;
+    this.retries = options.retries;
+  }
+}
 /** The call did not finish within its `timeoutMs`, or a plugin did not answer in time. */
 export class TimeoutError extends AnyLLMError {}
 /** The plugin crashed (exited, was killed, ran out of memory) while the call was in flight. */
@@ -111,7 +140,7 @@ export class PluginUnavailableError extends AnyLLMError {}
 /** The plugin broke the protocol (version mismatch, malformed message, forged id). */
 export class PluginProtocolError extends AnyLLMError {}
 
-type ErrorClass = new (message: string, options?: AnyLLMErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
+type ErrorClass = new (message: string, options?: ConnectionErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
 
 /** The classes that may be rebuilt from the wire, by name. */
 const wireClasses: Record<string, ErrorClass> = {
@@ -123,6 +152,7 @@ const wireClasses: Record<string, ErrorClass> = {
   ContextLengthExceededError,
   ContentFilterError,
   ProviderError,
+  ConnectionError,
   TimeoutError,
   PluginCrashedError,
   PluginUnavailableError,
@@ -140,6 +170,9 @@ export interface WireErrorData {
   parameter?: string;
   /** For MissingApiKeyError. */
   envVar?: string;
+  /** For ConnectionError. */
+  origin?: string;
+  retries?: number;
 }
 
 /** A JSON-RPC error object as AnyLLM sends it. */
@@ -182,6 +215,10 @@ export function toWireError(error: unknown, provider?: string): WireError {
     if (error instanceof RateLimitError && error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
     if (error instanceof UnsupportedParameterError) data.parameter = error.parameter;
     if (error instanceof MissingApiKeyError) data.envVar = error.envVar;
+    if (error instanceof ConnectionError) {
+      if (error.origin !== undefined) data.origin = error.origin;
+      if (error.retries !== undefined) data.retries = error.retries;
+    }
     return { code: RpcErrorCode.providerError, message: error.message, data };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -206,6 +243,8 @@ export function fromWireError(wire: { code: number; message: string; data?: unkn
     status: typeof data.status === 'number' ? data.status : undefined,
     code: typeof data.code === 'string' ? data.code : undefined,
     retryAfterMs: typeof data.retryAfterMs === 'number' ? data.retryAfterMs : undefined,
+    origin: typeof data.origin === 'string' ? data.origin : undefined,
+    retries: typeof data.retries === 'number' ? data.retries : undefined,
   });
 }
 

@@ -33,6 +33,7 @@ export type { ChunkStream } from './host/chunk-stream.js';
 export {
   AnyLLMError,
   AuthenticationError,
+  ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,

@@ -13,6 +13,7 @@ export { importSdk } from './sdk.js';
 export {
   AnyLLMError,
   AuthenticationError,
+  ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,
