@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { unsupportedRuntime } from '../runtime-support.js';
+import { unsupportedRuntime } from '../errors.js';
 
 const problem = unsupportedRuntime();
 if (problem !== undefined) {

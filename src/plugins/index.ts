@@ -4,7 +4,7 @@
  * @module
  */
 // First: refuses an unsupported runtime before anything else is evaluated.
-import '../runtime-check.js';
+import './runtime-check.js';
 export { Provider, type CallContext, type ProviderInit } from './provider.js';
 export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
 export { sseEvents } from './sse.js';
