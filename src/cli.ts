@@ -4,6 +4,8 @@
  *
  * @module
  */
+// First: an unsupported runtime gets one line and exit code 1, before anyllm loads.
+import './cli/runtime-gate.js';
 import { AnyLLMError, AnyLLM, knownProviders } from './index.js';
 import type { ChatMessage } from './types.js';
 import { parseCommand, USAGE, UsageError, type ChatCommand } from './cli/args.js';

@@ -100,8 +100,37 @@ export class RateLimitError extends AnyLLMError {
 export class ContextLengthExceededError extends InvalidRequestError {}
 /** The provider refused the content. */
 export class ContentFilterError extends AnyLLMError {}
-/** Any other upstream failure (5xx, a connection error, an unexpected response). */
+/** Any other upstream failure (5xx, an unexpected response; `ConnectionError` when no response came). */
 export class ProviderError extends AnyLLMError {}
+
+/** Options of a `ConnectionError`. */
+export interface ConnectionErrorOptions extends AnyLLMErrorOptions {
+  /** The origin (`scheme://host:port`) that could not be reached. */
+  origin?: string;
+  /** How many times the request was retried before giving up. */
+  retries?: number;
+}
+
+/**
+ * The provider could not be reached: no HTTP response came back (connection refused, host not
+ * found, TLS certificate rejected, proxy refused, connection reset). `status` is unset; `code` is
+ * the cause's code (`ECONNREFUSED`, `ENOTFOUND`, `DEPTH_ZERO_SELF_SIGNED_CERT` ...) or
+ * `connection_failed`. A `ProviderError`, so code that catches upstream failures still does.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ConnectionError) console.error(`${err.origin} unreachable (${err.code}) after ${err.retries} retries`); }
+ * ```
+ */
+export class ConnectionError extends ProviderError {
+  readonly origin: string | undefined;
+  readonly retries: number | undefined;
+  constructor(message: string, options: ConnectionErrorOptions = {}) {
+    super(message, options);
+    this.origin = options.origin;
+    this.retries = options.retries;
+  }
+}
 /** The call did not finish within its `timeoutMs`, or a plugin did not answer in time. */
 export class TimeoutError extends AnyLLMError {}
 /** The plugin crashed (exited, was killed, ran out of memory) while the call was in flight. */
@@ -111,7 +140,7 @@ export class PluginUnavailableError extends AnyLLMError {}
 /** The plugin broke the protocol (version mismatch, malformed message, forged id). */
 export class PluginProtocolError extends AnyLLMError {}
 
-type ErrorClass = new (message: string, options?: AnyLLMErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
+type ErrorClass = new (message: string, options?: ConnectionErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
 
 /** The classes that may be rebuilt from the wire, by name. */
 const wireClasses: Record<string, ErrorClass> = {
@@ -123,6 +152,7 @@ const wireClasses: Record<string, ErrorClass> = {
   ContextLengthExceededError,
   ContentFilterError,
   ProviderError,
+  ConnectionError,
   TimeoutError,
   PluginCrashedError,
   PluginUnavailableError,
@@ -140,6 +170,9 @@ export interface WireErrorData {
   parameter?: string;
   /** For MissingApiKeyError. */
   envVar?: string;
+  /** For ConnectionError. */
+  origin?: string;
+  retries?: number;
 }
 
 /** A JSON-RPC error object as AnyLLM sends it. */
@@ -182,6 +215,10 @@ export function toWireError(error: unknown, provider?: string): WireError {
     if (error instanceof RateLimitError && error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
     if (error instanceof UnsupportedParameterError) data.parameter = error.parameter;
     if (error instanceof MissingApiKeyError) data.envVar = error.envVar;
+    if (error instanceof ConnectionError) {
+      if (error.origin !== undefined) data.origin = error.origin;
+      if (error.retries !== undefined) data.retries = error.retries;
+    }
     return { code: RpcErrorCode.providerError, message: error.message, data };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -206,6 +243,8 @@ export function fromWireError(wire: { code: number; message: string; data?: unkn
     status: typeof data.status === 'number' ? data.status : undefined,
     code: typeof data.code === 'string' ? data.code : undefined,
     retryAfterMs: typeof data.retryAfterMs === 'number' ? data.retryAfterMs : undefined,
+    origin: typeof data.origin === 'string' ? data.origin : undefined,
+    retries: typeof data.retries === 'number' ? data.retries : undefined,
   });
 }
 
@@ -240,4 +279,57 @@ export function parseRetryAfter(headers: { get(name: string): string | null } | 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+// What anyllm needs from the runtime. Here, because errors.js is the one module both entries and
+// every tier (the sandbox's read list included) load; kept free of newer syntax, so it parses and
+// runs on the old runtimes it turns away.
+
+/** The oldest Node.js major version anyllm supports (`engines` in package.json says the same). */
+export const MIN_NODE_MAJOR = 22;
+
+/** Built-ins anyllm calls that a runtime claiming a recent enough version could still lack (embedded Node, Electron). */
+const REQUIRED_FEATURES: readonly (readonly [string, () => boolean])[] = [
+  ['Promise.withResolvers', () => typeof (Promise as { withResolvers?: unknown }).withResolvers === 'function'],
+  ['structuredClone', () => typeof globalThis.structuredClone === 'function'],
+];
+
+/**
+ * Why this runtime cannot run anyllm, or `undefined` when it can. Names the version needed and the
+ * one found.
+ *
+ * @example
+ * ```ts
+ * const problem = unsupportedRuntime(); // on Node 20: "anyllm needs Node.js 22 or newer; this is Node.js v20.20.2."
+ * if (problem) throw new Error(problem);
+ * ```
+ */
+export function unsupportedRuntime(
+  version: string = globalThis.process?.versions?.node ?? 'unknown',
+  has: (feature: string) => boolean = (feature) => REQUIRED_FEATURES.find(([name]) => name === feature)![1](),
+): string | undefined {
+  const found = `Node.js v${version}`;
+  const major = Number(/^(\d+)\./.exec(version)?.[1]);
+  if (!(major >= MIN_NODE_MAJOR)) return `anyllm needs Node.js ${MIN_NODE_MAJOR} or newer; this is ${found}.`;
+  const missing = REQUIRED_FEATURES.map(([name]) => name).filter((name) => !has(name));
+  if (missing.length > 0) {
+    return `anyllm needs Node.js ${MIN_NODE_MAJOR} or newer; this runtime (${found}) lacks ${missing.join(', ')}.`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws, naming the version needed and the one found, when this runtime cannot run anyllm. Each
+ * entry's first import (`runtime-check.js`) calls it, so `import('anyllm')` fails at once.
+ *
+ * @example
+ * ```ts
+ * assertSupportedRuntime(); // on Node 20: Error "anyllm needs Node.js 22 or newer; this is Node.js v20.20.2."
+ * ```
+ */
+export function assertSupportedRuntime(): void {
+  const problem = unsupportedRuntime();
+  if (problem !== undefined) {
+    throw Object.assign(new Error(problem), { name: 'UnsupportedRuntimeError', code: 'ERR_ANYLLM_UNSUPPORTED_RUNTIME' });
+  }
 }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+// First: refuses an unsupported runtime before anything else is evaluated.
+import './runtime-check.js';
 export { AnyLLM } from './host/anyllm.js';
 export { completion, completionStream, type TopLevelOptions } from './host/functions.js';
 export { registerPlugin, knownProviders } from './host/registry.js';
@@ -31,6 +33,7 @@ export type { ChunkStream } from './host/chunk-stream.js';
 export {
   AnyLLMError,
   AuthenticationError,
+  ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,

@@ -6,6 +6,7 @@
  */
 import {
   AnyLLMError,
+  ConnectionError,
   createAbortError,
   errorForStatus,
   isAbortError,
@@ -13,6 +14,7 @@ import {
   ProviderError,
   TimeoutError,
 } from '../errors.js';
+import { currentFetchAttempts } from './fetch-attempts.js';
 
 interface HeadersLike {
   get(name: string): string | null;
@@ -60,7 +62,11 @@ function codeOf(error: SdkErrorShape): string | undefined {
  * catch (error) { throw mapSdkError(error, 'openai'); }
  * ```
  */
-export function mapSdkError(error: unknown, provider: string, override: { status?: number; message?: string } = {}): Error {
+export function mapSdkError(
+  error: unknown,
+  provider: string,
+  override: { status?: number; message?: string; origin?: string } = {},
+): Error {
   // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
   const denial = networkDenial(error);
   if (denial) return denial;
@@ -72,6 +78,10 @@ export function mapSdkError(error: unknown, provider: string, override: { status
   const status = override.status ?? shape.status;
   if (name === 'APIUserAbortError') return createAbortError();
   if (name === 'APIConnectionTimeoutError') return new TimeoutError(message, { provider, cause: error });
+  if (typeof status !== 'number') {
+    const failure = connectionFailure(error);
+    if (failure) return connectionError(failure, provider, override.origin, error);
+  }
   if (typeof status === 'number') {
     return errorForStatus(status, message, {
       provider,
@@ -91,4 +101,72 @@ function networkDenial(error: unknown): AnyLLMError | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Codes of a failure to reach a server (Node's socket and DNS errors, undici's, OpenSSL's certificate checks). */
+const CAUSES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (nothing listens there)',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed for now (DNS)',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the other side',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'the response body stalled',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate rejected',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate rejected',
+  CERT_HAS_EXPIRED: 'TLS certificate rejected',
+  CERT_NOT_YET_VALID: 'TLS certificate rejected',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate rejected',
+  UNABLE_TO_GET_ISSUER_CERT: 'TLS certificate rejected',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate rejected',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate rejected',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is it an HTTP port?)',
+};
+
+interface ConnectionFailure {
+  /** The innermost code (`ECONNREFUSED` ...), when there is one. */
+  code: string | undefined;
+  /** The innermost message, the most specific one. */
+  detail: string;
+}
+
+/**
+ * A failure to get any response, read from `error`'s cause chain: the SDKs wrap undici's
+ * `TypeError: fetch failed`, whose cause carries the socket's code. `undefined` for anything else.
+ */
+function connectionFailure(error: unknown): ConnectionFailure | undefined {
+  let network = false;
+  let code: string | undefined;
+  let detail = '';
+  let current = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    const link = current as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+    const message = typeof link.message === 'string' ? link.message : '';
+    if (link.name === 'APIConnectionError' || (link.name === 'TypeError' && /^fetch failed|^terminated/.test(message))) network = true;
+    if (typeof link.code === 'string' && Object.hasOwn(CAUSES, link.code)) network = true;
+    // Below a fetch failure, any socket-, undici- or TLS-looking code is the cause's.
+    if (typeof link.code === 'string' && /^E[A-Z]+$|^UND_ERR_|^ERR_(TLS|SSL)_|CERT/.test(link.code)) code = link.code;
+    if (message) detail = message;
+    current = link.cause;
+  }
+  return network ? { code, detail } : undefined;
+}
+
+/** The error for a request that got no response: where it went, why it failed, how often it was retried. */
+function connectionError(failure: ConnectionFailure, provider: string, origin: string | undefined, cause: unknown): ConnectionError {
+  const attempts = currentFetchAttempts();
+  const where = attempts?.origin ?? origin;
+  const retries = attempts && attempts.count > 0 ? attempts.count - 1 : undefined;
+  const known = failure.code === undefined ? undefined : CAUSES[failure.code];
+  // The innermost message names the address (`connect ECONNREFUSED 127.0.0.1:8080`) or the TLS check.
+  const why = known ? `${known}: ${failure.detail}` : failure.detail || 'connection failed';
+  const tries = retries === undefined ? '' : ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}`;
+  const message = `Could not connect to ${where ?? `provider '${provider}'`}${tries}: ${why}${failure.code && !why.includes(failure.code) ? ` (${failure.code})` : ''}.`;
+  return new ConnectionError(message, { provider, code: failure.code ?? 'connection_failed', origin: where, retries, cause });
 }

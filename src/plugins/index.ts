@@ -3,6 +3,8 @@
  *
  * @module
  */
+// First: refuses an unsupported runtime before anything else is evaluated.
+import './runtime-check.js';
 export { Provider, type CallContext, type ProviderInit } from './provider.js';
 export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
 export { sseEvents } from './sse.js';
@@ -11,6 +13,7 @@ export { importSdk } from './sdk.js';
 export {
   AnyLLMError,
   AuthenticationError,
+  ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,

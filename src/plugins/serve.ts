@@ -22,6 +22,7 @@ import {
 } from '../protocol/methods.js';
 import type { Transport } from '../protocol/transport.js';
 import type { ChatCompletion } from '../types.js';
+import { installFetchAttempts, trackFetchAttempts } from './fetch-attempts.js';
 import { mapSdkError } from './http-errors.js';
 import { installPluginResolution } from './plugin-resolve.js';
 import { Provider } from './provider.js';
@@ -51,11 +52,15 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
 
   const call = async <T>(run: (p: Provider) => Promise<T>): Promise<T> => {
     if (!provider) throw new PluginProtocolError('The host called the plugin before initialize.');
-    try {
-      return await run(provider);
-    } catch (error) {
-      throw mapSdkError(error, providerName);
-    }
+    const current = provider;
+    // Tracked, so a connection error can name the origin and count the SDK's retries.
+    return trackFetchAttempts(async () => {
+      try {
+        return await run(current);
+      } catch (error) {
+        throw mapSdkError(error, providerName);
+      }
+    });
   };
 
   connection.onRequest(Method.initialize, async (raw) => {
@@ -68,6 +73,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     }
     providerName = params.provider;
     if (options.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
+    // After the sandbox's fetch is in place and before the SDK client reads the global `fetch`.
+    installFetchAttempts();
     installPluginResolution();
     provider = await loadProvider(params.entry, params.provider);
     const capabilities = params.capabilities ?? {};

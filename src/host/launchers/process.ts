@@ -1,11 +1,13 @@
 /**
  * The process tier: the plugin runs in a child process (its own heap, its own crash), with only its
- * declared environment. Same runtime and protocol as the worker tier; only the transport differs.
+ * declared environment and the flags anyllm chooses (plugin-flags.ts). Same runtime and protocol as
+ * the worker tier; only the transport differs.
  *
  * @module
  */
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
+import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
 
 /**
  * Runs the plugin in a child process with a heap cap.
@@ -17,4 +19,7 @@ import type { Launcher } from './launcher.js';
  * ```
  */
 export const launchProcess: Launcher = (spec) =>
-  launchChild(spec, { execArgv: [`--max-old-space-size=${spec.memoryLimitMb}`] });
+  launchChild(
+    { ...spec, env: withoutNodeOptions(spec.env) },
+    { execArgv: [...pluginFlags(), `--max-old-space-size=${spec.memoryLimitMb}`] },
+  );

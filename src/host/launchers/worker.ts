@@ -1,5 +1,6 @@
 /**
- * Starts a plugin in a worker thread, with only its declared environment and a heap cap.
+ * Starts a plugin in a worker thread, with only its declared environment, the flags anyllm chooses
+ * and a heap cap.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { PortTransport } from '../../protocol/transport.js';
 import type { Launcher, PluginExit } from './launcher.js';
+import { pluginFlags } from './plugin-flags.js';
 
 const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
 
@@ -25,6 +27,8 @@ export const launchWorker: Launcher = (spec) => {
   const worker = new Worker(workerMain, {
     name: `anyllm:${spec.provider}`,
     env: spec.env,
+    // Explicit, never the host's own execArgv (`--input-type`, `--import` hooks ...): see plugin-flags.ts.
+    execArgv: pluginFlags(),
     resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
   });
   let killedFor: string | undefined;
