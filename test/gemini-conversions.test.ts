@@ -12,6 +12,7 @@ import { convertParams } from '../plugins/gemini/request.js';
 import { convertResponse, convertUsage, mapFinishReason } from '../plugins/gemini/response.js';
 import { convertStreamEvent, createStreamState, finishStream } from '../plugins/gemini/stream.js';
 import type { GeminiResponse } from '../plugins/gemini/wire.js';
+import { functionCalls } from './support/collect.js';
 import { chunkLines, fixtureJson, fixtureText } from './support/fixtures.js';
 import { genaiRecording } from './support/gemini-wire.js';
 
@@ -359,7 +360,7 @@ describe('gemini responses → chat completions', () => {
 
   it('replays vercel-ai google-tool-call.json: a tool call with JSON arguments, its signature and finish tool_calls', () => {
     const { choices } = convertResponse(fixtureJson('vercel-ai/google-tool-call.json'), 'gemini-3-pro-preview', P);
-    const [call] = choices[0].message.tool_calls ?? [];
+    const [call] = functionCalls(choices[0].message.tool_calls);
     expect(choices[0].finish_reason).toBe('tool_calls');
     expect(choices[0].message.content).toBeNull();
     expect(call).toMatchObject({ type: 'function', function: { name: 'weather' } });

@@ -28,7 +28,7 @@ import {
   streamEvents,
 } from './support/gemini-wire.js';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
-import { collect } from './support/collect.js';
+import { collect, functionCalls } from './support/collect.js';
 
 const MODEL = 'gemini-2.5-flash';
 let server: LocalServer;
@@ -168,7 +168,7 @@ describe('gemini: recorded responses, replayed', () => {
   it('vercel-ai google-tool-call.json → a tool call with parsed arguments and finish tool_calls', async () => {
     onGenerate(server, 'gemini-3-pro-preview', (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/google-tool-call.json')));
     const res = await llm.completion({ model: 'gemini-3-pro-preview', messages: hi, tools: [{ type: 'function', function: { name: 'weather' } }] });
-    const call = res.choices[0].message.tool_calls?.[0];
+    const call = functionCalls(res.choices[0].message.tool_calls)[0];
     expect(res.choices[0].finish_reason).toBe('tool_calls');
     expect(call?.function.name).toBe('weather');
     expect(JSON.parse(call?.function.arguments ?? '')).toEqual({ location: 'San Francisco' });
@@ -186,7 +186,7 @@ describe('gemini: recorded responses, replayed', () => {
     const chunks = await collect(llm.completionStream({ model: MODEL, messages: hi }));
     const message = assistantFrom(chunks);
     expect(message.content).toMatch(expected.content);
-    expect((message.tool_calls ?? []).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual(expected.calls);
+    expect(functionCalls(message.tool_calls).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual(expected.calls);
     expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0].finish_reason)).toEqual([expected.finish]);
     const last = events.at(-1) as { usageMetadata: { totalTokenCount: number } };
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: last.usageMetadata.totalTokenCount } });
@@ -220,10 +220,10 @@ describe('gemini: recorded responses, replayed', () => {
     ];
     const messages: ChatMessage[] = [{ role: 'user', content: 'what is the result of 100/2' }];
     const answer = assistantFrom(await collect(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools })));
-    expect(JSON.parse(answer.tool_calls?.[0].function.arguments ?? '')).toEqual({ denominator: 2, numerator: 100 });
+    expect(JSON.parse(functionCalls(answer.tool_calls)[0]?.function.arguments ?? '')).toEqual({ denominator: 2, numerator: 100 });
     messages.push({ ...answer, content: null }, { role: 'user', content: 'what is the result of 50/2?' });
     const next = assistantFrom(await collect(llm.completionStream({ model: 'gemini-2.0-flash', messages, tools })));
-    expect(JSON.parse(next.tool_calls?.[0].function.arguments ?? '')).toEqual({ denominator: 2, numerator: 50 });
+    expect(JSON.parse(functionCalls(next.tool_calls)[0]?.function.arguments ?? '')).toEqual({ denominator: 2, numerator: 50 });
     expect(bodyOf(server.requests[1]).contents).toEqual((second.request.bodySegments[0] as { contents: unknown }).contents);
   });
 
@@ -233,7 +233,7 @@ describe('gemini: recorded responses, replayed', () => {
     );
     onStream(server, 'gemini-3-pro-preview', (_req, res) => streamEvents(res, interaction.response.bodySegments));
     const message = assistantFrom(await collect(llm.completionStream({ model: 'gemini-3-pro-preview', messages: hi })));
-    expect(message.tool_calls?.map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+    expect(functionCalls(message.tool_calls).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
       ['getCurrentWeather', { country: 'USA', location: 'NewYorkCity', purpose: 'to know what to wear today', unit: 'C' }],
     ]);
     expect(message.provider_data).toEqual({ gemini: { tool_call_signatures: { [message.tool_calls?.[0].id ?? '']: expect.stringMatching(/^CiQB/) } } });
