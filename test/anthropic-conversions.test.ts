@@ -283,7 +283,7 @@ describe('anthropic response', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?" },
+          message: { role: 'assistant', content: "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?", refusal: null },
           finish_reason: 'stop',
           logprobs: null,
         },
@@ -304,6 +304,7 @@ describe('anthropic response', () => {
     expect(out).toEqual({
       role: 'assistant',
       content: 'Let me check.',
+      refusal: null,
       reasoning: 'Need the weather.',
       provider_data: { anthropic: { thinking: [{ type: 'thinking', thinking: 'Need the weather.', signature: 'sig' }] } },
       tool_calls: [
@@ -319,7 +320,7 @@ describe('anthropic response', () => {
       { type: 'tool_use', id: 'toolu_j', name: JSON_TOOL_NAME, input: { a: 1 } },
     ]);
     const choice = convertResponse(message as AnthropicResponse, { created, jsonTool: JSON_TOOL_NAME }).choices[0];
-    expect(choice.message).toEqual({ role: 'assistant', content: '{"a":1}' });
+    expect(choice.message).toEqual({ role: 'assistant', content: '{"a":1}', refusal: null });
     expect(choice.finish_reason).toBe('stop');
   });
 
