@@ -196,8 +196,12 @@ export interface CompletionParams {
   reasoning_effort?: ReasoningEffort | null;
   user?: string;
   stream_options?: { include_usage?: boolean; include_obfuscation?: boolean } | null;
-  /** Any other field goes to the provider unchanged; a provider that cannot honour it must say so. */
-  [extra: string]: unknown;
+  /**
+   * Any other field goes to the provider unchanged; a provider that cannot honour it must say so.
+   * `any`, not `unknown`: only a string index signature of type `any` lets TypeScript accept an
+   * interface without one, such as openai-node's `ChatCompletionCreateParamsNonStreaming`.
+   */
+  [extra: string]: any;
 }
 
 /**
