@@ -453,3 +453,35 @@ describe('anthropic plugin runtime', () => {
     expect(error.cause).toBe(sdkError); // the SDK's own error stays reachable
   });
 });
+
+describe("anthropic: openai-node's newer shapes are mapped or refused, never dropped", () => {
+  const fn = { type: 'function' as const, function: { name: 'f' } };
+  it.each<[string, Partial<CompletionParams>]>([
+    ['tools[0]', { tools: [{ type: 'custom', custom: { name: 'sql' } }] }],
+    ['tool_choice', { tools: [fn], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [fn] } } }],
+    ['messages[0].content[0].prompt_cache_breakpoint', { messages: [{ role: 'user', content: [{ type: 'text', text: 'x', prompt_cache_breakpoint: { mode: 'explicit' } }] }] }],
+    ['messages[0].content[0].image_url.detail', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/a.png', detail: 'original' } }] }] }],
+    ['messages[1].role', { messages: [user('Hi'), { role: 'function', name: 'f', content: '1' }] }],
+    ['messages[1].audio', { messages: [user('Hi'), { role: 'assistant', content: 'x', audio: { id: 'a' } }] }],
+    ['messages[1].tool_calls[0]', { messages: [user('Hi'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'sql', input: 'x' } }] }] }],
+    ['reasoning_effort', { reasoning_effort: 'max' }],
+    ['metadata', { metadata: { run: '1' } }],
+  ])('refuses %s', (parameter, params) => {
+    expect(() => convert(params)).toThrow(UnsupportedParameterError);
+    expect(() => convert(params)).toThrow(expect.objectContaining({ parameter }));
+  });
+
+  it('sends refusal parts and a refusal string of earlier turns back as what the model said', () => {
+    const body = convert({
+      messages: [
+        user('Q1'),
+        { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot.' }] },
+        user('Q2'),
+        { role: 'assistant', content: null, refusal: 'Still no.' },
+        user('Q3'),
+      ],
+    });
+    expect(body.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'I cannot.' }] });
+    expect(body.messages[3]).toEqual({ role: 'assistant', content: 'Still no.' });
+  });
+});
