@@ -15,33 +15,64 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * Marks the end of a prompt prefix to cache (OpenAI). Providers without explicit cache breakpoints
+ * refuse it with `UnsupportedParameterError`.
+ */
+export interface PromptCacheBreakpoint {
+  mode: 'explicit';
+  ttl?: '30m' | '12h';
+}
+
 export interface TextContentPart {
   type: 'text';
   text: string;
+  prompt_cache_breakpoint?: PromptCacheBreakpoint;
 }
 
 export interface ImageContentPart {
   type: 'image_url';
-  image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+  image_url: { url: string; detail?: 'auto' | 'low' | 'high' | 'original' };
+  prompt_cache_breakpoint?: PromptCacheBreakpoint;
 }
 
 export interface FileContentPart {
   type: 'file';
   file: { file_data?: string; file_id?: string; filename?: string };
+  prompt_cache_breakpoint?: PromptCacheBreakpoint;
 }
 
 export interface InputAudioContentPart {
   type: 'input_audio';
   input_audio: { data: string; format: 'wav' | 'mp3' };
+  prompt_cache_breakpoint?: PromptCacheBreakpoint;
 }
 
+/** A refusal the model gave on an earlier turn, as an assistant content part. */
+export interface RefusalContentPart {
+  type: 'refusal';
+  refusal: string;
+}
+
+/** What a user message may hold (OpenAI's `ChatCompletionContentPart`). */
 export type ContentPart = TextContentPart | ImageContentPart | FileContentPart | InputAudioContentPart;
 
-export interface ToolCall {
+/** A call of a function tool: `arguments` is a JSON string. */
+export interface FunctionToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
 }
+
+/** A call of a custom (free-form input) tool. */
+export interface CustomToolCall {
+  id: string;
+  type: 'custom';
+  custom: { name: string; input: string };
+}
+
+/** A tool call on an assistant message (OpenAI's `ChatCompletionMessageToolCall`). */
+export type ToolCall = FunctionToolCall | CustomToolCall;
 
 export interface SystemMessage {
   role: 'system' | 'developer';
@@ -57,10 +88,14 @@ export interface UserMessage {
 
 export interface AssistantMessage {
   role: 'assistant';
-  content?: string | TextContentPart[] | null;
+  content?: string | (TextContentPart | RefusalContentPart)[] | null;
   name?: string;
   tool_calls?: ToolCall[];
   refusal?: string | null;
+  /** A reference to earlier audio output (OpenAI). */
+  audio?: { id: string } | null;
+  /** @deprecated OpenAI's predecessor of `tool_calls`. */
+  function_call?: { name: string; arguments: string } | null;
   /** The model's reasoning text, when the provider exposes it. */
   reasoning?: string | null;
   /** Opaque provider state (e.g. thinking signatures) to send back on the next turn. */
@@ -73,39 +108,76 @@ export interface ToolMessage {
   tool_call_id: string;
 }
 
-export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+/** @deprecated OpenAI's predecessor of `tool` messages: the result of a `function_call`. */
+export interface FunctionMessage {
+  role: 'function';
+  content: string | null;
+  name: string;
+}
+
+/** One message of the conversation (OpenAI's `ChatCompletionMessageParam`). */
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage | FunctionMessage;
+
+/** A function the model may call. `parameters` is a JSON Schema object. */
+export interface FunctionDefinition {
+  name: string;
+  description?: string;
+  parameters?: { [key: string]: unknown };
+  strict?: boolean | null;
+}
 
 export interface FunctionTool {
   type: 'function';
-  function: {
+  function: FunctionDefinition;
+}
+
+/** A tool whose input is free text, optionally held to a grammar (OpenAI). */
+export interface CustomTool {
+  type: 'custom';
+  custom: {
     name: string;
     description?: string;
-    parameters?: JsonObject;
-    strict?: boolean | null;
+    format?: { type: 'text' } | { type: 'grammar'; grammar: { definition: string; syntax: 'lark' | 'regex' } };
   };
 }
 
+/** A tool offered to the model (OpenAI's `ChatCompletionTool`). */
+export type Tool = FunctionTool | CustomTool;
+
+/** Limits the model to some of `tools` without changing the list (keeps a cached prompt). */
+export interface AllowedToolsChoice {
+  type: 'allowed_tools';
+  allowed_tools: {
+    mode: 'auto' | 'required';
+    /** Each one `{ type: 'function', function: { name } }` or `{ type: 'custom', custom: { name } }`. */
+    tools: { [key: string]: unknown }[];
+  };
+}
+
+/** Which tool the model calls (OpenAI's `ChatCompletionToolChoiceOption`). */
 export type ToolChoice =
   | 'auto'
   | 'none'
   | 'required'
-  | { type: 'function'; function: { name: string } };
+  | { type: 'function'; function: { name: string } }
+  | { type: 'custom'; custom: { name: string } }
+  | AllowedToolsChoice;
 
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
   | {
       type: 'json_schema';
-      json_schema: { name: string; description?: string; schema?: JsonObject; strict?: boolean | null };
+      json_schema: { name: string; description?: string; schema?: { [key: string]: unknown }; strict?: boolean | null };
     };
 
-export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 /** Parameters of a chat completion, in OpenAI's shape. */
 export interface CompletionParams {
   model: string;
   messages: ChatMessage[];
-  tools?: FunctionTool[];
+  tools?: Tool[];
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
   temperature?: number | null;
@@ -123,43 +195,75 @@ export interface CompletionParams {
   response_format?: ResponseFormat;
   reasoning_effort?: ReasoningEffort | null;
   user?: string;
-  stream_options?: { include_usage?: boolean } | null;
-  /** Any other field goes to the provider unchanged; a provider that cannot honour it must say so. */
-  [extra: string]: unknown;
+  stream_options?: { include_usage?: boolean; include_obfuscation?: boolean } | null;
+  /**
+   * Any other field goes to the provider unchanged; a provider that cannot honour it must say so.
+   * `any`, not `unknown`: only a string index signature of type `any` lets TypeScript accept an
+   * interface without one, such as openai-node's `ChatCompletionCreateParamsNonStreaming`.
+   */
+  [extra: string]: any;
 }
 
+/**
+ * Token counts. Detail objects are left out rather than `null` (openai-node's `CompletionUsage`
+ * has no `null` there).
+ */
 export interface CompletionUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number } | null;
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    cache_write_tokens?: number;
+    audio_tokens?: number;
+    image_tokens?: number;
+    text_tokens?: number;
+  };
   completion_tokens_details?: {
     reasoning_tokens?: number;
     audio_tokens?: number;
+    text_tokens?: number;
     accepted_prediction_tokens?: number;
     rejected_prediction_tokens?: number;
-  } | null;
+  };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+/** OpenAI's processing tiers; a provider's other tier names are left out of results. */
+export type ServiceTier = 'auto' | 'default' | 'flex' | 'scale' | 'priority' | 'fast';
 
 export interface TokenLogprob {
   token: string;
   logprob: number;
   bytes: number[] | null;
-  top_logprobs?: { token: string; logprob: number; bytes: number[] | null }[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
 }
 
 export interface ChoiceLogprobs {
   content: TokenLogprob[] | null;
-  refusal?: TokenLogprob[] | null;
+  refusal: TokenLogprob[] | null;
 }
 
+/** A URL the model cited (OpenAI web search). */
+export interface UrlCitationAnnotation {
+  type: 'url_citation';
+  url_citation: { start_index: number; end_index: number; title: string; url: string };
+}
+
+/**
+ * The model's reply. `refusal` is always there (`null` when the model did not refuse), as in
+ * openai-node, so the message can be pushed back into `messages` for the next turn.
+ */
 export interface ChatCompletionMessage {
   role: 'assistant';
   content: string | null;
-  refusal?: string | null;
+  refusal: string | null;
   tool_calls?: ToolCall[];
+  annotations?: UrlCitationAnnotation[];
+  audio?: { id: string; data: string; expires_at: number; transcript: string } | null;
+  /** @deprecated OpenAI's predecessor of `tool_calls`. */
+  function_call?: { name: string; arguments: string } | null;
   reasoning?: string | null;
   provider_data?: JsonObject;
 }
@@ -167,8 +271,8 @@ export interface ChatCompletionMessage {
 export interface ChatCompletionChoice {
   index: number;
   message: ChatCompletionMessage;
-  finish_reason: FinishReason | null;
-  logprobs?: ChoiceLogprobs | null;
+  finish_reason: FinishReason;
+  logprobs: ChoiceLogprobs | null;
 }
 
 /** A non-streaming chat completion, in OpenAI's shape. */
@@ -178,16 +282,17 @@ export interface ChatCompletion {
   created: number;
   model: string;
   choices: ChatCompletionChoice[];
-  usage?: CompletionUsage | null;
-  system_fingerprint?: string | null;
-  service_tier?: string | null;
+  usage?: CompletionUsage;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
 }
 
 export interface ToolCallDelta {
   index: number;
   id?: string;
-  type?: 'function';
+  type?: 'function' | 'custom';
   function?: { name?: string; arguments?: string };
+  custom?: { name?: string; input?: string };
 }
 
 export interface ChatCompletionDelta {
@@ -218,9 +323,24 @@ export interface ChatCompletionChunk {
   model: string;
   choices: ChatCompletionChunkChoice[];
   usage?: CompletionUsage | null;
-  system_fingerprint?: string | null;
-  service_tier?: string | null;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
+  obfuscation?: string;
 }
+
+/*
+ * openai-node's names for the same types, so code written against `openai` compiles with its
+ * type imports pointed at `anyllm`.
+ */
+export type ChatCompletionMessageParam = ChatMessage;
+export type ChatCompletionContentPart = ContentPart;
+export type ChatCompletionTool = Tool;
+export type ChatCompletionToolChoiceOption = ToolChoice;
+export type ChatCompletionMessageToolCall = ToolCall;
+export type ChatCompletionTokenLogprob = TokenLogprob;
+export type ChatCompletionCreateParams = CompletionParams;
+export type ChatCompletionCreateParamsNonStreaming = CompletionParams;
+export type ChatCompletionCreateParamsStreaming = CompletionParams;
 
 /** One model, in OpenAI's model-list shape. */
 export interface Model {

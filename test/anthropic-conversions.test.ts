@@ -284,7 +284,7 @@ describe('anthropic response', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?" },
+          message: { role: 'assistant', content: "Hello! I'm doing well, thanks for asking. How are you doing today? Is there anything I can help you with?", refusal: null },
           finish_reason: 'stop',
           logprobs: null,
         },
@@ -305,6 +305,7 @@ describe('anthropic response', () => {
     expect(out).toEqual({
       role: 'assistant',
       content: 'Let me check.',
+      refusal: null,
       reasoning: 'Need the weather.',
       provider_data: { anthropic: { thinking: [{ type: 'thinking', thinking: 'Need the weather.', signature: 'sig' }] } },
       tool_calls: [
@@ -320,7 +321,7 @@ describe('anthropic response', () => {
       { type: 'tool_use', id: 'toolu_j', name: JSON_TOOL_NAME, input: { a: 1 } },
     ]);
     const choice = convertResponse(message as AnthropicResponse, { created, jsonTool: JSON_TOOL_NAME }).choices[0];
-    expect(choice.message).toEqual({ role: 'assistant', content: '{"a":1}' });
+    expect(choice.message).toEqual({ role: 'assistant', content: '{"a":1}', refusal: null });
     expect(choice.finish_reason).toBe('stop');
   });
 
@@ -451,5 +452,37 @@ describe('anthropic plugin runtime', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status: 529, code: 'overloaded_error', message: 'Overloaded', provider: 'anthropic' });
     expect(error.cause).toBe(sdkError); // the SDK's own error stays reachable
+  });
+});
+
+describe("anthropic: openai-node's newer shapes are mapped or refused, never dropped", () => {
+  const fn = { type: 'function' as const, function: { name: 'f' } };
+  it.each<[string, Partial<CompletionParams>]>([
+    ['tools[0]', { tools: [{ type: 'custom', custom: { name: 'sql' } }] }],
+    ['tool_choice', { tools: [fn], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [fn] } } }],
+    ['messages[0].content[0].prompt_cache_breakpoint', { messages: [{ role: 'user', content: [{ type: 'text', text: 'x', prompt_cache_breakpoint: { mode: 'explicit' } }] }] }],
+    ['messages[0].content[0].image_url.detail', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/a.png', detail: 'original' } }] }] }],
+    ['messages[1].role', { messages: [user('Hi'), { role: 'function', name: 'f', content: '1' }] }],
+    ['messages[1].audio', { messages: [user('Hi'), { role: 'assistant', content: 'x', audio: { id: 'a' } }] }],
+    ['messages[1].tool_calls[0]', { messages: [user('Hi'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'sql', input: 'x' } }] }] }],
+    ['reasoning_effort', { reasoning_effort: 'max' }],
+    ['metadata', { metadata: { run: '1' } }],
+  ])('refuses %s', (parameter, params) => {
+    expect(() => convert(params)).toThrow(UnsupportedParameterError);
+    expect(() => convert(params)).toThrow(expect.objectContaining({ parameter }));
+  });
+
+  it('sends refusal parts and a refusal string of earlier turns back as what the model said', () => {
+    const body = convert({
+      messages: [
+        user('Q1'),
+        { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot.' }] },
+        user('Q2'),
+        { role: 'assistant', content: null, refusal: 'Still no.' },
+        user('Q3'),
+      ],
+    });
+    expect(body.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'I cannot.' }] });
+    expect(body.messages[3]).toEqual({ role: 'assistant', content: 'Still no.' });
   });
 });

@@ -123,3 +123,37 @@ describe('tool-call ids for strict providers', () => {
     expect(alphanumericId('call_abc123xyw', 9)).not.toBe(mapped);
   });
 });
+
+describe("normalised answers match openai-node's result types", () => {
+  it('a completion gets refusal: null, logprobs: null, a finish reason, and loses null usage details, null fingerprint and foreign tiers', () => {
+    const out = normaliseCompletion({
+      id: 'x', created: 1, model: 'm', system_fingerprint: null, service_tier: 'on_demand',
+      choices: [{ message: { content: 'hi' } }],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: null, completion_tokens_details: null },
+    });
+    expect(out).toEqual({
+      id: 'x', object: 'chat.completion', created: 1, model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    });
+  });
+
+  it('keeps OpenAI tiers, drops a null usage, and completes logprobs (refusal, top_logprobs)', () => {
+    const out = normaliseCompletion({
+      id: 'x', created: 1, model: 'm', service_tier: 'default', usage: null,
+      choices: [{ index: 0, message: { role: 'assistant', content: 'a', refusal: null }, finish_reason: 'stop', logprobs: { content: [{ token: 'a', logprob: -1, bytes: null }] } }],
+    });
+    expect(out.service_tier).toBe('default');
+    expect('usage' in out).toBe(false);
+    expect(out.choices[0].logprobs).toEqual({ content: [{ token: 'a', logprob: -1, bytes: null, top_logprobs: [] }], refusal: null });
+  });
+
+  it('a chunk loses a null fingerprint and a foreign tier', () => {
+    const chunk = normaliseChunk(
+      { id: 'x', created: 1, model: 'm', system_fingerprint: null, service_tier: 'on_demand', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] },
+      createStreamState(),
+    );
+    expect(chunk && 'system_fingerprint' in chunk).toBe(false);
+    expect(chunk && 'service_tier' in chunk).toBe(false);
+  });
+});

@@ -13,6 +13,7 @@ import { convertResponse, convertUsage, mapFinishReason } from '../plugins/gemin
 import { convertStreamEvent, createStreamState, finishStream } from '../plugins/gemini/stream.js';
 import type { GeminiResponse } from '../plugins/gemini/wire.js';
 import { accumulate } from './support/accumulate.js';
+import { functionCalls } from './support/collect.js';
 import { chunkLines, fixtureJson, fixtureText } from './support/fixtures.js';
 import { genaiRecording } from './support/gemini-wire.js';
 
@@ -332,7 +333,7 @@ describe('gemini responses → chat completions', () => {
 
   it('replays vercel-ai google-tool-call.json: a tool call with JSON arguments, its signature and finish tool_calls', () => {
     const { choices } = convertResponse(fixtureJson('vercel-ai/google-tool-call.json'), 'gemini-3-pro-preview', P);
-    const [call] = choices[0].message.tool_calls ?? [];
+    const [call] = functionCalls(choices[0].message.tool_calls);
     expect(choices[0].finish_reason).toBe('tool_calls');
     expect(choices[0].message.content).toBeNull();
     expect(call).toMatchObject({ type: 'function', function: { name: 'weather' } });
@@ -545,5 +546,37 @@ describe('gemini errors and options', () => {
     expect(parseRetryDelay('soon')).toBeUndefined();
     expect(splitApiBase('http://127.0.0.1:9/v1beta/')).toEqual({ baseUrl: 'http://127.0.0.1:9', apiVersion: 'v1beta' });
     expect(splitApiBase('https://generativelanguage.googleapis.com')).toEqual({ baseUrl: 'https://generativelanguage.googleapis.com' });
+  });
+});
+
+describe("gemini: openai-node's newer shapes are mapped or refused, never dropped", () => {
+  const fn = (name: string) => ({ type: 'function' as const, function: { name } });
+  it.each([
+    ['required', 'ANY'],
+    ['auto', 'VALIDATED'],
+  ] as const)('allowed_tools in %s mode → allowedFunctionNames with %s', (mode, expected) => {
+    const request = convertParams(
+      params({ tools: [fn('a'), fn('b'), fn('c')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode, tools: [fn('a'), fn('c')] } } }),
+      P,
+    );
+    expect(request.config?.toolConfig).toEqual({ functionCallingConfig: { mode: expected, allowedFunctionNames: ['a', 'c'] } });
+  });
+
+  it.each<[string, Partial<CompletionParams>]>([
+    ['tools[0]', { tools: [{ type: 'custom', custom: { name: 'sql' } }] }],
+    ['tool_choice', { tools: [fn('f')], tool_choice: { type: 'custom', custom: { name: 'sql' } } }],
+    ['messages[0].content[0].image_url.detail', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/a.png', detail: 'original' } }] }] }],
+    ['messages[1].role', { messages: [user('Hi'), { role: 'function', name: 'f', content: '1' }] }],
+    ['messages[1].function_call', { messages: [user('Hi'), { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }] }],
+    ['stream_options.include_obfuscation', { stream_options: { include_obfuscation: true } }],
+    ['reasoning_effort', { reasoning_effort: 'max' }],
+  ])('refuses %s', (parameter, extra) => {
+    expect(() => convertParams(params(extra), P)).toThrow(expect.objectContaining({ parameter }));
+    expect(() => convertParams(params(extra), P)).toThrow(UnsupportedParameterError);
+  });
+
+  it('sends a refusal part of an earlier turn back as model text', () => {
+    const { contents } = convertMessages([user('Q'), { role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] }, user('Q2')], P);
+    expect(contents[1]).toEqual({ role: 'model', parts: [{ text: 'No.' }] });
   });
 });

@@ -28,7 +28,7 @@ import {
   streamEvents,
 } from './support/gemini-wire.js';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
-import { collect } from './support/collect.js';
+import { collect, functionCalls } from './support/collect.js';
 import { accumulate, accumulateStream } from './support/accumulate.js';
 
 const MODEL = 'gemini-2.5-flash';
@@ -150,7 +150,7 @@ describe('gemini: recorded responses, replayed', () => {
   it('vercel-ai google-tool-call.json → a tool call with parsed arguments and finish tool_calls', async () => {
     onGenerate(server, 'gemini-3-pro-preview', (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/google-tool-call.json')));
     const res = await llm.completion({ model: 'gemini-3-pro-preview', messages: hi, tools: [{ type: 'function', function: { name: 'weather' } }] });
-    const call = res.choices[0].message.tool_calls?.[0];
+    const call = functionCalls(res.choices[0].message.tool_calls)[0];
     expect(res.choices[0].finish_reason).toBe('tool_calls');
     expect(call?.function.name).toBe('weather');
     expect(JSON.parse(call?.function.arguments ?? '')).toEqual({ location: 'San Francisco' });

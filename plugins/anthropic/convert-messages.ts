@@ -13,6 +13,7 @@ import type {
   AssistantMessage,
   ChatMessage,
   ContentPart,
+  RefusalContentPart,
   TextContentPart,
   ToolMessage,
 } from '../../src/types.js';
@@ -51,6 +52,8 @@ export function convertMessages(messages: readonly ChatMessage[], provider: stri
   const out: AnthropicMessage[] = [];
   messages.forEach((message, i) => {
     const at = `messages[${i}]`;
+    // convertRequest has refused OpenAI-only shapes (function messages, custom tool calls ...).
+    if (message.role === 'function') throw new UnsupportedParameterError(`${at}.role`, provider);
     if ('name' in message && message.name !== undefined) {
       throw new UnsupportedParameterError(`${at}.name`, provider, 'Anthropic messages have no participant names.');
     }
@@ -73,9 +76,13 @@ export function convertMessages(messages: readonly ChatMessage[], provider: stri
   return { system: system.length > 0 ? system : undefined, messages: out };
 }
 
-function textBlocks(content: string | TextContentPart[]): AnthropicTextBlock[] {
+/** Text (and, in assistant turns, refusal) parts as text blocks: a refusal is what the model said. */
+function textBlocks(content: string | (TextContentPart | RefusalContentPart)[]): AnthropicTextBlock[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  return content.filter((part) => part.text !== '').map((part) => ({ type: 'text', text: part.text }));
+  return content
+    .map((part) => (part.type === 'refusal' ? part.refusal : part.text))
+    .filter((text) => text !== '')
+    .map((text) => ({ type: 'text', text }));
 }
 
 function userContent(content: string | ContentPart[], at: string, provider: string): string | AnthropicUserBlock[] {
@@ -146,10 +153,12 @@ function fileBlock(
 function assistantContent(message: AssistantMessage, at: string, provider: string): string | AnthropicAssistantBlock[] {
   const thinking = fromProviderData(message.provider_data);
   const calls = message.tool_calls ?? [];
-  const content = message.content ?? '';
+  // A refusal without content (openai-node's result message) is what the model said that turn.
+  const content = message.content ?? message.refusal ?? '';
   if (thinking.length === 0 && calls.length === 0 && typeof content === 'string') return content;
   const blocks: AnthropicAssistantBlock[] = [...thinking, ...textBlocks(content)];
   calls.forEach((call, j) => {
+    if (call.type !== 'function') throw new UnsupportedParameterError(`${at}.tool_calls[${j}]`, provider);
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${at}.tool_calls[${j}].function.arguments`, provider) });
   });
   return blocks;

@@ -5,7 +5,8 @@
  * @module
  */
 import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { CompletionParams, FunctionTool, JsonObject, ReasoningEffort, ToolChoice } from '../../src/types.js';
+import type { CompletionParams, JsonObject, ReasoningEffort, Tool, ToolChoice } from '../../src/types.js';
+import { rejectOpenAIOnly } from '../../src/plugins/openai-only.js';
 import { rejectUnsupported } from '../../src/plugins/provider.js';
 import { convertMessages } from './convert-messages.js';
 import type { AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice } from './wire-types.js';
@@ -17,7 +18,7 @@ import type { AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolC
 export const DEFAULT_MAX_TOKENS = 8192;
 
 /** Thinking budgets (`thinking.budget_tokens`) per `reasoning_effort`; 1024 is Anthropic's minimum. */
-export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
+export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none' | 'max'>, number>> = {
   minimal: 1024,
   low: 2048,
   medium: 8192,
@@ -47,6 +48,13 @@ const UNSUPPORTED = [
   'verbosity',
   'functions',
   'function_call',
+  // OpenAI's stored-completion, caching and moderation controls:
+  'metadata',
+  'safety_identifier',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'prompt_cache_options',
+  'moderation',
 ] as const;
 
 /** Parameters this module maps (or checks) itself; any other field is sent to Anthropic unchanged. */
@@ -98,6 +106,8 @@ export function convertRequest(params: CompletionParams, extra: { stream: boolea
   const unsupported = (name: string, detail?: string): UnsupportedParameterError =>
     new UnsupportedParameterError(name, provider, detail);
   rejectUnsupported(params, UNSUPPORTED, provider);
+  // Refusal parts of earlier turns are sent back as text (convert-messages.ts).
+  rejectOpenAIOnly(params, provider, ['refusal_parts']);
   if (params.logprobs === true) throw unsupported('logprobs');
   if (params.n !== undefined && params.n !== null && params.n !== 1) throw unsupported('n', 'Anthropic returns one choice per request.');
 
@@ -131,7 +141,7 @@ export function convertRequest(params: CompletionParams, extra: { stream: boolea
 
   Object.assign(body, convertTools(params, thinking, provider));
   if (params.response_format?.type === 'json_schema') {
-    body.output_config = { format: { type: 'json_schema', schema: params.response_format.json_schema.schema ?? { type: 'object' } } };
+    body.output_config = { format: { type: 'json_schema', schema: (params.response_format.json_schema.schema as JsonObject | undefined) ?? { type: 'object' } } };
   }
   return addExtras(body, params, provider);
 }
@@ -140,6 +150,7 @@ function convertReasoning(params: CompletionParams, provider: string): Anthropic
   const effort = params.reasoning_effort;
   if (effort === undefined || effort === null) return undefined;
   if (effort === 'none') return { type: 'disabled' };
+  if (effort === 'max') throw new UnsupportedParameterError('reasoning_effort', provider, "'max': Anthropic's largest thinking budget is 'xhigh'.");
   const budget = THINKING_BUDGETS[effort];
   if (budget === undefined) throw new UnsupportedParameterError('reasoning_effort', provider, `unknown effort '${String(effort)}'.`);
   return { type: 'enabled', budget_tokens: budget };
@@ -188,9 +199,12 @@ function convertTools(
   return choice ? { tools, tool_choice: choice } : { tools };
 }
 
-function convertTool(tool: FunctionTool): AnthropicTool {
+function convertTool(tool: Tool): AnthropicTool {
+  // rejectOpenAIOnly has refused custom tools.
+  if (tool.type !== 'function') throw new UnsupportedParameterError('tools', undefined, 'custom tools are an OpenAI feature.');
   const { name, description, parameters, strict } = tool.function;
-  const converted: AnthropicTool = { name, input_schema: parameters ?? { type: 'object', properties: {} } };
+  // Parameters crossed the plugin boundary as JSON.
+  const converted: AnthropicTool = { name, input_schema: (parameters as JsonObject | undefined) ?? { type: 'object', properties: {} } };
   if (description !== undefined) converted.description = description;
   if (strict !== undefined && strict !== null) converted.strict = strict;
   return converted;
@@ -201,7 +215,7 @@ function convertToolChoice(choice: ToolChoice | undefined, parallel: boolean | u
   const serial = parallel === false ? { disable_parallel_tool_use: true } : {};
   if (choice === 'none') return { type: 'none' };
   if (choice === 'required') return { type: 'any', ...serial };
-  if (typeof choice === 'object') return { type: 'tool', name: choice.function.name, ...serial };
+  if (typeof choice === 'object' && choice.type === 'function') return { type: 'tool', name: choice.function.name, ...serial };
   if (choice === 'auto' || parallel === false) return { type: 'auto', ...serial };
   return undefined;
 }

@@ -112,14 +112,15 @@ export function convertResponse(response: AnthropicResponse, options: ResponseOp
   }
   // In JSON mode the tool input is the answer; text around it is the model announcing the call.
   const content = options.jsonTool !== undefined ? (json ?? null) : texts.length > 0 ? texts.join('') : null;
-  const message: ChatCompletionMessage = { role: 'assistant', content };
+  const message: ChatCompletionMessage = { role: 'assistant', content, refusal: null };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const reasoning = thinking.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('');
   if (thinking.length > 0) {
     message.reasoning = reasoning;
     message.provider_data = toProviderData(thinking);
   }
-  let finish = finishReason(response.stop_reason);
+  // A finished message without a stop reason ended normally.
+  let finish = finishReason(response.stop_reason) ?? 'stop';
   if (json !== undefined && finish === 'tool_calls') finish = 'stop';
   return {
     id: response.id,

@@ -12,7 +12,7 @@
  */
 import type { Content, Part } from '@google/genai';
 import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { AssistantMessage, ChatMessage, ContentPart, TextContentPart } from '../../src/types.js';
+import type { AssistantMessage, ChatMessage, ContentPart, RefusalContentPart, TextContentPart } from '../../src/types.js';
 import { readSignatures } from './provider-data.js';
 
 /** The converted conversation. */
@@ -103,8 +103,9 @@ function invalid(message: string, provider: string): InvalidRequestError {
   return new InvalidRequestError(message, { provider, code: 'invalid_request' });
 }
 
-function joinText(content: string | readonly TextContentPart[]): string {
-  return typeof content === 'string' ? content : content.map((part) => part.text).join('');
+/** The text of a message; a refusal part of an earlier assistant turn is what the model said. */
+function joinText(content: string | readonly (TextContentPart | RefusalContentPart)[]): string {
+  return typeof content === 'string' ? content : content.map((part) => (part.type === 'refusal' ? part.refusal : part.text)).join('');
 }
 
 function textParts(content: string | readonly TextContentPart[]): Part[] {
@@ -204,6 +205,8 @@ function modelParts(message: AssistantMessage, at: string, toolNames: Map<string
     parts.push(withSignature({ text: text || refusal }, signatures.text_signature));
   }
   (message.tool_calls ?? []).forEach((call, j) => {
+    // convertParams has refused custom tool calls.
+    if (call.type !== 'function') throw new UnsupportedParameterError(`${at}.tool_calls[${j}]`, provider);
     toolNames.set(call.id, call.function.name);
     const args = parseArguments(call.function.arguments, `${at}.tool_calls[${j}].function.arguments`, provider);
     parts.push(withSignature({ functionCall: { name: call.function.name, args } }, signatures.tool_call_signatures?.[call.id]));

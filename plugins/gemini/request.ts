@@ -9,6 +9,7 @@
 import type { FunctionCallingConfig, GenerateContentConfig, GenerateContentParameters, ThinkingConfig, Tool } from '@google/genai';
 import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
 import type { CompletionParams, ReasoningEffort } from '../../src/types.js';
+import { rejectOpenAIOnly } from '../../src/plugins/openai-only.js';
 import { convertMessages } from './messages.js';
 
 /** Parameters this provider maps (`parallel_tool_calls` only when true); any other set field is refused. */
@@ -42,7 +43,7 @@ const UNSUPPORTED_DETAIL: Record<string, string> = {
 };
 
 /** Thinking budgets (tokens) for Gemini 2.x models, which take a budget rather than a level. */
-const THINKING_BUDGET: Record<ReasoningEffort, number> = {
+const THINKING_BUDGET: Record<Exclude<ReasoningEffort, 'max'>, number> = {
   none: 0,
   minimal: 512,
   low: 1024,
@@ -62,6 +63,8 @@ const THINKING_BUDGET: Record<ReasoningEffort, number> = {
  */
 export function convertParams(params: CompletionParams, provider: string): GenerateContentParameters {
   rejectUnsupported(params, provider);
+  // allowed_tools maps to allowedFunctionNames; refusal parts of earlier turns go back as text.
+  rejectOpenAIOnly(params, provider, ['allowed_tools', 'refusal_parts']);
   const { contents, systemInstruction } = convertMessages(params.messages, provider);
   const config: GenerateContentConfig = {};
   if (systemInstruction) config.systemInstruction = systemInstruction;
@@ -122,7 +125,10 @@ function rejectUnsupported(params: CompletionParams, provider: string): void {
 /** OpenAI function tools → one Gemini tool with JSON-Schema function declarations. */
 function convertTools(params: CompletionParams): Tool[] | undefined {
   if (!params.tools || params.tools.length === 0) return undefined;
-  const functionDeclarations = params.tools.map(({ function: fn }) => {
+  const functionDeclarations = params.tools.map((tool) => {
+    // rejectOpenAIOnly has refused custom tools.
+    if (tool.type !== 'function') throw new UnsupportedParameterError('tools', undefined, 'custom tools are an OpenAI feature.');
+    const fn = tool.function;
     const declaration: { name: string; description?: string; parametersJsonSchema?: unknown } = { name: fn.name };
     if (fn.description !== undefined) declaration.description = fn.description;
     // No parameters (or an empty object schema) means a call with no arguments: Gemini wants none declared.
@@ -142,12 +148,19 @@ function isEmptyObjectSchema(schema: Record<string, unknown>): boolean {
 /** `tool_choice` (and `strict` tools) → Gemini's function-calling mode. */
 function convertToolChoice(params: CompletionParams, provider: string): FunctionCallingConfig | undefined {
   const choice = params.tool_choice;
-  const strict = (params.tools ?? []).some((tool) => tool.function.strict === true);
+  const strict = (params.tools ?? []).some((tool) => tool.type === 'function' && tool.function.strict === true);
   if ((choice === undefined || choice === null || choice === 'auto') && !strict) return undefined;
   if (choice === 'none') return { mode: 'NONE' as FunctionCallingConfig['mode'] };
   if (choice === 'required') return { mode: 'ANY' as FunctionCallingConfig['mode'] };
-  if (typeof choice === 'object' && choice !== null) {
+  if (typeof choice === 'object' && choice !== null && choice.type === 'function') {
     return { mode: 'ANY' as FunctionCallingConfig['mode'], allowedFunctionNames: [choice.function.name] };
+  }
+  if (typeof choice === 'object' && choice !== null && choice.type === 'allowed_tools') {
+    // The host has checked each entry names a function tool in 'tools'. VALIDATED lets the model
+    // answer in text or call one of the names ('auto'); ANY makes it call one ('required').
+    const allowedFunctionNames = choice.allowed_tools.tools.map((tool) => (tool.function as { name: string }).name);
+    const mode = choice.allowed_tools.mode === 'required' ? 'ANY' : 'VALIDATED';
+    return { mode: mode as FunctionCallingConfig['mode'], allowedFunctionNames };
   }
   // 'auto' with strict tools: VALIDATED makes Gemini hold calls to the declared schemas.
   return { mode: 'VALIDATED' as FunctionCallingConfig['mode'] };
@@ -166,6 +179,7 @@ function convertReasoningEffort(
   provider: string,
 ): ThinkingConfig | undefined {
   if (effort === undefined || effort === null) return undefined;
+  if (effort === 'max') throw new UnsupportedParameterError('reasoning_effort', provider, "'max': Gemini's most thinking is 'xhigh'.");
   if (!usesThinkingLevel(model)) {
     return effort === 'none' ? { thinkingBudget: 0 } : { includeThoughts: true, thinkingBudget: THINKING_BUDGET[effort] };
   }

@@ -75,7 +75,7 @@ export function convertUsage(usage: GeminiUsageMetadata): CompletionUsage {
  * @example
  * ```ts
  * convertLogprobs({ chosenCandidates: [{ token: 'Hi', logProbability: -0.1 }] });
- * // { content: [{ token: 'Hi', logprob: -0.1, bytes: null, top_logprobs: [] }] }
+ * // { content: [{ token: 'Hi', logprob: -0.1, bytes: null, top_logprobs: [] }], refusal: null }
  * ```
  */
 export function convertLogprobs(result: GeminiLogprobsResult | undefined): ChoiceLogprobs | null {
@@ -91,6 +91,7 @@ export function convertLogprobs(result: GeminiLogprobsResult | undefined): Choic
         bytes: null,
       })),
     })),
+    refusal: null,
   };
 }
 
@@ -188,6 +189,7 @@ export function convertResponse(response: GeminiResponse, requestedModel: string
     const message: ChatCompletionChoice['message'] = {
       role: 'assistant',
       content: texts.length === 0 || (text === '' && toolCalls.length > 0) ? null : text,
+      refusal: null,
     };
     if (thoughts.length > 0) message.reasoning = thoughts.join('');
     if (toolCalls.length > 0) message.tool_calls = toolCalls;
@@ -195,10 +197,10 @@ export function convertResponse(response: GeminiResponse, requestedModel: string
     const choice: ChatCompletionChoice = {
       index,
       message,
-      finish_reason: mapFinishReason(candidate.finishReason, toolCalls.length > 0),
+      // A candidate without a finish reason in a whole response ended normally.
+      finish_reason: mapFinishReason(candidate.finishReason, toolCalls.length > 0) ?? 'stop',
+      logprobs: convertLogprobs(candidate.logprobsResult),
     };
-    const logprobs = convertLogprobs(candidate.logprobsResult);
-    if (logprobs) choice.logprobs = logprobs;
     return choice;
   });
   const completion: ChatCompletion = {

@@ -4,6 +4,9 @@
  *
  * @module
  */
-import { OpenAICompatibleProvider } from '../../src/plugins/openai-compatible.js';
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
 
-export default class OpenAIProvider extends OpenAICompatibleProvider {}
+export default class OpenAIProvider extends OpenAICompatibleProvider {
+  /** Custom tools, allowed_tools, cache breakpoints ... are OpenAI's own: they pass through. */
+  protected override readonly compat: CompatOptions = { openaiShapes: true };
+}

@@ -23,6 +23,7 @@ import {
   normaliseModels,
   type NormaliseOptions,
 } from './openai-normalise.js';
+import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
 import { sseEvents } from './sse.js';
@@ -53,6 +54,13 @@ export interface CompatOptions {
   reasoningEcho?: string;
   /** Rewrites tool-call ids the server would refuse (Mistral: nine letters and digits). */
   toolCallId?: (id: string) => string;
+  /**
+   * `true`: the server is OpenAI's own API (or Azure's), which takes OpenAI's newer request shapes:
+   * custom tools, `allowed_tools`, prompt-cache breakpoints, `detail: 'original'`, refusal parts,
+   * audio references, `function` messages, stream obfuscation. Unset, each of them is refused with
+   * `UnsupportedParameterError` rather than sent to a server that may ignore it.
+   */
+  openaiShapes?: boolean;
 }
 
 /**
@@ -129,6 +137,7 @@ export class OpenAICompatibleProvider extends Provider {
   convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): OpenAIRequest {
     const compat = this.compat;
     if (compat.unsupported) this.rejectUnsupported(params, compat.unsupported);
+    if (!compat.openaiShapes) rejectOpenAIOnly(params, this.name);
     const body: OpenAIRequest = { ...params, messages: params.messages.map((m) => this.convertMessage(m)), stream: extra.stream };
     for (const [from, to] of Object.entries(compat.rename ?? {})) {
       if (body[from] === undefined) continue;

@@ -35,6 +35,7 @@ interface RawToolCall {
   id?: string;
   type?: string;
   function?: { name?: string; arguments?: string };
+  custom?: { name?: string; input?: string };
 }
 
 /** What one streamed choice needs to remember. */
@@ -132,7 +133,36 @@ function usageOf(raw: Json): CompletionUsage | undefined {
   const prompt = Number(usage.prompt_tokens ?? 0);
   const completion = Number(usage.completion_tokens ?? 0);
   if (typeof usage.total_tokens !== 'number') usage.total_tokens = prompt + completion;
+  // openai-node's usage has the detail objects or not, never `null` (some servers send null).
+  if (usage.prompt_tokens_details === null) delete usage.prompt_tokens_details;
+  if (usage.completion_tokens_details === null) delete usage.completion_tokens_details;
   return usage as unknown as CompletionUsage;
+}
+
+const SERVICE_TIERS = new Set(['auto', 'default', 'flex', 'scale', 'priority', 'fast']);
+
+/**
+ * Top-level fields openai-node types more narrowly than servers send them: `system_fingerprint`
+ * is a string or absent (not `null`), `service_tier` one of OpenAI's tiers (Groq's 'on_demand' is
+ * not one, and is left out).
+ */
+function conformTopLevel(target: Json): void {
+  if (target.system_fingerprint === null) delete target.system_fingerprint;
+  const tier = target.service_tier;
+  if (tier !== undefined && tier !== null && !SERVICE_TIERS.has(tier as string)) delete target.service_tier;
+}
+
+/** Logprobs as openai-node has them: `content` and `refusal` present, `top_logprobs` on every token. */
+function conformLogprobs(logprobs: unknown): Json | null {
+  if (!logprobs || typeof logprobs !== 'object') return null;
+  const result = logprobs as Json;
+  result.content ??= null;
+  result.refusal ??= null;
+  for (const list of [result.content, result.refusal]) {
+    if (!Array.isArray(list)) continue;
+    for (const token of list as Json[]) if (token && typeof token === 'object') token.top_logprobs ??= [];
+  }
+  return result;
 }
 
 function choiceState(state: StreamState, index: number, thinkTags: boolean): ChoiceState {
@@ -157,7 +187,7 @@ function normaliseToolDeltas(calls: RawToolCall[], choice: ChoiceState): void {
     if (!choice.started.has(call.index)) {
       choice.started.add(call.index);
       call.id ??= newToolCallId();
-      call.type ??= 'function';
+      call.type ??= call.custom ? 'custom' : 'function';
     }
     if (call.id !== undefined) choice.byId.set(call.id, call.index);
   }
@@ -190,6 +220,7 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
   }
   if (choices.length === 0 && !chunk.usage) return undefined;
   if (!chunk.object) chunk.object = 'chat.completion.chunk';
+  conformTopLevel(chunk);
 
   for (const choice of choices) {
     const index = typeof choice.index === 'number' ? choice.index : 0;
@@ -204,6 +235,7 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
     }
     if (Array.isArray(delta.tool_calls)) normaliseToolDeltas(delta.tool_calls as RawToolCall[], cs);
     choice.finish_reason = finishReason(choice.finish_reason, cs.sawToolCalls);
+    if (choice.logprobs !== undefined) choice.logprobs = conformLogprobs(choice.logprobs);
     if (choice.finish_reason !== null && cs.splitter) {
       const rest = cs.splitter.flush();
       if (rest.content) delta.content = (typeof delta.content === 'string' ? delta.content : '') + rest.content;
@@ -246,7 +278,7 @@ export function finishStream(state: StreamState): ChatCompletionChunk | undefine
  * @example
  * ```ts
  * normaliseCompletion({ choices: [{ message: { content: '<think>hm</think>4' } }] }, { thinkTags: true })
- *   .choices[0].message; // { content: '4', reasoning: 'hm' }
+ *   .choices[0].message; // { role: 'assistant', content: '4', reasoning: 'hm', refusal: null }
  * ```
  */
 export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}): ChatCompletion {
@@ -254,8 +286,11 @@ export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}
   const choices = Array.isArray(response.choices) ? (response.choices as Json[]) : [];
   response.choices = choices;
   if (!response.object) response.object = 'chat.completion';
+  conformTopLevel(response);
   const usage = usageOf(response);
+  // A completion's usage is an object or absent in openai-node's type, never null.
   if (usage) response.usage = usage;
+  else delete response.usage;
   choices.forEach((choice, position) => {
     if (typeof choice.index !== 'number') choice.index = position;
     const message = (choice.message && typeof choice.message === 'object' ? choice.message : (choice.message = {})) as Json;
@@ -267,13 +302,17 @@ export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}
       addReasoning(message, split.reasoning);
     }
     if (message.content === undefined) message.content = null;
+    // openai-node's message always has `refusal`; the choice always has `logprobs`.
+    if (message.refusal === undefined) message.refusal = null;
+    choice.logprobs = conformLogprobs(choice.logprobs);
     const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as RawToolCall[]) : [];
     for (const call of calls) {
       call.id ??= newToolCallId();
-      call.type ??= 'function';
+      call.type ??= call.custom ? 'custom' : 'function';
       delete call.index;
     }
-    choice.finish_reason = finishReason(choice.finish_reason, calls.length > 0);
+    // A whole response without a finish reason ended normally.
+    choice.finish_reason = finishReason(choice.finish_reason, calls.length > 0) ?? 'stop';
   });
   return response as unknown as ChatCompletion;
 }

@@ -26,6 +26,7 @@ import {
   type ToolCall,
 } from 'anyllm';
 import { accumulateStream } from '../support/accumulate.js';
+import { functionCalls } from '../support/collect.js';
 import { LocalServer } from '../support/local-server.js';
 import type { Dialect, Scenario } from './dialect.js';
 import { mustWork, type Capability } from './expectations.js';
@@ -84,7 +85,8 @@ function expectUsage(usage: CompletionUsage | null | undefined, scenario: { usag
   expect(usage?.total_tokens).toBe(scenario.usage.input + scenario.usage.output);
 }
 
-function expectCalls(calls: ToolCall[] | undefined): void {
+function expectCalls(given: ToolCall[] | undefined): void {
+  const calls = given && functionCalls(given);
   expect(calls?.map((c) => c.function.name)).toEqual(CALLS.calls.map((c) => c.name));
   expect(calls?.map((c) => JSON.parse(c.function.arguments))).toEqual(CALLS.calls.map((c) => c.args));
   for (const call of calls ?? []) {
@@ -96,7 +98,7 @@ function expectCalls(calls: ToolCall[] | undefined): void {
 
 /** The tool results a caller sends back for the calls of turn one. */
 function toolResults(calls: ToolCall[]): ChatMessage[] {
-  return calls.map((call) => ({
+  return functionCalls(calls).map((call) => ({
     role: 'tool',
     tool_call_id: call.id,
     content: call.function.name === 'get_weather' ? '{"temperature":"21C","sky":"clear"}' : '{"time":"14:05"}',

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import type { AssistantMessage, CompletionUsage, ToolCall } from 'anyllm';
+import type { AssistantMessage, CompletionUsage, FunctionToolCall } from 'anyllm';
 
 type JsonObject = NonNullable<AssistantMessage['provider_data']>;
 
@@ -83,19 +83,22 @@ export interface ToolDelta {
 /** The accumulated assistant message of one choice. */
 export interface AccumulatedChoice {
   index: number;
-  message: AssistantMessage & { content: string | null };
+  message: StreamedMessage;
   finishReason: string | null;
 }
+
+/** An assistant message folded from deltas: streamed tool calls are always function calls. */
+export type StreamedMessage = Omit<AssistantMessage, 'tool_calls'> & { content: string | null; tool_calls?: FunctionToolCall[] };
 
 /** What a caller builds from a whole stream. The flat fields are choice 0's. */
 export interface Accumulated<C extends ChunkLike = ChunkLike> {
   chunks: C[];
   choices: AccumulatedChoice[];
   /** Choice 0's message, ready to send back in the next turn. */
-  message: AssistantMessage & { content: string | null };
+  message: StreamedMessage;
   content: string;
   reasoning: string;
-  toolCalls: ToolCall[];
+  toolCalls: FunctionToolCall[];
   finishReason: string | null;
   providerData?: JsonObject;
   usage?: CompletionUsage;
@@ -177,7 +180,7 @@ export function accumulate<C extends ChunkLike>(chunks: readonly C[], options: A
     if (state.sawReasoning) message.reasoning = state.reasoning;
     if (state.providerData) message.provider_data = state.providerData;
     if (state.calls.length > 0) {
-      message.tool_calls = state.calls.map((call, i): ToolCall => {
+      message.tool_calls = state.calls.map((call, i): FunctionToolCall => {
         const missing = (field: string): never => {
           throw new StreamShapeError(`missing choices[${index}].tool_calls[${i}].${field} (openai-node's finalChatCompletion throws)`);
         };
