@@ -45,17 +45,21 @@ export function processesMentioning(text: string, root: number = process.pid): n
   return descendants(root).filter((pid) => commandLine(pid).includes(text));
 }
 
+/** Whether `pid` is alive now (not gone, not a zombie). */
+export function isRunning(pid: number): boolean {
+  try {
+    const state = /State:\s+(\w)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== undefined && state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pid` has ended (a zombie awaiting its reaper counts as ended), waiting up to `waitMs`. */
 export async function stopsRunning(pid: number, waitMs = 5_000): Promise<boolean> {
   for (const started = Date.now(); Date.now() - started < waitMs; ) {
-    let state: string | undefined;
-    try {
-      state = /State:\s+(\w)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    } catch {
-      return true;
-    }
-    if (state === 'Z' || state === 'X') return true;
+    if (!isRunning(pid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return false;
+  return !isRunning(pid);
 }
