@@ -59,9 +59,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await supervisor.close();
-  victim.kill('SIGKILL');
-  tcp.close();
+  victim?.kill('SIGKILL');
+  tcp?.close();
+  await supervisor?.close();
   await world.tearDown();
 });
 

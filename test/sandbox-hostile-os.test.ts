@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterEach(() => world.closeClients());
 
 afterAll(async () => {
-  victim.kill('SIGKILL');
+  victim?.kill('SIGKILL');
   await world.tearDown();
 });
 
