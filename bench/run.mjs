@@ -7,10 +7,11 @@
 //
 // Contenders: the `openai` SDK in-process; the Vercel AI SDK (`streamText` / `generateText` with
 // `@ai-sdk/openai`) in-process; anyllm with the built-in openai provider in a worker plugin and in
-// a process plugin.
+// a process plugin. Cold starts also for the sandbox tier (the example community plugin, which may
+// reach the bench server), with Node's permission model alone and under the OS boundary (bubblewrap).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpSync, readFileSync, readdirSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -166,13 +167,42 @@ async function runCold(kind, port) {
     const t2 = performance.now();
     return { importMs: t1 - t0, coldMs: t2 - t1 };
   }
-  const { AnyLLM } = await import(distIndex);
+  const { AnyLLM, registerPlugin } = await import(distIndex);
+  if (kind.startsWith('sandbox-')) {
+    await registerPlugin(pluginDir);
+    const t1 = performance.now();
+    const llm = await AnyLLM.create('acme', { apiKey: API_KEY, apiBase: base, sandbox: { os: kind.slice('sandbox-'.length) } });
+    await llm.completion({ model: 'bench', messages });
+    const t2 = performance.now();
+    const { boundary } = llm.stats();
+    await llm.close();
+    return { importMs: t1 - t0, coldMs: t2 - t1, boundary };
+  }
   const t1 = performance.now();
   const llm = await AnyLLM.create('openai', { apiKey: API_KEY, apiBase: base, isolation: kind, maxRetries: 0 });
   await llm.completion({ model: 'bench', messages });
   const t2 = performance.now();
   await llm.close();
   return { importMs: t1 - t0, coldMs: t2 - t1 };
+}
+
+/** The OS-boundary probe alone (bwrap running `node -e 0` once), which the first sandboxed client of a process pays. */
+async function runProbe() {
+  const { probeOsBoundary } = await import(pathToFileURL(join(root, 'dist/src/host/launchers/os-boundary/index.js')).href);
+  const t0 = performance.now();
+  const probe = await probeOsBoundary();
+  return { probeMs: performance.now() - t0, boundary: probe.available ? probe.boundary.kind : `none (${probe.why})` };
+}
+
+/** The example community plugin, installed outside the repo, allowed to reach the bench server. */
+function installBenchPlugin(port) {
+  const top = realpathSync(mkdtempSync(join(tmpdir(), 'anyllm-bench-plugin-')));
+  const dir = join(top, 'node_modules', 'anyllm-plugin-acme');
+  cpSync(join(root, 'examples/community-plugin'), dir, { recursive: true });
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  pkg.anyllm.network = [`http://127.0.0.1:${port}`];
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
+  return { dir, remove: () => rmSync(top, { recursive: true, force: true }) };
 }
 
 /** `import('anyllm')` time in a fresh process; with `--list`, the packages it loaded. */
@@ -340,17 +370,25 @@ async function orchestrate() {
     }
 
     process.stdout.write('  cold starts ... ');
-    const coldRuns = { sdk: [], worker: [], process: [] };
+    const coldRuns = { sdk: [], worker: [], process: [], 'sandbox-off': [], ...(process.platform === 'linux' ? { 'sandbox-require': [] } : {}) };
+    const plugin = installBenchPlugin(server.port);
     await child(['cold', 'sdk', String(server.port)]); // warms the file cache
-    for (let i = 0; i < N.cold; i++) {
-      for (const kind of Object.keys(coldRuns)) coldRuns[kind].push(await child(['cold', kind, String(server.port)]));
+    const probeRuns = [];
+    try {
+      for (let i = 0; i < N.cold; i++) {
+        for (const kind of Object.keys(coldRuns)) coldRuns[kind].push(await child(['cold', kind, String(server.port), plugin.dir]));
+        if ('sandbox-require' in coldRuns) probeRuns.push(await child(['probe']));
+      }
+    } finally {
+      plugin.remove();
     }
     const cold = Object.fromEntries(
       Object.entries(coldRuns).map(([kind, runs]) => [
         kind,
-        { importMs: median(runs.map((r) => r.importMs)), coldMs: median(runs.map((r) => r.coldMs)) },
+        { importMs: median(runs.map((r) => r.importMs)), coldMs: median(runs.map((r) => r.coldMs)), boundary: runs[0]?.boundary },
       ]),
     );
+    const probe = probeRuns.length > 0 ? { probeMs: median(probeRuns.map((r) => r.probeMs)), boundary: probeRuns[0].boundary } : undefined;
     console.log('done');
 
     process.stdout.write('  floor (bare workers, no anyllm) ... ');
@@ -414,10 +452,18 @@ async function orchestrate() {
         `(SDK import on the main thread: ${fmt(sdkImport)} ms); SDK call latency median ${fmt(floor.sdkLatencyWorkerMs, 2)} ms in a bare worker vs ${fmt(floor.sdkLatencyMainMs, 2)} ms on the main thread ` +
         `(${fmt(floor.sdkLatencyWorkerMs / floor.sdkLatencyMainMs, 2)}×).`,
     );
+    console.log(
+      `Sandbox cold start (example community plugin, create → first result, a fresh process each): Node's permission model alone ` +
+        `${fmt(cold['sandbox-off'].coldMs, 0)} ms` +
+        (cold['sandbox-require']
+          ? `; under the OS boundary (${cold['sandbox-require'].boundary}) ${fmt(cold['sandbox-require'].coldMs, 0)} ms, ` +
+            `of which the once-per-process boundary probe is ${fmt(probe?.probeMs, 0)} ms`
+          : ''),
+    );
     console.log('\n| target | this run | bar | met |\n|---|---|---|---|');
     for (const t of targets) console.log(`| ${t.what} | ${fmt(t.value, 2)} | ${t.op} ${t.bar} | ${t.met ? 'yes' : '**no**'} |`);
 
-    const results = { started: started.toISOString(), env, iterations: N, hot, cold, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, targets };
+    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, targets };
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
@@ -430,7 +476,7 @@ async function orchestrate() {
 
 // ---------------------------------------------------------------- entry
 
-const [role, a, b] = process.argv.slice(2).filter((arg) => arg !== '--quick');
+const [role, a, b, pluginDir] = process.argv.slice(2).filter((arg) => arg !== '--quick');
 const out = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 switch (role) {
   case 'contender':
@@ -438,6 +484,9 @@ switch (role) {
     break;
   case 'cold':
     out(await runCold(a, b));
+    break;
+  case 'probe':
+    out(await runProbe());
     break;
   case 'import':
     out(await runImport(process.argv.includes('--list') || a === '--list'));

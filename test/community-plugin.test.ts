@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, AnyLLMError, InvalidRequestError, RateLimitError, registerPlugin, UnsupportedParameterError } from 'anyllm';
 import { LocalServer, sendJson } from './support/local-server.js';
 import { completionBody, onChat, sendOpenAIError, streamChunks, syntheticStream } from './support/openai-wire.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
 
 const example = resolve('examples/community-plugin');
@@ -41,7 +42,7 @@ afterAll(async () => {
   plugin.remove();
 });
 
-describe('the example community plugin, sandboxed', () => {
+describe.each(SANDBOX_MODES)('the example community plugin, sandboxed (OS boundary: %s)', (mode) => {
   it('registers by folder and by installed package name, and runs sandboxed by default', async () => {
     expect(await registerPlugin(plugin.dir)).toBe('acme');
     const cwd = process.cwd();
@@ -51,14 +52,14 @@ describe('the example community plugin, sandboxed', () => {
     } finally {
       process.chdir(cwd);
     }
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     expect(llm.isolation).toBe('sandbox');
     await llm.close();
   });
 
   it('completes through the host fetch proxy, sending its key to the declared origin', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     try {
       const before = server.requests.length;
       const res = await llm.completion({ model: 'acme-1', messages });
@@ -75,7 +76,7 @@ describe('the example community plugin, sandboxed', () => {
 
   it('streams a 3,000-chunk response (past the credit window) through the proxy intact and in order', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     try {
       let text = '';
       let usage: unknown;
@@ -95,7 +96,7 @@ describe('the example community plugin, sandboxed', () => {
 
   it('closes the upstream request when the caller leaves a stream early', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     try {
       const aborted = server.nextAbort();
       let seen = 0;
@@ -110,7 +111,7 @@ describe('the example community plugin, sandboxed', () => {
 
   it('keeps error classes across the sandbox: a 429 is a RateLimitError with its Retry-After', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     try {
       const error = await llm.completion({ model: 'limited', messages }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitError);
@@ -123,7 +124,7 @@ describe('the example community plugin, sandboxed', () => {
 
   it('cannot reach an origin its manifest does not declare, even when configured to', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${elsewhere.origin}/v1` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${elsewhere.origin}/v1` });
     try {
       const error = await llm.completion({ model: 'acme-1', messages }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AnyLLMError);
@@ -136,7 +137,7 @@ describe('the example community plugin, sandboxed', () => {
 
   it('does not follow a redirect from a declared origin to an undeclared one', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { apiKey: 'acme-key', apiBase: `${server.origin}/redirect` });
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/redirect` });
     try {
       const error = await llm.completion({ model: 'acme-1', messages }).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/redirect.*not in the network list/);

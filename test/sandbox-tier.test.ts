@@ -10,7 +10,9 @@ import { AnyLLM, AnyLLMError, InvalidRequestError, PluginUnavailableError, regis
 import { assertSandboxSupported } from 'anyllm/internal/host/launchers/sandbox.js';
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat } from './support/openai-wire.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { stopsRunning } from './support/processes.js';
 
 let server: LocalServer;
 let hostile: PluginCopy;
@@ -42,9 +44,11 @@ afterAll(async () => {
   hostile.remove();
 });
 
-describe('the sandbox tier', () => {
+describe.each(SANDBOX_MODES)('the sandbox tier (OS boundary: %s)', (mode) => {
+  const sandbox = { os: mode };
+
   it('lets a plugin read the packages it depends on, and no other package beside them', async () => {
-    const llm = await AnyLLM.create('hostile');
+    const llm = await AnyLLM.create('hostile', { sandbox });
     try {
       const read = async (path: string) => {
         const res = await llm.completion({ model: 'read-file', messages: [{ role: 'user', content: JSON.stringify({ path }) }] });
@@ -60,7 +64,8 @@ describe('the sandbox tier', () => {
   });
 
   it('runs a built-in provider and its SDK sandboxed, reaching only the origins in its manifest', async () => {
-    const llm = await AnyLLM.create('openai', { isolation: 'sandbox', apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const llm = await AnyLLM.create('openai', { isolation: 'sandbox', sandbox, apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    expect(llm.stats().boundary).toBe(mode === 'require' ? 'bubblewrap' : 'none');
     try {
       const before = server.requests.length;
       const error = await llm.completion({ model: 'gpt-4o-mini', messages }).catch((e: unknown) => e);
@@ -74,6 +79,41 @@ describe('the sandbox tier', () => {
     }
   });
 
+  it('lets the host exit by itself with sandboxed and process plugins idle, leaving no process behind', async () => {
+    // The plugins' pids as the host sees them (inside the OS boundary a plugin's own pid is its namespace's).
+    const script = `
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const { AnyLLM, registerPlugin } = await import(${JSON.stringify(resolve('dist/src/index.js'))});
+      await registerPlugin(${JSON.stringify(hostile.dir)});
+      for (const isolation of ['sandbox', 'process']) {
+        const llm = await AnyLLM.create('hostile', { isolation, ...(isolation === 'sandbox' ? { sandbox: { os: '${mode}' } } : {}) });
+        await llm.completion({ model: 'probe', messages: [{ role: 'user', content: '{}' }] });
+      }
+      const parents = new Map();
+      for (const name of readdirSync('/proc').filter((n) => /^\\d+$/.test(n))) {
+        try {
+          const stat = readFileSync('/proc/' + name + '/stat', 'utf8');
+          parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+        } catch {}
+      }
+      const below = (pid) => [...parents].filter(([, ppid]) => ppid === pid).flatMap(([child]) => [child, ...below(child)]);
+      console.log(JSON.stringify(below(process.pid)));
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, HOSTILE_API_KEY: 'k' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    const pids = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as number[];
+    // process tier: node; sandbox: node, or bwrap, its namespace's init and node.
+    expect(pids).toHaveLength(mode === 'require' ? 4 : 2);
+    for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
+  });
+});
+
+describe('the sandbox tier on this Node', () => {
   it('refuses to sandbox on a Node that cannot deny the network, unless the caller opts out', () => {
     const node24 = new Set(['--permission', '--allow-fs-read', '--allow-child-process']);
     expect(() => assertSandboxSupported('acme', { flags: node24 })).toThrow(PluginUnavailableError);
@@ -87,48 +127,4 @@ describe('the sandbox tier', () => {
     const options: Record<string, unknown> = { allowUnrestrictedNetwork: 'yes' }; // a caller without types
     await expect(AnyLLM.create('hostile', options)).rejects.toBeInstanceOf(InvalidRequestError);
   });
-
-  it('lets the host exit by itself with sandboxed and process plugins idle, leaving no process behind', async () => {
-    const script = `
-      const { AnyLLM, registerPlugin } = await import(${JSON.stringify(resolve('dist/src/index.js'))});
-      await registerPlugin(${JSON.stringify(hostile.dir)});
-      const pids = [];
-      for (const isolation of ['sandbox', 'process']) {
-        const llm = await AnyLLM.create('hostile', { isolation });
-        const res = await llm.completion({ model: 'probe', messages: [{ role: 'user', content: '{}' }] });
-        pids.push(JSON.parse(res.choices[0].message.content).pid);
-      }
-      console.log(JSON.stringify(pids));
-    `;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, HOSTILE_API_KEY: 'k' },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(run.signal).toBeNull();
-    expect(run.status).toBe(0);
-    const pids = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as number[];
-    expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
-  });
 });
-
-/** Whether `pid` has ended (a zombie awaiting its reaper counts as ended), waiting up to 5 s. */
-async function stopsRunning(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    let state: string | undefined;
-    try {
-      state = /State:\s+(\w)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    } catch {
-      try {
-        process.kill(pid, 0);
-        state = 'R';
-      } catch {
-        return true;
-      }
-    }
-    if (state === 'Z' || state === 'X') return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}

@@ -11,6 +11,7 @@ import type { CallOptions, Capabilities, ChatCompletion, CompletionParams, Isola
 import type { ChunkStream } from './chunk-stream.js';
 import { validateCallOptions } from './call-guard.js';
 import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
+import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
@@ -63,9 +64,12 @@ export class AnyLLM {
     if (!launch) {
       throw new InvalidRequestError(`Isolation '${resolved.isolation}' is not available in this build.`, { provider });
     }
+    let osBoundary: OsBoundary | undefined;
     if (resolved.isolation === 'sandbox') {
       const { assertSandboxSupported } = await import('./launchers/sandbox.js');
       assertSandboxSupported(provider, { allowUnrestrictedNetwork: options.allowUnrestrictedNetwork === true });
+      const { resolveOsBoundary } = await import('./launchers/os-boundary/index.js');
+      osBoundary = await resolveOsBoundary(resolved.sandbox.os, provider);
     }
     const supervisor = new Supervisor({
       spec: {
@@ -76,6 +80,7 @@ export class AnyLLM {
         env: resolved.env,
         memoryLimitMb: resolved.memoryLimitMb,
         capabilities: plugin.manifest.capabilities,
+        osBoundary,
       },
       launch,
       apiKey: resolved.apiKey,

@@ -8,6 +8,7 @@
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
 import type { CompletionUsage, Isolation } from '../types.js';
+import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 
 /** Why a plugin ended. */
 export type PluginExitCause =
@@ -36,6 +37,8 @@ export interface EventBase {
 export interface PluginStartEvent extends EventBase {
   type: 'plugin:start';
   restart: boolean;
+  /** The OS boundary it runs in: `'bubblewrap'`, `'seatbelt'`, or `'none'` (Node's permission model alone, or not sandboxed). */
+  boundary: OsBoundaryKind;
 }
 
 /** A plugin finished its handshake. */

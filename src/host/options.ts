@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
+import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import type { RegisteredPlugin } from './registry.js';
 
@@ -26,6 +27,12 @@ export interface AnyLLMOptions {
    * reach any host directly. Without it such a Node refuses to start a sandboxed plugin. Default false.
    */
   allowUnrestrictedNetwork?: boolean;
+  /**
+   * Sandbox tier: the OS boundary under Node's permission model (bubblewrap on Linux, Seatbelt on
+   * macOS). `'auto'` (default): use it where this machine offers it; `'require'`: refuse to start
+   * without it (PluginUnavailableError saying why); `'off'`: Node's permission model only.
+   */
+  sandbox?: { os?: OsBoundaryMode };
   /** Crash budget, heartbeat, shutdown grace and stream window (see `SupervisionOptions`). */
   supervision?: SupervisionOptions;
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
@@ -40,12 +47,14 @@ export interface ResolvedOptions {
   idleTimeoutMs: number;
   memoryLimitMb: number;
   supervision: ResolvedSupervision;
+  /** The sandbox tier's OS-boundary mode (only the sandbox tier has one). */
+  sandbox: { os: OsBoundaryMode };
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: only the variables its manifest declares. */
   env: Record<string, string>;
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'supervision']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -83,6 +92,8 @@ export function resolveOptions(
   if (options.allowUnrestrictedNetwork !== undefined && typeof options.allowUnrestrictedNetwork !== 'boolean') {
     bad('allowUnrestrictedNetwork', 'must be true or false');
   }
+  const isolation = options.isolation ?? plugin.defaultIsolation;
+  const sandbox = resolveSandboxOption(options.sandbox, isolation, bad);
   for (const name of ['idleTimeoutMs', 'memoryLimitMb'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
@@ -113,13 +124,29 @@ export function resolveOptions(
   return {
     apiKey,
     apiBase,
-    isolation: options.isolation ?? plugin.defaultIsolation,
+    isolation,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     memoryLimitMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
     supervision: resolveSupervision(options.supervision, provider),
+    sandbox,
     clientOptions,
     env,
   };
+}
+
+/** `sandbox: { os }`: a known mode, nothing else in the object; `require` only where there is a sandbox. */
+function resolveSandboxOption(value: unknown, isolation: Isolation, bad: (option: string, problem: string) => never): { os: OsBoundaryMode } {
+  if (value === undefined) return { os: 'auto' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('sandbox', "must be an object like { os: 'auto' }");
+  for (const key of Object.keys(value)) {
+    if (key !== 'os') bad(`sandbox.${key}`, 'is not an option (the only one is sandbox.os)');
+  }
+  const os = (value as { os?: unknown }).os ?? 'auto';
+  if (!OS_BOUNDARY_MODES.includes(os as OsBoundaryMode)) bad('sandbox.os', `must be one of ${OS_BOUNDARY_MODES.join(', ')}`);
+  if (os === 'require' && isolation !== 'sandbox') {
+    bad('sandbox.os', `is 'require', but this client runs in the ${isolation} tier; the OS boundary is the sandbox tier's (isolation: 'sandbox')`);
+  }
+  return { os: os as OsBoundaryMode };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

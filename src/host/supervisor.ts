@@ -30,6 +30,7 @@ import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
+import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { CrashBudget, SUPERVISION_DEFAULTS, type ResolvedSupervision } from './supervision.js';
 
 export interface SupervisorOptions {
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
 export interface SupervisorStats {
   provider: string;
   isolation: Isolation;
+  /** The OS boundary a sandboxed plugin runs in (`'none'`: Node's permission model alone, or not sandboxed). */
+  boundary: OsBoundaryKind;
   /** Whether a plugin is running now. */
   running: boolean;
   /** Plugins launched (the first start, restarts and starts after idle shutdowns). */
@@ -140,7 +143,7 @@ export class Supervisor {
   #nextCallId = 1;
   /** Over a worker port, JSON batches beat structured clone (see `StreamRequest.encoding`). */
   readonly #jsonBatches: 'json' | undefined;
-  readonly #stats: Omit<SupervisorStats, 'provider' | 'isolation' | 'running' | 'recentCrashes' | 'unavailableForMs' | 'inFlight'> = {
+  readonly #stats: Omit<SupervisorStats, 'provider' | 'isolation' | 'boundary' | 'running' | 'recentCrashes' | 'unavailableForMs' | 'inFlight'> = {
     starts: 0,
     crashes: 0,
     calls: { started: 0, ok: 0, error: 0, aborted: 0, timeout: 0 },
@@ -175,6 +178,7 @@ export class Supervisor {
     return {
       provider: this.#provider,
       isolation: this.#isolation,
+      boundary: this.#options.spec.osBoundary?.kind ?? 'none',
       running: this.running,
       starts: s.starts,
       crashes: s.crashes,
@@ -374,7 +378,7 @@ export class Supervisor {
     const restart = this.#lastCrashed;
     this.#lastCrashed = false;
     this.#stats.starts++;
-    this.#emitPlugin('plugin:start', { restart });
+    this.#emitPlugin('plugin:start', { restart, boundary: spec.osBoundary?.kind ?? 'none' });
     if (restart && this.#events.wants('plugin:restart')) {
       this.#events.emit({ type: 'plugin:restart', ...this.#base(), recentCrashes: this.#budget.recent });
     }
@@ -622,7 +626,7 @@ export class Supervisor {
     return { provider: this.#provider, isolation: this.#isolation, time: Date.now() };
   }
 
-  #emitPlugin(type: 'plugin:start', extra: { restart: boolean }): void {
+  #emitPlugin(type: 'plugin:start', extra: { restart: boolean; boundary: OsBoundaryKind }): void {
     if (this.#events.wants(type)) this.#events.emit({ type, ...this.#base(), ...extra });
   }
 }

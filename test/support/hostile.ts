@@ -24,8 +24,8 @@ export interface Attempt {
 }
 
 /** The sandbox's OS-boundary modes every hostile suite runs under. */
-export const SANDBOX_MODES = ['off'] as const;
-export type SandboxMode = (typeof SANDBOX_MODES)[number] | 'require' | 'auto';
+export const SANDBOX_MODES: readonly ('require' | 'off')[] = process.platform === 'linux' ? ['require', 'off'] : ['off'];
+export type SandboxMode = 'require' | 'off' | 'auto';
 
 const STREAM_LENGTH = 60;
 /** The text the benign plugin's stream must deliver, whole and in order. */

@@ -12,6 +12,7 @@ import { pluginRuntimeDir } from '../../package-paths.js';
 import { StdioTransport } from '../../protocol/stdio-transport.js';
 import type { Transport } from '../../protocol/transport.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
+import type { ChildCommand } from './os-boundary/index.js';
 
 const processMain = join(pluginRuntimeDir, 'process-main.js');
 const STDERR_TAIL = 4096;
@@ -29,6 +30,10 @@ export interface ChildOptions {
   args?: string[];
   /** Wraps the raw transport (the sandbox adds its protocol guard); `kill` ends the child. */
   wrapTransport?: (transport: Transport, kill: (reason: string) => void) => Transport;
+  /** Wraps the command (the sandbox puts it inside its OS boundary). */
+  wrapCommand?: (command: ChildCommand) => ChildCommand;
+  /** The pid whose memory the watchdog reads, from the pid spawned (a wrapper's child); default the spawned one. */
+  payloadPid?: (spawned: number) => Promise<number | undefined>;
 }
 
 /**
@@ -41,11 +46,9 @@ export interface ChildOptions {
  */
 export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInstance {
   installExitHook();
-  const child = spawn(
-    process.execPath,
-    [...options.execArgv, processMain, ...(options.args ?? [])],
-    { cwd: spec.dir, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true },
-  );
+  const bare: ChildCommand = { file: process.execPath, args: [...options.execArgv, processMain, ...(options.args ?? [])], cwd: spec.dir };
+  const command = options.wrapCommand ? options.wrapCommand(bare) : bare;
+  const child = spawn(command.file, command.args, { cwd: command.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   live.add(child);
   let killedFor: string | undefined;
   const kill = (reason: string) => {
@@ -54,7 +57,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
   };
 
   const stderr = collectStderr(child, spec.provider);
-  const watchdog = watchMemory(child, rssLimitMb(spec.memoryLimitMb), kill);
+  const watchdog = watchMemory(child, rssLimitMb(spec.memoryLimitMb), kill, options.payloadPid);
 
   const exited = new Promise<PluginExit>((resolve) => {
     let done = false;
@@ -120,22 +123,31 @@ function collectStderr(child: ChildProcess, provider: string): { tail(): string 
 }
 
 /** Polls the child's resident memory (Linux `/proc`) and kills it above `limitMb`. */
-function watchMemory(child: ChildProcess, limitMb: number, kill: (reason: string) => void): NodeJS.Timeout | undefined {
+function watchMemory(
+  child: ChildProcess,
+  limitMb: number,
+  kill: (reason: string) => void,
+  payloadPid: (spawned: number) => Promise<number | undefined> = async (spawned) => spawned,
+): NodeJS.Timeout | undefined {
   if (process.platform !== 'linux') return undefined;
   let reading = false;
+  let watched: number | undefined;
   const timer = setInterval(() => {
     if (reading || child.pid === undefined || child.exitCode !== null) return;
     reading = true;
-    readFile(`/proc/${child.pid}/status`, 'utf8').then(
-      (status) => {
-        reading = false;
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        if (kb / 1024 > limitMb) kill(`ran out of memory (resident ${Math.round(kb / 1024)} MiB, limit ${limitMb} MiB)`);
-      },
-      () => {
-        reading = false;
-      },
-    );
+    const spawned = child.pid;
+    (watched === undefined ? payloadPid(spawned).then((pid) => (watched = pid)) : Promise.resolve(watched))
+      .then((pid) => readFile(`/proc/${pid ?? spawned}/status`, 'utf8'))
+      .then(
+        (status) => {
+          reading = false;
+          const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+          if (kb / 1024 > limitMb) kill(`ran out of memory (resident ${Math.round(kb / 1024)} MiB, limit ${limitMb} MiB)`);
+        },
+        () => {
+          reading = false;
+        },
+      );
   }, WATCH_INTERVAL_MS);
   timer.unref();
   return timer;

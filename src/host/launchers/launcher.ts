@@ -8,6 +8,7 @@ import type { Connection } from '../../protocol/connection.js';
 import type { Transport } from '../../protocol/transport.js';
 import type { Capabilities } from '../../types.js';
 import type { PluginManifest } from '../manifest.js';
+import type { OsBoundary } from './os-boundary/index.js';
 
 /** Everything a launcher needs to start one plugin. */
 export interface LaunchSpec {
@@ -21,6 +22,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   memoryLimitMb: number;
   capabilities: Capabilities;
+  /** Sandbox tier: the OS boundary its child runs in (resolved by `AnyLLM.create`); none when absent. */
+  osBoundary?: OsBoundary;
 }
 
 /** Why a plugin ended. */

@@ -4,6 +4,9 @@
  * addons, open the inspector, use WASI or touch the network. Its `fetch` goes through the host,
  * which serves only the origins its manifest declares. Every message it sends is checked.
  *
+ * Where the machine offers one (`spec.osBoundary`), the child runs inside an OS boundary too
+ * (bubblewrap, Seatbelt) that grants the same paths: each layer holds without the other.
+ *
  * @module
  */
 import { PluginUnavailableError } from '../../errors.js';
@@ -58,26 +61,51 @@ export function assertSandboxSupported(
  * instance.attach?.(connection); // serves the plugin's fetch for its declared origins
  * ```
  */
-export const launchSandbox: Launcher = (spec) => {
-  const execArgv = [
-    '--permission',
-    ...sandboxReadPaths(spec.dir, spec.manifest.sdk).map((path) => `--allow-fs-read=${path}`),
-    `--max-old-space-size=${spec.memoryLimitMb}`,
-  ];
-  const instance = launchChild(spec, {
-    execArgv,
-    args: ['--sandbox'],
-    wrapTransport: (transport, kill) =>
-      new ChannelGuard(transport, {
-        allowFetch: true,
-        onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
-      }),
-  });
-  return {
-    ...instance,
-    attach(connection) {
-      const proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
-      void instance.exited.then(() => proxy.close());
-    },
+export const launchSandbox: Launcher = (spec) => sandboxLauncher()(spec);
+
+/** Internal options of the sandbox launcher: never reachable from `AnyLLM.create`. */
+export interface SandboxLauncherOptions {
+  /**
+   * Default true. False drops Node's layer (the `--permission` flags and the runtime's guards on
+   * `process`), so tests can show what the OS boundary stops alone.
+   */
+  nodeLayer?: boolean;
+}
+
+/**
+ * A sandbox launcher; `sandboxLauncher({ nodeLayer: false })` exists for the tests of the OS layer alone.
+ *
+ * @example
+ * ```ts
+ * const launch = sandboxLauncher({ nodeLayer: false }); // OS boundary only: tests
+ * ```
+ */
+export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher {
+  const nodeLayer = options.nodeLayer !== false;
+  return (spec) => {
+    const readPaths = sandboxReadPaths(spec.dir, spec.manifest.sdk);
+    const boundary = spec.osBoundary;
+    const execArgv = [
+      ...(nodeLayer ? ['--permission', ...readPaths.map((path) => `--allow-fs-read=${path}`)] : []),
+      `--max-old-space-size=${spec.memoryLimitMb}`,
+    ];
+    const instance = launchChild(spec, {
+      execArgv,
+      args: [...(nodeLayer ? ['--sandbox'] : []), ...(boundary?.addsEnv ?? []).map((name) => `--unset-env=${name}`)],
+      wrapCommand: boundary && ((command) => boundary.wrap(command, readPaths)),
+      payloadPid: boundary?.payloadPid,
+      wrapTransport: (transport, kill) =>
+        new ChannelGuard(transport, {
+          allowFetch: true,
+          onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
+        }),
+    });
+    return {
+      ...instance,
+      attach(connection) {
+        const proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
+        void instance.exited.then(() => proxy.close());
+      },
+    };
   };
-};
+}
