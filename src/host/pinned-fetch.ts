@@ -166,7 +166,7 @@ async function pin(
   if (isIP(host) !== 0) {
     // Declared literally: a server chosen knowingly. Metadata endpoints serve no model API.
     const refusal = refusalOf(host);
-    if (refusal?.kind === 'cloud metadata') throw denied(url, `${host} is a ${describe(refusal)}`);
+    if (refusal?.kind === 'cloud metadata') throw denied(url, `${host} is ${describe(refusal)}`);
     return undefined;
   }
   const local = host === 'localhost' || host === 'localhost.';
