@@ -77,6 +77,11 @@ export function setResolverForTests(resolver: Resolver | undefined): void {
   resolverForTests = resolver;
 }
 
+const LOCALHOST: ResolvedAddress[] = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
+
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
@@ -169,7 +174,8 @@ async function pin(
     if (refusal?.kind === 'cloud metadata') throw denied(url, `${host} is ${describe(refusal)}`);
     return undefined;
   }
-  const local = host === 'localhost' || host === 'localhost.';
+  // localhost is loopback by definition (RFC 6761): not looked up, so no resolver can move it.
+  if (host === 'localhost' || host === 'localhost.') return LOCALHOST;
   let addresses: ResolvedAddress[];
   try {
     addresses = await resolve(host);
@@ -179,10 +185,7 @@ async function pin(
   if (addresses.length === 0) throw new TypeError(`fetch failed: ${host} has no address`);
   for (const { address } of addresses) {
     const refusal = refuse(address);
-    if (local ? refusal?.kind !== 'loopback' : refusal !== undefined) {
-      const why = local ? `localhost must be a loopback address, and it resolves to ${address}` : `${host} resolves to ${address}, ${describe(refusal!)}`;
-      throw denied(url, why);
-    }
+    if (refusal !== undefined) throw denied(url, `${host} resolves to ${address}, ${describe(refusal)}`);
   }
   return addresses;
 }
