@@ -16,6 +16,7 @@ import {
   type FetchRequest,
   type FetchResult,
 } from '../protocol/methods.js';
+import { pinnedFetch, type UpstreamFetch } from './pinned-fetch.js';
 
 export interface FetchProxyOptions {
   provider: string;
@@ -25,8 +26,8 @@ export interface FetchProxyOptions {
   window?: number;
   /** Open fetches a plugin may have at once (default 32). */
   maxOpen?: number;
-  /** The fetch that really goes out (tests may substitute one). */
-  fetch?: typeof fetch;
+  /** The fetch that really goes out (default: `pinnedFetch`, which pins DNS; tests may substitute one). */
+  fetch?: UpstreamFetch;
 }
 
 /** A running proxy for one plugin connection. */
@@ -59,7 +60,7 @@ export function serveFetchProxy(connection: Connection, options: FetchProxyOptio
   const allowed = new Set(options.network.map((origin) => new URL(origin).origin));
   const window = options.window ?? 32;
   const maxOpen = options.maxOpen ?? 32;
-  const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const upstreamFetch = options.fetch ?? pinnedFetch;
   const open = new Map<number, OpenBody>();
   const provider = options.provider;
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { StdioTransport } from '../../protocol/stdio-transport.js';
 import type { Transport } from '../../protocol/transport.js';
+import { escapeControls, StderrLines } from '../stderr-lines.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
 import type { ChildCommand } from './os-boundary/index.js';
 
@@ -105,19 +106,15 @@ function installExitHook(): void {
   });
 }
 
-/** Keeps the last part of stderr for the exit reason, and forwards a bounded amount to ours. */
+/** Keeps the last part of stderr for the exit reason, and forwards a bounded amount to ours, escaped and prefixed. */
 function collectStderr(child: ChildProcess, provider: string): { tail(): string } {
   let tail = '';
-  let forwarded = 0;
+  const lines = new StderrLines({ provider, limit: STDERR_FORWARD_LIMIT });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (text: string) => {
     tail = (tail + text).slice(-STDERR_TAIL);
-    if (forwarded < STDERR_FORWARD_LIMIT) {
-      const part = text.slice(0, STDERR_FORWARD_LIMIT - forwarded);
-      forwarded += part.length;
-      process.stderr.write(part.replace(/^(?=.)/gm, `[anyllm:${provider}] `));
-      if (forwarded >= STDERR_FORWARD_LIMIT) process.stderr.write(`[anyllm:${provider}] (further output dropped)\n`);
-    }
+    const out = lines.push(text);
+    if (out !== '') process.stderr.write(out);
   });
   return { tail: () => tail };
 }
@@ -163,5 +160,6 @@ function exitReason(code: number | null, signal: string | null, stderr: string, 
     .filter((line) => /^\w*Error\b|^Error:/.test(line))
     .at(-1);
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-  return last ? `${how}: ${last.slice(0, 300)}` : how;
+  // The reason ends up in error messages the caller prints: the plugin's text is escaped there too.
+  return last ? `${how}: ${escapeControls(last.slice(0, 300))}` : how;
 }
