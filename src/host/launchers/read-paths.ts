@@ -108,7 +108,7 @@ function resolvePackage(name: string, from: string, source: string, refuse: (pro
   const tail = `${sep}node_modules${sep}${name.split('/').join(sep)}`;
   if (!real.endsWith(tail)) {
     refuse(
-      `dependency '${name}' of ${source} is ${link}, which resolves to ${real}, outside any node_modules folder ` +
+      `dependency '${name}' of ${source} is ${link}, which resolves to ${real}, not a node_modules${sep}${name} folder ` +
         '(workspace and `npm link` packages are not granted to a sandbox; install the package instead)',
     );
   }
