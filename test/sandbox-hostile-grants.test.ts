@@ -295,6 +295,25 @@ describe.each(SANDBOX_MODES)('grants from checked data only (OS boundary: %s)', 
     await expectRefusedAtLaunch(plugin, join(swapped, 'leak'), /is a symlink to .*outside/, { path: join(helper, 'leak') });
   });
 
+  it('bounds what it reads: a package.json over 1 MiB, a folder nested past 40 levels, too many files', async () => {
+    const big = craft();
+    const file = join(big.dir, 'package.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...json, description: 'x'.repeat(1024 * 1024) }));
+    const tooBig = await streamsBeside(() => refusal(registerPlugin(big.dir)));
+    expect(tooBig).toBeInstanceOf(InvalidRequestError);
+    expect(tooBig.message).toMatch(/package\.json: it is \d+ bytes, more than the 1048576 allowed/);
+
+    const deep = craft();
+    const nested = join(deep.dir, ...Array.from({ length: 42 }, (_, i) => `d${i}`));
+    mkdirSync(nested, { recursive: true });
+    await expectRefusedAtLaunch(deep, deep.dir, /is nested more than 40 folders deep/);
+
+    const { sandboxReadPaths, GRANT_LIMITS } = await import('anyllm/internal/host/launchers/read-paths.js');
+    const many = craft();
+    expect(() => sandboxReadPaths(many.dir, undefined, { ...GRANT_LIMITS, maxEntries: 5 })).toThrow(/hold more than 5 files/);
+  });
+
   it('checks at each launch: a plugin folder replaced by a symlink after registration is refused', async () => {
     const plugin = craft();
     await registerOnce(plugin);

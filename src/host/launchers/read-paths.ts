@@ -24,7 +24,16 @@ import { dependencyNames, isPackageName } from '../manifest.js';
 import { describeType, readPluginJson } from '../safe-read.js';
 
 /** Bounds of one launch's check (a plugin with the openai SDK has ~4,300 entries, 6 levels deep). */
-export const GRANT_LIMITS = { maxEntries: 100_000, maxDepth: 40, maxPackages: 2_000 } as const;
+export const GRANT_LIMITS: Readonly<GrantLimits> = { maxEntries: 50_000, maxDepth: 40, maxPackages: 2_000 };
+
+/** How much one launch's check may walk. */
+export interface GrantLimits {
+  /** Folder entries over the plugin and all its dependencies. */
+  maxEntries: number;
+  maxDepth: number;
+  /** Dependency packages, transitively. */
+  maxPackages: number;
+}
 
 /**
  * The folders and files the plugin in `dir` may read, as absolute real paths: itself, the runtime,
@@ -37,7 +46,7 @@ export const GRANT_LIMITS = { maxEntries: 100_000, maxDepth: 40, maxPackages: 2_
  * const flags = sandboxReadPaths('/app/node_modules/anyllm-plugin-acme').map((p) => `--allow-fs-read=${p}`);
  * ```
  */
-export function sandboxReadPaths(dir: string, sdk?: string, limits: typeof GRANT_LIMITS = GRANT_LIMITS): string[] {
+export function sandboxReadPaths(dir: string, sdk?: string, limits: Readonly<GrantLimits> = GRANT_LIMITS): string[] {
   const refuse = (problem: string): never => {
     throw new InvalidRequestError(`Cannot sandbox the plugin in ${dir}: ${problem}.`, { code: 'unsafe_plugin_file' });
   };
@@ -131,7 +140,7 @@ function lookup(name: string, from: string): string | undefined {
 }
 
 /** Walks each folder (bounded), refusing what would let the plugin read outside `granted`. */
-function checkFolders(folders: string[], granted: string[], refuse: (problem: string) => never, limits: typeof GRANT_LIMITS): void {
+function checkFolders(folders: string[], granted: string[], refuse: (problem: string) => never, limits: Readonly<GrantLimits>): void {
   let entries = 0;
   const walk = (folder: string, depth: number) => {
     if (depth > limits.maxDepth) refuse(`${folder} is nested more than ${limits.maxDepth} folders deep`);
