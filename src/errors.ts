@@ -46,9 +46,12 @@ export class AnyLLMError extends Error {
 export class MissingApiKeyError extends AnyLLMError {
   /** The environment variable that would have supplied the key. */
   readonly envVar: string;
-  constructor(provider: string, envVar: string) {
+  /** @param detail why the variable cannot supply it (a community plugin's variable that is not granted) */
+  constructor(provider: string, envVar: string, detail?: string) {
     super(
-      `No API key for provider '${provider}': pass { apiKey } or set the ${envVar} environment variable.`,
+      detail === undefined
+        ? `No API key for provider '${provider}': pass { apiKey } or set the ${envVar} environment variable.`
+        : `No API key for provider '${provider}': pass { apiKey }, or ${detail}.`,
       { provider, code: 'missing_api_key' },
     );
     this.envVar = envVar;

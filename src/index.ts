@@ -8,7 +8,7 @@
 import './runtime-check.js';
 export { AnyLLM } from './host/anyllm.js';
 export { completion, completionStream, type TopLevelOptions } from './host/functions.js';
-export { registerPlugin, knownProviders } from './host/registry.js';
+export { registerPlugin, knownProviders, type RegisterPluginOptions } from './host/registry.js';
 export { LLMProvider } from './host/providers.js';
 export type { AnyLLMOptions } from './host/options.js';
 export type { SupervisionOptions } from './host/supervision.js';

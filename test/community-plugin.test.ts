@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AnyLLM, AnyLLMError, InvalidRequestError, RateLimitError, registerPlugin, UnsupportedParameterError } from 'anyllm';
 import { LocalServer, sendJson } from './support/local-server.js';
 import { completionBody, onChat, sendOpenAIError, streamChunks, syntheticStream } from './support/openai-wire.js';
@@ -55,6 +55,23 @@ describe.each(SANDBOX_MODES)('the example community plugin, sandboxed (OS bounda
     const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${server.origin}/v1` });
     expect(llm.isolation).toBe('sandbox');
     await llm.close();
+  });
+
+  it('gets its own key from ACME_API_KEY by default (its prefix is nobody else\'s)', async () => {
+    await registerPlugin(plugin.dir);
+    process.env.ACME_API_KEY = 'acme-key-from-env';
+    try {
+      const llm = await AnyLLM.create('acme', { apiBase: `${server.origin}/v1` });
+      try {
+        const before = server.requests.length;
+        await llm.completion({ model: 'acme-1', messages });
+        expect(server.requests[before].headers.authorization).toBe('Bearer acme-key-from-env');
+      } finally {
+        await llm.close();
+      }
+    } finally {
+      delete process.env.ACME_API_KEY;
+    }
   });
 
   it('completes through the host fetch proxy, sending its key to the declared origin', async () => {
@@ -189,7 +206,6 @@ describe('community plugin manifests', () => {
     ['an entry that does not exist', { ...valid, entry: './missing.js' }, /'entry' \.\/missing\.js does not exist/],
     ['env that is not an array', { ...valid, env: 'WIDGET_API_KEY' }, /'env' must be an array of environment variable names/],
     ['env with a bad name', { ...valid, env: ['WIDGET API KEY'] }, /'env' must be an array of environment variable names/],
-    ['env naming another provider\'s key', { ...valid, env: ['WIDGET_API_KEY', 'OPENAI_API_KEY'] }, /'env' has 'OPENAI_API_KEY': a community plugin may only read variables named WIDGET_\*/],
     ['apiKeyEnv not in env', { ...valid, apiKeyEnv: 'WIDGET_TOKEN' }, /'apiKeyEnv' must be null or one of the names in env/],
     ['baseUrlEnv not in env', { ...valid, baseUrlEnv: 'WIDGET_BASE_URL' }, /'baseUrlEnv' must be one of the names in env/],
     ['a defaultBaseUrl that is not http(s)', { ...valid, defaultBaseUrl: 'ftp://widget.example' }, /'defaultBaseUrl' must be an http\(s\) URL/],
@@ -202,13 +218,61 @@ describe('community plugin manifests', () => {
     ['a capability that is not boolean', { ...valid, capabilities: { streaming: 'yes' } }, /'capabilities.streaming' must be true or false/],
     ['an unknown isolation', { ...valid, isolation: 'vm' }, /'isolation' must be one of worker, process, sandbox/],
     ['a plugin choosing to leave the sandbox', { ...valid, isolation: 'worker' }, /'isolation' cannot be 'worker' for a community plugin/],
-    ['an sdk that is not a string', { ...valid, sdk: 42 }, /'sdk' must be a package name/],
+    ['an sdk that is not a string', { ...valid, sdk: 42 }, /'sdk' must be an npm package name/],
+    ['an sdk that climbs out of node_modules', { ...valid, sdk: '../../../../proc/self/cwd' }, /'sdk' must be an npm package name/],
+    ['an sdk that is an absolute path', { ...valid, sdk: '/etc' }, /'sdk' must be an npm package name/],
+    ['a scoped sdk with ..', { ...valid, sdk: '@scope/..' }, /'sdk' must be an npm package name/],
+    ['an sdk with a full-width look-alike letter', { ...valid, sdk: '\uff4fpenai' }, /'sdk' must be an npm package name/],
   ];
   it.each(bad)('refuses %s, naming the field', async (_what, manifest, message) => {
     const error = await registerPlugin(pluginWith(manifest)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toContain('package.json');
+  });
+
+  const badDependencies: [string, Record<string, unknown>, RegExp][] = [
+    ['a dependency named ../..', { dependencies: { '../..': '*' } }, /'dependencies' has "\.\.\/\.\.", which is not an npm package name/],
+    ['a scoped dependency climbing out', { dependencies: { '@x/../../etc': '*' } }, /'dependencies' has "@x\/\.\.\/\.\.\/etc"/],
+    ['an optional dependency that is an absolute path', { optionalDependencies: { '/proc/self/cwd': '*' } }, /'optionalDependencies' has "\/proc\/self\/cwd"/],
+    ['a dependency with a backslash', { dependencies: { '..\\..': '*' } }, /not an npm package name/],
+    ['dependencies that are not an object', { dependencies: ['openai'] }, /'dependencies' must be an object of package names/],
+  ];
+  it.each(badDependencies)('refuses %s in package.json before any path is built', async (_what, fields, message) => {
+    const dir = pluginWith(valid);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, ...fields }));
+    const error = await registerPlugin(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('takes the env list as a request: another provider\'s key is not refused, not granted, and said so', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      expect(await registerPlugin(pluginWith({ ...valid, provider: 'sprocket', env: ['SPROCKET_API_KEY', 'OPENAI_API_KEY'] }))).toBe('sprocket');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/OPENAI_API_KEY is not granted to the community plugin 'sprocket'.*allowEnv: \['OPENAI_API_KEY'\]/);
+      expect(warn.mock.calls[0][1]).toMatchObject({ code: 'ANYLLM_ENV_WITHHELD' });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses a bad allowEnv option, and variables that configure the plugin\'s Node', async () => {
+    const dir = pluginWith({ ...valid, provider: 'gizmo', env: [] });
+    for (const [allowEnv, message] of [
+      ['GIZMO_REGION', /must be an array/],
+      [['GIZMO REGION'], /"GIZMO REGION", which is not an environment variable name/],
+      [[42], /42, which is not an environment variable name/],
+      [['NODE_OPTIONS'], /'NODE_OPTIONS', which configures the plugin's Node runtime/],
+      [['LD_PRELOAD'], /'LD_PRELOAD', which configures/],
+    ] as const) {
+      const error = await registerPlugin(dir, { allowEnv } as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(await registerPlugin(dir, { allowEnv: ['GIZMO_REGION'] })).toBe('gizmo');
   });
 
   it('refuses a package.json that is not JSON', async () => {

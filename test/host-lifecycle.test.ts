@@ -132,12 +132,13 @@ describe('options the host does not know go to the SDK client', () => {
 });
 
 describe('a plugin sees only its own environment', () => {
-  it('gets the variables its manifest declares and none of the host\'s others', async () => {
+  it('gets its two defaults, the variables the caller granted, and none of the host\'s others', async () => {
     vi.stubEnv('ENV_ECHO_API_KEY', 'echo-key');
     vi.stubEnv('ENV_ECHO_REGION', 'eu');
     vi.stubEnv('OPENAI_API_KEY', 'sk-secret-of-another-provider');
     vi.stubEnv('HOST_ONLY_SECRET', 'do-not-leak');
-    const name = await registerPlugin(envEchoDir);
+    // Its manifest asks for ENV_ECHO_REGION too; beyond the defaults, the caller grants by name.
+    const name = await registerPlugin(envEchoDir, { allowEnv: ['ENV_ECHO_REGION'] });
     const llm = await AnyLLM.create(name, { isolation: 'worker' });
     const res = await llm.completion({ model: 'echo', messages });
     const seen = JSON.parse(res.choices[0].message.content ?? '{}') as { env: Record<string, string>; apiKey: string; capabilities: unknown };

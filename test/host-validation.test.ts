@@ -92,7 +92,7 @@ describe('completionStream() refuses bad params in the host', () => {
 
 describe('capabilities a manifest does not claim are refused in the host', () => {
   it('a community plugin without tools, reasoning, images or listModels gets UnsupportedParameterError, and never starts', async () => {
-    const name = await registerPlugin(fileURLToPath(new URL('./fixtures/plugins/env-echo/', import.meta.url)));
+    const name = await registerPlugin(fileURLToPath(new URL('./fixtures/plugins/env-echo/', import.meta.url)), { allowEnv: ['ENV_ECHO_REGION'] });
     const echo = await AnyLLM.create(name, { isolation: 'worker', apiKey: 'echo-key' });
     const tool = { type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } };
     const refused: [string, CompletionParams][] = [

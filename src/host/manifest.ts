@@ -14,7 +14,10 @@ export interface PluginManifest {
   provider: string;
   /** The module whose default export is the Provider class, relative to the plugin folder. */
   entry: string;
-  /** Environment variables the plugin may see; no other variable reaches it. */
+  /**
+   * Environment variables the plugin asks for. A built-in provider gets them all; a community plugin
+   * gets only those granted to it (see `env-grant.ts`), whatever it asks for.
+   */
   env: string[];
   /** The variable holding the API key; `null` when the provider needs no key (local servers). */
   apiKeyEnv: string | null;
@@ -25,7 +28,7 @@ export interface PluginManifest {
   /** Origins (`https://host[:port]`) the plugin may reach; enforced in the sandbox tier. */
   network: string[];
   capabilities: Capabilities;
-  /** The npm package the plugin imports (informational: named in errors and the README table). */
+  /** The npm package the plugin imports (a valid npm name; the sandbox grants it as a dependency). */
   sdk?: string;
   /** The isolation used when the caller does not choose one. */
   isolation?: Isolation;
@@ -129,7 +132,9 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   if (raw.isolation !== undefined && !ISOLATIONS.includes(raw.isolation as Isolation)) {
     fail('isolation', `must be one of ${ISOLATIONS.join(', ')}`);
   }
-  if (raw.sdk !== undefined && typeof raw.sdk !== 'string') fail('sdk', 'must be a package name');
+  if (raw.sdk !== undefined && !isPackageName(raw.sdk)) {
+    fail('sdk', `must be an npm package name like "openai" or "@scope/name" (got ${JSON.stringify(raw.sdk)})`);
+  }
 
   return {
     provider: provider as string,
@@ -147,8 +152,8 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
 
 /**
  * The stricter rules for a community plugin's manifest: it may not choose a weaker isolation than
- * the sandbox for itself (only the caller may), and the variables it asks for must carry its own
- * prefix (`ACME_` for provider `acme`), so it cannot ask for another provider's key.
+ * the sandbox for itself (only the caller may). Its `env` list is a request, checked by name only:
+ * what reaches the plugin is decided by `env-grant.ts`.
  *
  * @example
  * ```ts
@@ -156,19 +161,72 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
  * ```
  */
 export function checkCommunityManifest(manifest: PluginManifest, source: string): void {
-  const fail = (field: string, problem: string): never => {
-    throw new InvalidRequestError(`Invalid plugin manifest in ${source}: '${field}' ${problem}.`, {
-      code: 'invalid_manifest',
-    });
-  };
   if (manifest.isolation !== undefined && manifest.isolation !== 'sandbox') {
-    fail('isolation', `cannot be '${manifest.isolation}' for a community plugin: it runs sandboxed unless the caller passes { isolation } to AnyLLM.create`);
+    throw new InvalidRequestError(
+      `Invalid plugin manifest in ${source}: 'isolation' cannot be '${manifest.isolation}' for a community plugin: ` +
+        'it runs sandboxed unless the caller passes { isolation } to AnyLLM.create.',
+      { code: 'invalid_manifest' },
+    );
   }
-  const prefix = `${manifest.provider.toUpperCase().replaceAll('-', '_')}_`;
-  const foreign = manifest.env.find((name) => !name.startsWith(prefix));
-  if (foreign !== undefined) {
-    fail('env', `has '${foreign}': a community plugin may only read variables named ${prefix}*`);
+}
+
+/**
+ * Checks the `dependencies` and `optionalDependencies` of a plugin's `package.json` (objects whose
+ * keys are npm package names) and returns the names, without `anyllm` itself (the plugin runtime
+ * resolves that to the host's copy). The host builds paths from these names, so a name like `../..`
+ * is refused here, before any path exists.
+ *
+ * @param source the `package.json` path, for errors
+ * @example
+ * ```ts
+ * dependencyNames({ dependencies: { openai: '^5' } }, file); // ['openai']
+ * ```
+ */
+export function dependencyNames(packageJson: unknown, source: string): string[] {
+  const names: string[] = [];
+  const json = (typeof packageJson === 'object' && packageJson !== null ? packageJson : {}) as Record<string, unknown>;
+  for (const field of ['dependencies', 'optionalDependencies'] as const) {
+    const deps = json[field];
+    if (deps === undefined) continue;
+    if (typeof deps !== 'object' || deps === null || Array.isArray(deps)) {
+      throw new InvalidRequestError(`Invalid package.json ${source}: '${field}' must be an object of package names.`, {
+        code: 'invalid_manifest',
+      });
+    }
+    for (const name of Object.keys(deps)) {
+      if (!isPackageName(name)) {
+        throw new InvalidRequestError(
+          `Invalid package.json ${source}: '${field}' has ${JSON.stringify(name)}, which is not an npm package name.`,
+          { code: 'invalid_manifest' },
+        );
+      }
+      if (name !== 'anyllm' && !names.includes(name)) names.push(name);
+    }
   }
+  return names;
+}
+
+// One part of an npm name (the scope, or the name): ASCII letters, digits and - . _ ~, not starting
+// with '.' or '_'. So no '/', backslash, '%', whitespace or Unicode look-alikes reach a path (no part can be '..').
+// Upper case is legal in old packages (JSONStream); the package.json name check catches case tricks.
+const NAME_PART = /^[A-Za-z0-9~-][A-Za-z0-9._~-]*$/;
+
+/**
+ * Whether `name` is a valid npm package name (`openai`, `@anthropic-ai/sdk`): at most 214
+ * characters, URL-safe ASCII, an optional `@scope/`, no part starting with `.` or `_`, and no part
+ * named `node_modules`.
+ *
+ * @example
+ * ```ts
+ * isPackageName('@google/genai'); // true
+ * isPackageName('../..');         // false
+ * ```
+ */
+export function isPackageName(name: unknown): name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 214) return false;
+  const parts = name.startsWith('@') ? name.slice(1).split('/') : [name];
+  if (name.startsWith('@') && parts.length !== 2) return false;
+  return parts.every((part) => NAME_PART.test(part) && part.toLowerCase() !== 'node_modules' && part !== 'favicon.ico');
 }
 
 function isHttpUrl(value: string): boolean {

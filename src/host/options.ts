@@ -8,7 +8,8 @@ import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
-import type { RegisteredPlugin } from './registry.js';
+import { explainUngranted } from './env-grant.js';
+import { envGrant, type RegisteredPlugin } from './registry.js';
 
 /** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
 export interface AnyLLMOptions {
@@ -50,7 +51,7 @@ export interface ResolvedOptions {
   /** The sandbox tier's OS-boundary mode (only the sandbox tier has one). */
   sandbox: { os: OsBoundaryMode };
   clientOptions: Record<string, unknown>;
-  /** The plugin's environment: only the variables its manifest declares. */
+  /** The plugin's environment: a built-in's declared variables; a community plugin's granted ones. */
   env: Record<string, string>;
 }
 
@@ -101,10 +102,17 @@ export function resolveOptions(
     }
   }
 
-  const apiKey = options.apiKey ?? (manifest.apiKeyEnv ? nonEmpty(environment[manifest.apiKeyEnv]) : undefined);
-  if (apiKey === undefined && manifest.apiKeyEnv) throw new MissingApiKeyError(provider, manifest.apiKeyEnv);
-  const apiBase =
-    options.apiBase ?? (manifest.baseUrlEnv ? nonEmpty(environment[manifest.baseUrlEnv]) : undefined) ?? manifest.defaultBaseUrl;
+  // Built-ins get what their manifest declares; a community plugin only what is granted to it.
+  const grant = plugin.builtin ? undefined : envGrant(plugin);
+  const granted = new Set(grant ? grant.names : manifest.env);
+  const fromEnv = (name: string | null | undefined) => (name && granted.has(name) ? nonEmpty(environment[name]) : undefined);
+
+  const apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv);
+  if (apiKey === undefined && manifest.apiKeyEnv) {
+    const detail = granted.has(manifest.apiKeyEnv) || !grant ? undefined : explainUngranted(grant, manifest.apiKeyEnv, provider);
+    throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
+  }
+  const apiBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? manifest.defaultBaseUrl;
 
   const clientOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
@@ -116,7 +124,7 @@ export function resolveOptions(
   }
 
   const env: Record<string, string> = {};
-  for (const name of manifest.env) {
+  for (const name of granted) {
     const value = environment[name];
     if (value !== undefined) env[name] = value;
   }

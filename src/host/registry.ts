@@ -5,14 +5,27 @@
  * @module
  */
 import { createRequire } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, parse, resolve, sep } from 'node:path';
 import { InvalidRequestError, UnsupportedProviderError } from '../errors.js';
 import { builtinPluginsDir } from '../package-paths.js';
 import type { Isolation } from '../types.js';
-import { checkCommunityManifest, parseManifest, type PluginManifest } from './manifest.js';
+import { checkAllowEnv, communityEnvGrant, explainUngranted, type EnvGrant, type EnvOwner } from './env-grant.js';
+import { checkCommunityManifest, dependencyNames, isPackageName, parseManifest, type PluginManifest } from './manifest.js';
+import { readPluginJson } from './safe-read.js';
 
 // `node:fs` through require: its ESM facade costs ~8 ms of `import('anyllm')` (it resolves every lazy export).
-const { existsSync, readdirSync, readFileSync, statSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+const { existsSync, readdirSync, realpathSync, statSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+
+/** Options of `registerPlugin`. */
+export interface RegisterPluginOptions {
+  /**
+   * Environment variables to pass to the plugin beyond its two defaults (`<PREFIX>API_KEY` and
+   * `<PREFIX>BASE_URL`), by exact name, e.g. `['ACME_REGION']`. Also the way to hand it a default
+   * that was withheld because its prefix collides with another provider's or a credential family.
+   * Variables that configure Node itself (`NODE_OPTIONS`, `NODE_PATH`, `LD_*`, `DYLD_*`) are refused.
+   */
+  allowEnv?: string[];
+}
 
 /** A provider the host can start. */
 export interface RegisteredPlugin {
@@ -24,6 +37,8 @@ export interface RegisteredPlugin {
   builtin: boolean;
   /** The isolation used when the caller does not choose one. */
   defaultIsolation: Isolation;
+  /** Variables the caller granted at registration (community plugins; empty for built-ins). */
+  allowEnv: string[];
 }
 
 const builtins = new Map<string, RegisteredPlugin>();
@@ -56,8 +71,9 @@ export function lookupProvider(name: string): RegisteredPlugin {
   const registered = community.get(name) ?? builtins.get(name);
   if (registered) return registered;
   if (typeof name === 'string' && builtinProviders().includes(name)) {
-    const dir = join(builtinPluginsDir, name);
-    const plugin = readPlugin(dir, join(dir, 'manifest.json'), (json) => json, true);
+    // Real, as community folders are: the sandbox grants real paths and checks the folder still resolves there.
+    const dir = realpathSync(join(builtinPluginsDir, name));
+    const plugin = readPlugin(dir, join(dir, 'manifest.json'), (json) => json, true, []);
     if (plugin.manifest.provider !== name) {
       throw new InvalidRequestError(`Built-in plugin folder '${name}' declares provider '${plugin.manifest.provider}'.`);
     }
@@ -69,21 +85,28 @@ export function lookupProvider(name: string): RegisteredPlugin {
 
 /**
  * Registers a community plugin from its folder or its installed npm package name and returns its
- * provider name. The plugin's `package.json` must carry an `anyllm` manifest field.
+ * provider name. The plugin's `package.json` must carry an `anyllm` manifest field. It gets its two
+ * default variables (`ACME_API_KEY`, `ACME_BASE_URL` for `acme`) unless their prefix collides with
+ * another provider's or a credential family's; anything else only through `options.allowEnv`. What
+ * is withheld is said in a process warning (code `ANYLLM_ENV_WITHHELD`) and in `MissingApiKeyError`.
  *
  * @example
  * ```ts
- * const name = await registerPlugin('./node_modules/anyllm-plugin-acme');
+ * const name = await registerPlugin('./node_modules/anyllm-plugin-acme', { allowEnv: ['ACME_REGION'] });
  * const llm = await AnyLLM.create(name); // sandboxed by default
  * ```
  */
-export async function registerPlugin(dirOrPackageName: string): Promise<string> {
+export async function registerPlugin(dirOrPackageName: string, options: RegisterPluginOptions = {}): Promise<string> {
   if (typeof dirOrPackageName !== 'string' || dirOrPackageName.trim() === '') {
     throw new InvalidRequestError('registerPlugin() needs a plugin folder or an installed package name.');
   }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError('registerPlugin() options must be an object.', { code: 'invalid_option' });
+  }
+  const allowEnv = checkAllowEnv(options.allowEnv);
   const dir = resolvePluginDir(dirOrPackageName);
   const packageJson = join(dir, 'package.json');
-  const plugin = readPlugin(dir, packageJson, (json) => (json as { anyllm?: unknown }).anyllm, false);
+  const plugin = readPlugin(dir, packageJson, (json) => (json as { anyllm?: unknown }).anyllm, false, allowEnv);
   const name = plugin.manifest.provider;
   if (builtinProviders().includes(name)) {
     throw new InvalidRequestError(`Plugin ${packageJson} declares provider '${name}', which is a built-in provider.`);
@@ -93,20 +116,51 @@ export async function registerPlugin(dirOrPackageName: string): Promise<string> 
     throw new InvalidRequestError(`Provider '${name}' is already registered from ${existing.dir}.`);
   }
   community.set(name, plugin);
+  warnWithheld(plugin);
   return name;
 }
 
+/**
+ * The variables a community plugin gets, against every provider known now (computed again at
+ * each `AnyLLM.create`, so a provider registered later is compared too).
+ *
+ * @example
+ * ```ts
+ * envGrant(lookupProvider('acme')).names; // ['ACME_API_KEY', 'ACME_BASE_URL']
+ * ```
+ */
+export function envGrant(plugin: RegisteredPlugin): EnvGrant {
+  const others: EnvOwner[] = [
+    ...builtinProviders().map((name) => ({ provider: name, builtin: true, variables: lookupProvider(name).manifest.env })),
+    ...[...community.values()].map((other) => ({ provider: other.manifest.provider, builtin: false, variables: [] })),
+  ];
+  return communityEnvGrant(plugin.manifest.provider, plugin.manifest.env, plugin.allowEnv, others);
+}
+
+function warnWithheld(plugin: RegisteredPlugin): void {
+  const grant = envGrant(plugin);
+  if (grant.ungranted.length === 0) return;
+  const lines = grant.ungranted.map((name) => explainUngranted(grant, name, plugin.manifest.provider));
+  process.emitWarning(`AnyLLM: plugin ${plugin.dir}: ${lines.join('; ')}.`, { code: 'ANYLLM_ENV_WITHHELD' });
+}
+
+/** A folder (the caller's path), or an installed package found by Node's lookup from the working folder. */
 function resolvePluginDir(dirOrPackageName: string): string {
   const asPath = resolve(dirOrPackageName);
-  if (existsSync(asPath) && statSync(asPath).isDirectory()) return asPath;
-  try {
-    const require = createRequire(join(process.cwd(), 'noop.js'));
-    return dirname(require.resolve(`${dirOrPackageName}/package.json`));
-  } catch {
-    throw new InvalidRequestError(
-      `registerPlugin('${dirOrPackageName}'): no such folder, and no installed package of that name.`,
-    );
+  if (existsSync(asPath) && statSync(asPath).isDirectory()) return realpathSync(asPath);
+  // Looked up by hand, not with require.resolve, whose reader would block on a FIFO package.json.
+  if (isPackageName(dirOrPackageName)) {
+    for (let dir = process.cwd(); ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', ...dirOrPackageName.split('/'));
+      if (existsSync(candidate) && statSync(candidate).isDirectory() && existsSync(join(candidate, 'package.json'))) {
+        return realpathSync(candidate);
+      }
+      if (dir === parse(dir).root) break;
+    }
   }
+  throw new InvalidRequestError(
+    `registerPlugin('${dirOrPackageName}'): no such folder, and no installed package of that name.`,
+  );
 }
 
 function readPlugin(
@@ -114,15 +168,14 @@ function readPlugin(
   file: string,
   pick: (json: unknown) => unknown,
   builtin: boolean,
+  allowEnv: string[],
 ): RegisteredPlugin {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new InvalidRequestError(`Cannot read plugin manifest ${file}: ${(error as Error).message}`);
-  }
+  const json = readPluginJson(file, 'plugin manifest');
   const manifest = parseManifest(pick(json), file);
-  if (!builtin) checkCommunityManifest(manifest, file);
+  if (!builtin) {
+    checkCommunityManifest(manifest, file);
+    dependencyNames(json, file); // refuses a name like '../..' now; the sandbox resolves them at launch
+  }
   const entryPath = resolve(dir, manifest.entry);
   if (!entryPath.startsWith(dir + sep)) {
     throw new InvalidRequestError(`Invalid plugin manifest in ${file}: 'entry' must be a path inside the plugin folder.`);
@@ -131,5 +184,5 @@ function readPlugin(
     throw new InvalidRequestError(`Invalid plugin manifest in ${file}: 'entry' ${manifest.entry} does not exist.`);
   }
   const defaultIsolation = manifest.isolation ?? (builtin ? 'worker' : 'sandbox');
-  return { manifest, dir, entryPath, builtin, defaultIsolation };
+  return { manifest, dir, entryPath, builtin, defaultIsolation, allowEnv };
 }

@@ -2,74 +2,199 @@
  * What a sandboxed plugin may read: its own folder, the plugin runtime of this package, and the
  * packages it depends on (which npm may have hoisted out of its folder). Nothing else.
  *
+ * Every path here is built from checked data only, and computed again at each launch (never cached),
+ * so a folder changed after `registerPlugin` is checked as it is when the plugin starts:
+ *
+ * - dependency names (`dependencies`, `optionalDependencies`, the manifest's `sdk`, transitively)
+ *   must be npm package names before they are joined into a path;
+ * - a dependency is found as Node finds it, `<folder or an ancestor>/node_modules/<name>`; after
+ *   resolving symlinks it must still be a `node_modules/<name>` folder (pnpm's layout is; a
+ *   workspace or `npm link` folder is not) whose `package.json` says `"name": "<name>"`;
+ * - inside every granted folder, a symlink whose target leaves the granted set, a file with more
+ *   than one hard link, and anything that is neither a regular file nor a folder (FIFO, socket,
+ *   device) is refused: the permission model follows links, and a hard link is the file itself.
+ *
  * @module
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, parse } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
+import { basename, dirname, join, parse, sep } from 'node:path';
+import { InvalidRequestError } from '../../errors.js';
 import { protocolDir, pluginRuntimeDir, sourceDir } from '../../package-paths.js';
+import { dependencyNames, isPackageName } from '../manifest.js';
+import { describeType, readPluginJson } from '../safe-read.js';
 
-/** The parts of this package a plugin process loads (never the host side). */
-function runtimePaths(): string[] {
-  const paths = [pluginRuntimeDir, protocolDir, join(sourceDir, 'errors.js'), join(sourceDir, 'types.js')];
-  const rpc = findPackage('json-rpc-2.0', sourceDir);
-  if (rpc) paths.push(rpc);
-  return paths;
+/** Bounds of one launch's check (a plugin with the openai SDK has ~4,300 entries, 6 levels deep). */
+export const GRANT_LIMITS: Readonly<GrantLimits> = { maxEntries: 50_000, maxDepth: 40, maxPackages: 2_000 };
+
+/** How much one launch's check may walk. */
+export interface GrantLimits {
+  /** Folder entries over the plugin and all its dependencies. */
+  maxEntries: number;
+  maxDepth: number;
+  /** Dependency packages, transitively. */
+  maxPackages: number;
 }
 
 /**
- * The folders and files the plugin in `dir` may read: itself, the runtime, and its dependencies
- * (its `package.json` dependencies, plus `sdk` for built-ins), transitively.
+ * The folders and files the plugin in `dir` may read, as absolute real paths: itself, the runtime,
+ * and its dependencies (its `package.json` dependencies and `sdk`), transitively. Throws
+ * `InvalidRequestError` (code `unsafe_plugin_file`, or `invalid_manifest` for a bad name) naming the
+ * path that made the plugin unsafe to grant.
  *
  * @example
  * ```ts
  * const flags = sandboxReadPaths('/app/node_modules/anyllm-plugin-acme').map((p) => `--allow-fs-read=${p}`);
  * ```
  */
-export function sandboxReadPaths(dir: string, sdk?: string): string[] {
-  const paths = new Set<string>([dir, ...runtimePaths()]);
-  const seen = new Set<string>();
-  const visit = (packageDir: string, names: string[]) => {
+export function sandboxReadPaths(dir: string, sdk?: string, limits: Readonly<GrantLimits> = GRANT_LIMITS): string[] {
+  const refuse = (problem: string): never => {
+    throw new InvalidRequestError(`Cannot sandbox the plugin in ${dir}: ${problem}.`, { code: 'unsafe_plugin_file' });
+  };
+  const root = safeRealpath(dir);
+  if (root !== dir) refuse(`the folder now resolves to ${root ?? 'nothing'}; it was ${dir} when registered`);
+  if (!lstatSync(dir).isDirectory()) refuse('it is not a folder');
+
+  const packages = dependencyFolders(dir, sdk, refuse, limits.maxPackages);
+  const runtime = runtimePaths().map((path) => safeRealpath(path) ?? path);
+  const granted = [...new Set([dir, ...runtime, ...packages])];
+  // A package nested in the plugin's own node_modules is walked with the plugin folder.
+  const walked = [dir, ...packages].filter((folder, i, all) => !all.some((other, j) => j !== i && inside(folder, other) && folder !== other));
+  checkFolders([...new Set(walked)], granted, refuse, limits);
+  return granted;
+}
+
+/** The parts of this package a plugin process loads (never the host side). Ours, so not walked. */
+function runtimePaths(): string[] {
+  const paths = [pluginRuntimeDir, protocolDir, join(sourceDir, 'errors.js'), join(sourceDir, 'types.js')];
+  const rpc = lookup('json-rpc-2.0', sourceDir);
+  if (rpc) paths.push(rpc);
+  return paths;
+}
+
+/** Every package the plugin depends on, transitively, as real folders. */
+function dependencyFolders(dir: string, sdk: string | undefined, refuse: (problem: string) => never, maxPackages: number): string[] {
+  const found = new Set<string>();
+  const rootJson = join(dir, 'package.json');
+  const queue: { from: string; names: string[]; source: string }[] = [
+    { from: dir, names: dependencyNames(readRootJson(rootJson), rootJson), source: rootJson },
+  ];
+  if (sdk !== undefined) {
+    if (!isPackageName(sdk)) refuse(`its manifest's 'sdk' ${JSON.stringify(sdk)} is not an npm package name`);
+    queue.push({ from: dir, names: [sdk], source: `${rootJson} ('sdk')` });
+  }
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const name of next.names) {
+      const folder = resolvePackage(name, next.from, next.source, refuse);
+      if (folder === undefined || found.has(folder)) continue;
+      found.add(folder);
+      if (found.size > maxPackages) refuse(`it depends on more than ${maxPackages} packages`);
+      const json = join(folder, 'package.json');
+      queue.push({ from: folder, names: dependencyNames(readPluginJson(json, 'dependency manifest'), json), source: json });
+    }
+  }
+  return [...found];
+}
+
+/** The plugin's own package.json; a built-in provider's folder has none (its manifest.json names the sdk). */
+function readRootJson(path: string): unknown {
+  try {
+    return readPluginJson(path, 'plugin manifest');
+  } catch (error) {
+    if ((error as InvalidRequestError).code === 'missing_plugin_file') return {};
+    throw error;
+  }
+}
+
+/**
+ * Node's lookup of package `name` from `from`, checked: the real folder must end in
+ * `node_modules/<name>` and its package.json must name `name`. `undefined` when it is not
+ * installed (the plugin's own import then fails, as it would anywhere).
+ */
+function resolvePackage(name: string, from: string, source: string, refuse: (problem: string) => never): string | undefined {
+  const link = lookup(name, from);
+  if (link === undefined) return undefined;
+  const real = safeRealpath(link) ?? refuse(`${link} (dependency '${name}' of ${source}) cannot be resolved`);
+  const tail = `${sep}node_modules${sep}${name.split('/').join(sep)}`;
+  if (!real.endsWith(tail)) {
+    refuse(
+      `dependency '${name}' of ${source} is ${link}, which resolves to ${real}, not a node_modules${sep}${name} folder ` +
+        '(workspace and `npm link` packages are not granted to a sandbox; install the package instead)',
+    );
+  }
+  const pkg = readPluginJson(join(real, 'package.json'), 'dependency manifest') as { name?: unknown } | null;
+  if (pkg?.name !== name) {
+    refuse(`dependency '${name}' of ${source} resolves to ${real}, whose package.json names ${JSON.stringify(pkg?.name)}`);
+  }
+  return real;
+}
+
+/** `<from or an ancestor>/node_modules/<name>` holding a package.json, as Node looks (skipping `node_modules/node_modules`). */
+function lookup(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (basename(dir) !== 'node_modules') {
+      const candidate = join(dir, 'node_modules', ...name.split('/'));
+      if (lstatOrUndefined(join(candidate, 'package.json')) !== undefined) return candidate;
+    }
+    if (dir === parse(dir).root) return undefined;
+  }
+}
+
+/** Walks each folder (bounded), refusing what would let the plugin read outside `granted`. */
+function checkFolders(folders: string[], granted: string[], refuse: (problem: string) => never, limits: Readonly<GrantLimits>): void {
+  let entries = 0;
+  const walk = (folder: string, depth: number) => {
+    if (depth > limits.maxDepth) refuse(`${folder} is nested more than ${limits.maxDepth} folders deep`);
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch (error) {
+      return refuse(`${folder} cannot be listed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
     for (const name of names) {
-      const found = findPackage(name, packageDir);
-      if (!found || seen.has(found)) continue;
-      seen.add(found);
-      paths.add(found);
-      visit(found, dependenciesOf(found));
+      if (++entries > limits.maxEntries) refuse(`it and its dependencies hold more than ${limits.maxEntries} files`);
+      const path = join(folder, name);
+      const stats = lstatOrUndefined(path) ?? refuse(`${path} vanished while being checked`);
+      if (stats.isDirectory()) walk(path, depth + 1);
+      else if (stats.isFile()) checkFile(path, stats, refuse);
+      else if (stats.isSymbolicLink()) checkLink(path, granted, refuse);
+      else refuse(`${path} is ${describeType(stats)}, not a regular file or folder`);
     }
   };
-  visit(dir, [...dependenciesOf(dir), ...(sdk ? [sdk] : [])]);
-  return [...paths].map((path) => safeRealpath(path));
+  for (const folder of folders) walk(folder, 0);
 }
 
-function dependenciesOf(packageDir: string): string[] {
+function checkFile(path: string, stats: Stats, refuse: (problem: string) => never): void {
+  if (stats.nlink > 1) {
+    refuse(
+      `${path} has ${stats.nlink} hard links, so it may be a file from outside the plugin ` +
+        '(installers that hard-link from a store, like pnpm and bun, need their copy mode for a sandboxed plugin)',
+    );
+  }
+}
+
+function checkLink(path: string, granted: string[], refuse: (problem: string) => never): void {
+  const target = safeRealpath(path) ?? refuse(`${path} is a symlink that leads nowhere (or in a loop)`);
+  if (!granted.some((allowed) => inside(target, allowed))) {
+    refuse(`${path} is a symlink to ${target}, outside the folders the plugin may read`);
+  }
+}
+
+function inside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    const json = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-      optionalDependencies?: Record<string, string>;
-    };
-    // 'anyllm' itself resolves to the host's copy (see plugins/plugin-resolve.ts).
-    return Object.keys({ ...json.dependencies, ...json.optionalDependencies }).filter((name) => name !== 'anyllm');
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch {
-    return [];
+    return undefined;
   }
 }
 
-/** Node's lookup: `node_modules/<name>` in `from` and each folder above it. */
-function findPackage(name: string, from: string): string | undefined {
-  let dir = from;
-  const { root } = parse(dir);
-  for (;;) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dir === root) return undefined;
-    dir = dirname(dir);
-  }
-}
-
-function safeRealpath(path: string): string {
+function safeRealpath(path: string): string | undefined {
   try {
     return realpathSync(path);
   } catch {
-    return path;
+    return undefined;
   }
 }
