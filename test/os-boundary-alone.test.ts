@@ -105,9 +105,9 @@ describe("the OS boundary alone (Node's permission flags removed)", () => {
 
   it('signals no host process: pids outside its namespace do not exist in there', async () => {
     for (const pid of [process.pid, victim.pid!]) {
-      expect(await run('signal-pid', { pid, signal: 0 })).toMatchObject({ allowed: false, code: 'ESRCH' });
+      expect(await run('os-signal-pid', { pid, signal: 0 })).toMatchObject({ allowed: false, code: 'ESRCH' });
     }
-    expect(await run('signal-pid', { pid: victim.pid, signal: 'SIGKILL' })).toMatchObject({ allowed: false, code: 'ESRCH' });
+    expect(await run('os-signal-pid', { pid: victim.pid, signal: 'SIGKILL' })).toMatchObject({ allowed: false, code: 'ESRCH' });
     // SIGUSR1 to the host would open its inspector (issue 8, class 1).
     expect(await run('debug-pid', { pid: process.pid })).toMatchObject({ allowed: false });
     expect(isRunning(victim.pid!)).toBe(true);

@@ -194,7 +194,7 @@ describe.each(SANDBOX_MODES)('grants from checked data only (OS boundary: %s)', 
   it('refuses a hard link to a file outside the plugin', async () => {
     const plugin = craft();
     linkSync(secretFile, join(plugin.dir, 'hard'));
-    await expectRefusedAtLaunch(plugin, join(plugin.dir, 'hard'), /has 2 hard links/, { path: join(plugin.dir, 'hard') });
+    await expectRefusedAtLaunch(plugin, join(plugin.dir, 'hard'), /has [2-9] hard links/, { path: join(plugin.dir, 'hard') });
   });
 
   it('refuses a node_modules/.bin link out of the plugin, and accepts one to a package inside it', async () => {
@@ -235,7 +235,7 @@ describe.each(SANDBOX_MODES)('grants from checked data only (OS boundary: %s)', 
   });
 
   it('refuses a FIFO as a dependency\'s package.json at once: the host\'s main thread keeps ticking', async () => {
-    const plugin = craft('fifo-dep', {}, { dependencies: { 'pipe-dep': '1.0.0' } });
+    const plugin = craft(`fifo-dep-${mode}`, {}, { dependencies: { 'pipe-dep': '1.0.0' } });
     mkdirSync(join(plugin.modules, 'pipe-dep'));
     const pipe = join(plugin.modules, 'pipe-dep', 'package.json');
     execFileSync('mkfifo', [pipe]);
@@ -288,7 +288,7 @@ describe.each(SANDBOX_MODES)('grants from checked data only (OS boundary: %s)', 
     await world.closeClients();
 
     // Swapped for a folder that passes every name check but holds a link to the secret.
-    const swapped = installPackage(join(world.secrets, 'node_modules'), 'helper');
+    const swapped = installPackage(join(world.secrets, `swap-${mode}`, 'node_modules'), 'helper');
     symlinkSync(secretFile, join(swapped, 'leak'));
     renameSync(helper, `${helper}.old`);
     symlinkSync(swapped, helper);

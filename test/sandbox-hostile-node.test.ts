@@ -136,7 +136,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the Node layer of the san
   });
 
   it('cannot read or change the host app\'s SQLite database', async () => {
-    const path = join(world.secrets, 'app.db');
+    const path = join(world.secrets, `app-${mode}.db`);
     const db = new DatabaseSync(path);
     db.exec("CREATE TABLE t(line); INSERT INTO t VALUES ('the app''s own data')");
     db.close();

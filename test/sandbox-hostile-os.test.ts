@@ -83,8 +83,8 @@ describe.each(SANDBOX_MODES)('a hostile plugin and the machine (OS boundary: %s)
   });
 
   it('cannot signal the host, nor another process of the same user', async () => {
-    denied(await whileAnotherPluginStreams((h) => attack(h, 'signal-pid', { pid: process.pid, signal: 0 })));
-    const killed = await attack<Attempt>(await client(), 'signal-pid', { pid: victim.pid, signal: 'SIGKILL' });
+    denied(await whileAnotherPluginStreams((h) => attack(h, 'os-signal-pid', { pid: process.pid, signal: 0 })));
+    const killed = await attack<Attempt>(await client(), 'os-signal-pid', { pid: victim.pid, signal: 'SIGKILL' });
     denied(killed);
     expect(isRunning(victim.pid!)).toBe(true);
   });

@@ -1,8 +1,8 @@
 /**
  * Which environment variables reach a community plugin. By default only `<PREFIX>API_KEY` and
  * `<PREFIX>BASE_URL` (PREFIX = the provider name upper-cased, '-' → '_', plus '_'), and only when
- * that prefix is nobody else's: not another provider's (built-in or registered), not a well-known
- * credential family. Everything else reaches it only when the caller grants it by name
+ * that prefix is nobody else's: not a built-in provider's, not a well-known credential family, and
+ * not granted by name to another registered plugin. Everything else reaches it only when the caller grants it by name
  * (`registerPlugin(dir, { allowEnv })`). The manifest's `env` list is a request, never a grant.
  *
  * @module
@@ -85,8 +85,9 @@ export function envPrefix(provider: string): string {
 
 /**
  * Why `provider`'s prefix is not its own, or `undefined` when it is: it overlaps a credential
- * family or another provider's prefix (either one starting with the other), or another provider
- * reads a variable under it (`AZURE_OPENAI_` vs the built-in azureopenai's `AZURE_OPENAI_API_KEY`).
+ * family or a built-in provider's prefix (either one starting with the other), a built-in reads a
+ * variable under it (`AZURE_OPENAI_` vs the built-in azureopenai's `AZURE_OPENAI_API_KEY`), or the
+ * caller granted one of its two defaults to another registered plugin by name.
  *
  * @example
  * ```ts
@@ -98,13 +99,21 @@ export function prefixCollision(provider: string, others: readonly EnvOwner[]): 
   const overlaps = (other: string) => prefix.startsWith(other) || other.startsWith(prefix);
   const family = CREDENTIAL_FAMILIES.find(overlaps);
   if (family !== undefined) return `${prefix} overlaps the well-known credential family ${family}…`;
+  const defaults = [`${prefix}API_KEY`, `${prefix}BASE_URL`];
   for (const other of others) {
     if (other.provider === provider) continue;
-    const kind = other.builtin ? 'built-in provider' : 'registered provider';
-    const otherPrefix = envPrefix(other.provider);
-    if (overlaps(otherPrefix)) return `${prefix} overlaps ${otherPrefix}, the prefix of the ${kind} '${other.provider}'`;
-    const taken = other.variables.find((name) => name.startsWith(prefix) || overlaps(name));
-    if (taken !== undefined) return `the ${kind} '${other.provider}' reads ${taken}`;
+    if (other.builtin) {
+      // A built-in's whole namespace is its own: `azure-openai` must not come near AZURE_OPENAI_*.
+      const otherPrefix = envPrefix(other.provider);
+      if (overlaps(otherPrefix)) return `${prefix} overlaps ${otherPrefix}, the prefix of the built-in provider '${other.provider}'`;
+      const taken = other.variables.find((name) => name.startsWith(prefix) || overlaps(name));
+      if (taken !== undefined) return `the built-in provider '${other.provider}' reads ${taken}`;
+      continue;
+    }
+    // Another community plugin's defaults can never equal these (the names differ), so only a
+    // variable the caller granted it by name can: registering a plugin never withdraws another's key.
+    const taken = other.variables.find((name) => defaults.includes(name));
+    if (taken !== undefined) return `the registered provider '${other.provider}' was granted ${taken}`;
   }
   return undefined;
 }
