@@ -7,7 +7,8 @@
  * @module
  */
 import { PluginUnavailableError } from '../../errors.js';
-import { serveFetchProxy } from '../fetch-proxy.js';
+import { MAX_PLUGIN_MESSAGE } from '../../protocol/methods.js';
+import { serveFetchProxy, type FetchProxy } from '../fetch-proxy.js';
 import { ChannelGuard } from './channel-guard.js';
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
@@ -67,17 +68,30 @@ export const launchSandbox: Launcher = (spec) => {
   const instance = launchChild(spec, {
     execArgv,
     args: ['--sandbox'],
+    // A message larger than any method allows is refused before it is parsed.
+    maxLineLength: MAX_PLUGIN_MESSAGE,
     wrapTransport: (transport, kill) =>
       new ChannelGuard(transport, {
         allowFetch: true,
         onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
       }),
   });
+  let proxy: FetchProxy | undefined;
   return {
     ...instance,
+    // The supervisor refs the plugin exactly while a call is in flight: only then may it fetch.
+    ref() {
+      instance.ref();
+      proxy?.setActive(true);
+    },
+    unref() {
+      instance.unref();
+      proxy?.setActive(false);
+    },
     attach(connection) {
-      const proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
-      void instance.exited.then(() => proxy.close());
+      proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
+      const attached = proxy;
+      void instance.exited.then(() => attached.close());
     },
   };
 };
