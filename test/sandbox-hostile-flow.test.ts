@@ -102,13 +102,13 @@ describe.each(SANDBOX_MODES)('a hostile plugin against flow control (OS boundary
   describe('stream chunks', () => {
     it('is killed when it sends 1.9 M chunks for a consumer that read one (the window counts chunks)', async () => {
       const reason = await run((h) => streamAttack(h, 'flow-chunks', { batches: 30_000 }));
-      expect(reason).toMatch(/broke the protocol: it sent 64 items .* beyond the window of 1024 \//);
+      expect(reason).toMatch(/broke the protocol: it sent 64 items .* beyond the window of 1024 \/ \d+ \(stream \d+\)/);
     });
 
     it('is killed when a few huge chunks pass the window in bytes (40 chunks of 48 MiB, scaled down)', async () => {
       // Three batches of one 5 MiB chunk: the third starts beyond the 8 MiB window.
       const reason = await run((h) => streamAttack(h, 'flow-chunks', { batches: 40, perBatch: 1, size: 5 * MiB }));
-      expect(reason).toMatch(/broke the protocol: it sent 1 items \/ \d+ bytes with 2 \/ \d+ already outstanding, beyond the window of 1024 \/ 8388608/);
+      expect(reason).toMatch(/broke the protocol: it sent 1 items \/ \d+ bytes with 2 \/ \d+ already outstanding, beyond the window of 1024 \/ 8388608 \(stream \d+\)/);
     });
 
     it('is killed for one chunk batch over the $/chunks cap, and refused before parsing past the largest cap', async () => {

@@ -182,14 +182,13 @@ export class CreditReceiver {
    */
   received(items: number, bytes: number): string | undefined {
     const overrun = this.#messages + items > this.window.messages || this.#bytes >= this.window.bytes;
-    const before = { messages: this.#messages, bytes: this.#bytes };
+    const problem = overrun
+      ? `sent ${items} items / ${bytes} bytes with ${this.#messages} / ${this.#bytes} already outstanding, ` +
+        `beyond the window of ${this.window.messages} / ${this.window.bytes}`
+      : undefined;
     this.#messages += items;
     this.#bytes += bytes;
-    if (!overrun) return undefined;
-    return (
-      `sent ${items} items / ${bytes} bytes with ${before.messages} / ${before.bytes} already outstanding, ` +
-      `beyond the window of ${this.window.messages} / ${this.window.bytes}`
-    );
+    return problem;
   }
 
   /**
