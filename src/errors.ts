@@ -145,7 +145,12 @@ export class PluginProtocolError extends AnyLLMError {}
 
 type ErrorClass = new (message: string, options?: ConnectionErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
 
-/** The classes that may be rebuilt from the wire, by name. */
+/**
+ * The classes that may be rebuilt from the wire, by name: what a provider raises. The classes only
+ * the host raises (`PluginCrashedError`, `PluginUnavailableError`, `PluginProtocolError`,
+ * `MissingApiKeyError`) are not here: a plugin that sends one gets a `ProviderError`, so it cannot
+ * pose as its own supervisor (a fake crash, a fake crash budget, a fake key problem).
+ */
 const wireClasses: Record<string, ErrorClass> = {
   AnyLLMError,
   InvalidRequestError,
@@ -157,9 +162,6 @@ const wireClasses: Record<string, ErrorClass> = {
   ProviderError,
   ConnectionError,
   TimeoutError,
-  PluginCrashedError,
-  PluginUnavailableError,
-  PluginProtocolError,
 };
 
 /** The `data` member of a JSON-RPC error sent by a plugin. */
@@ -228,18 +230,20 @@ export function toWireError(error: unknown, provider?: string): WireError {
   return { code: RpcErrorCode.providerError, message, data: { type: 'ProviderError', provider } };
 }
 
-/** Rebuilds the error class a plugin raised from its JSON-RPC error. */
+/**
+ * Rebuilds the error class a plugin raised from its JSON-RPC error. Host-only classes come back as
+ * `ProviderError`; the provider is the one the host knows the connection by, not the one claimed.
+ */
 export function fromWireError(wire: { code: number; message: string; data?: unknown }, provider?: string): Error {
   const data = (typeof wire.data === 'object' && wire.data !== null ? wire.data : {}) as Partial<WireErrorData>;
   const type = typeof data.type === 'string' ? data.type : 'ProviderError';
-  const owner = typeof data.provider === 'string' ? data.provider : provider;
+  const owner = provider ?? (typeof data.provider === 'string' ? data.provider : undefined);
   if (type === 'AbortError' || wire.code === RpcErrorCode.cancelled) return createAbortError();
   if (type === 'UnsupportedParameterError') {
     const error = new UnsupportedParameterError(String(data.parameter ?? 'unknown'), owner);
     Object.defineProperty(error, 'message', { value: wire.message });
     return error;
   }
-  if (type === 'MissingApiKeyError') return new MissingApiKeyError(owner ?? 'unknown', String(data.envVar ?? ''));
   const ErrorType = Object.hasOwn(wireClasses, type) ? wireClasses[type] : ProviderError;
   return new ErrorType(String(wire.message), {
     provider: owner,

@@ -33,9 +33,6 @@ describe('wire round trip', () => {
     ContentFilterError,
     ProviderError,
     TimeoutError,
-    PluginCrashedError,
-    PluginUnavailableError,
-    PluginProtocolError,
   ])('%o keeps its class, message, status and code', (ErrorClass) => {
     const back = roundTrip(new ErrorClass('it broke', { provider: 'acme', status: 418, code: 'teapot' }));
     expect(back).toBeInstanceOf(ErrorClass);
@@ -56,10 +53,25 @@ describe('wire round trip', () => {
     expect(back.message).toContain('logit_bias');
   });
 
-  it('MissingApiKeyError keeps the variable name', () => {
-    const back = roundTrip(new MissingApiKeyError('acme', 'ACME_API_KEY'));
-    expect(back).toBeInstanceOf(MissingApiKeyError);
-    expect(back).toMatchObject({ envVar: 'ACME_API_KEY' });
+  it.each([PluginCrashedError, PluginUnavailableError, PluginProtocolError])(
+    '%o, which only the host raises, is never rebuilt from what a plugin sends: it arrives as a ProviderError',
+    (ErrorClass) => {
+      const back = roundTrip(new ErrorClass('a fake crash', { provider: 'acme', code: 'crash_budget' }));
+      expect(back).not.toBeInstanceOf(ErrorClass);
+      expect(back).toBeInstanceOf(ProviderError);
+      expect(back).toMatchObject({ name: 'ProviderError', message: 'a fake crash', provider: 'acme' });
+    },
+  );
+
+  it('a MissingApiKeyError from a plugin (only the host resolves keys) arrives as a ProviderError', () => {
+    const back = roundTrip(new MissingApiKeyError('acme', 'OPENAI_API_KEY'));
+    expect(back).not.toBeInstanceOf(MissingApiKeyError);
+    expect(back).toBeInstanceOf(ProviderError);
+  });
+
+  it('the provider is the one the host knows the connection by, not the one the plugin claims', () => {
+    const back = fromWireError({ code: -32000, message: 'x', data: { type: 'ProviderError', provider: 'openai' } }, 'acme');
+    expect(back).toMatchObject({ provider: 'acme' });
   });
 
   it('an abort comes back as an AbortError', () => {

@@ -4,15 +4,16 @@
  *
  * @module
  */
+import { CreditReceiver, type Credit, type WindowSize } from '../protocol/flow-control.js';
 import type { ChatCompletionChunk } from '../types.js';
 
 export interface ChunkStreamHooks {
-  /** How many chunks the plugin may have unconsumed; credit is granted every half window. */
-  window: number;
+  /** Chunks and bytes the plugin may have unconsumed; credit is granted every half window. */
+  window: WindowSize;
   /** Starts the call; runs on the first `next()`, so a stream that is never read sends nothing. */
   start(stream: ChunkStream): void;
-  /** Tells the plugin the consumer took `credits` more chunks. */
-  grant(credits: number): void;
+  /** Tells the plugin the consumer took this many more chunks and bytes. */
+  grant(credit: Credit): void;
   /** The consumer stopped early (`break`, `return()`): cancel upstream. */
   cancel(): void;
 }
@@ -34,11 +35,18 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
   #started = false;
   #finished = false;
   #error: unknown;
-  #uncredited = 0;
+  readonly #credit: CreditReceiver;
+  /** Per batch still (partly) buffered: the running chunk count at its end, and its size. */
+  #batchEnds: number[] = [];
+  #batchBytes: number[] = [];
+  #batchHead = 0;
+  #pushed = 0;
+  #taken = 0;
   #waiter: { resolve(result: IteratorResult<ChatCompletionChunk>): void; reject(error: unknown): void } | undefined;
 
   constructor(hooks: ChunkStreamHooks) {
     this.#hooks = hooks;
+    this.#credit = new CreditReceiver(hooks.window);
   }
 
   [Symbol.asyncIterator](): this {
@@ -50,18 +58,31 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
     return this.#queue.length - this.#head;
   }
 
-  /** Called by the supervisor with each batch the plugin sends. */
-  push(chunks: ChatCompletionChunk[]): void {
-    if (this.#finished) return;
-    if (this.#waiter && chunks.length > 0) {
+  /** Whether the plugin has used its whole window (it waits for the consumer now). */
+  get full(): boolean {
+    return this.#credit.full;
+  }
+
+  /**
+   * Called by the supervisor with each batch the plugin sends and the batch's size (the message's,
+   * as the transport measured it). Returns the violation when the plugin overran its window.
+   */
+  push(chunks: ChatCompletionChunk[], bytes: number): string | undefined {
+    if (this.#finished || chunks.length === 0) return undefined;
+    const problem = this.#credit.received(chunks.length, bytes);
+    this.#pushed += chunks.length;
+    this.#batchEnds.push(this.#pushed);
+    this.#batchBytes.push(bytes);
+    if (this.#waiter) {
       const waiter = this.#waiter;
       this.#waiter = undefined;
       for (let i = 1; i < chunks.length; i++) this.#queue.push(chunks[i]);
       this.#consumed();
       waiter.resolve({ value: chunks[0], done: false });
-      return;
+      return problem;
     }
     for (const chunk of chunks) this.#queue.push(chunk);
+    return problem;
   }
 
   /** The plugin closed the stream: the consumer gets the rest of the buffer, then `done`. */
@@ -110,12 +131,19 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** One chunk reached the consumer: its batch's bytes count once the batch's last chunk has. */
   #consumed(): void {
-    if (++this.#uncredited * 2 >= this.#hooks.window) {
-      const credits = this.#uncredited;
-      this.#uncredited = 0;
-      this.#hooks.grant(credits);
+    let bytes = 0;
+    if (++this.#taken === this.#batchEnds[this.#batchHead]) {
+      bytes = this.#batchBytes[this.#batchHead++];
+      if (this.#batchHead > 1024 && this.#batchHead * 2 > this.#batchEnds.length) {
+        this.#batchEnds = this.#batchEnds.slice(this.#batchHead);
+        this.#batchBytes = this.#batchBytes.slice(this.#batchHead);
+        this.#batchHead = 0;
+      }
     }
+    const grant = this.#credit.consumed(1, bytes);
+    if (grant) this.#hooks.grant(grant);
   }
 
   #settle(error: unknown, dropBuffered: boolean): void {

@@ -8,7 +8,12 @@
 import { Buffer } from 'node:buffer';
 import { AnyLLMError, InvalidRequestError } from '../errors.js';
 import type { Connection } from '../protocol/connection.js';
+import { CreditSender, type WindowSize } from '../protocol/flow-control.js';
 import {
+  base64Length,
+  checkFetchRequest,
+  FETCH_WINDOW,
+  MAX_FETCH_BODIES_IN_FLIGHT,
   Method,
   type FetchBodyNotification,
   type FetchCancelNotification,
@@ -22,24 +27,32 @@ export interface FetchProxyOptions {
   provider: string;
   /** Allowed origins, as the manifest declares them (`https://api.example.com`). */
   network: readonly string[];
-  /** Body parts in flight before the plugin must credit more (default 32). */
-  window?: number;
+  /** What of a response body is in flight before the plugin must credit more (default `FETCH_WINDOW`). */
+  window?: WindowSize;
   /** Open fetches a plugin may have at once (default 32). */
   maxOpen?: number;
+  /** Request bodies (decoded bytes) the host holds for the plugin at once (default 64 MiB). */
+  maxBodiesInFlight?: number;
   /** The fetch that really goes out (default: `pinnedFetch`, which pins DNS; tests may substitute one). */
   fetch?: UpstreamFetch;
 }
 
 /** A running proxy for one plugin connection. */
 export interface FetchProxy {
+  /**
+   * Whether the plugin has a call in flight. While it has none, new fetches are refused and open
+   * ones aborted: a plugin's own traffic between calls must not keep the host's process alive.
+   */
+  setActive(active: boolean): void;
   /** Aborts every open upstream request (the plugin has gone). */
   close(): void;
 }
 
 interface OpenBody {
   controller: AbortController;
-  credits: number;
-  wake: (() => void) | undefined;
+  credit: CreditSender;
+  /** Why the host aborted it, when it did (sent to the plugin as the body's error). */
+  abortedBy: string | undefined;
 }
 
 const MAX_REDIRECTS = 5;
@@ -58,11 +71,14 @@ const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'h
  */
 export function serveFetchProxy(connection: Connection, options: FetchProxyOptions): FetchProxy {
   const allowed = new Set(options.network.map((origin) => new URL(origin).origin));
-  const window = options.window ?? 32;
+  const window = options.window ?? FETCH_WINDOW;
   const maxOpen = options.maxOpen ?? 32;
+  const maxBodies = options.maxBodiesInFlight ?? MAX_FETCH_BODIES_IN_FLIGHT;
   const upstreamFetch = options.fetch ?? pinnedFetch;
   const open = new Map<number, OpenBody>();
   const provider = options.provider;
+  let bodiesInFlight = 0;
+  let active = true;
 
   const deny = (url: URL, what: string) =>
     new AnyLLMError(
@@ -71,15 +87,36 @@ export function serveFetchProxy(connection: Connection, options: FetchProxyOptio
       { provider, code: 'network_denied' },
     );
 
+  const abort = (body: OpenBody, why: string | undefined) => {
+    body.abortedBy ??= why;
+    body.controller.abort();
+    body.credit.release();
+  };
+
   connection.onRequest(Method.fetch, async (raw, context) => {
-    const request = checkRequest(raw, provider);
+    const problem = checkFetchRequest(raw);
+    if (problem !== undefined) throw new InvalidRequestError(`Malformed fetch from plugin '${provider}': ${problem}.`, { provider });
+    const request = raw as FetchRequest;
+    if (!active) {
+      throw new AnyLLMError(`Plugin '${provider}' may fetch only while a call is in flight.`, { provider, code: 'fetch_between_calls' });
+    }
     if (open.has(request.stream)) throw new InvalidRequestError(`fetch stream ${request.stream} is already open.`, { provider });
     if (open.size >= maxOpen) throw new InvalidRequestError(`Plugin '${provider}' has ${maxOpen} fetches open already.`, { provider });
+    const bodySize = request.body === undefined ? 0 : base64Length(request.body);
+    // Upstream may be slow to take a body (or never take it): the host holds them, so they are bounded together.
+    if (bodiesInFlight + bodySize > maxBodies) {
+      throw new InvalidRequestError(
+        `Plugin '${provider}' has ${bodiesInFlight} bytes of request bodies waiting on upstream already; ` +
+          `another ${bodySize} would pass the limit of ${maxBodies}.`,
+        { provider, code: 'fetch_bodies_limit' },
+      );
+    }
 
     let url = new URL(request.url);
     if (!allowed.has(url.origin)) throw deny(url, 'fetch');
-    const body: OpenBody = { controller: new AbortController(), credits: window, wake: undefined };
+    const body: OpenBody = { controller: new AbortController(), credit: new CreditSender(window), abortedBy: undefined };
     open.set(request.stream, body);
+    bodiesInFlight += bodySize;
     const onCancel = () => body.controller.abort(context.signal.reason);
     context.signal.addEventListener('abort', onCancel, { once: true });
     try {
@@ -103,32 +140,38 @@ export function serveFetchProxy(connection: Connection, options: FetchProxyOptio
           url = next;
           continue;
         }
-        void pump(request.stream, response, body);
+        if (body.controller.signal.aborted) {
+          void response.body?.cancel();
+          throw new AnyLLMError(body.abortedBy ?? 'The fetch was aborted.', { provider, code: 'fetch_aborted' });
+        }
+        // After the response has gone out, so the plugin (and the channel guard) see the head first.
+        setImmediate(() => void pump(request.stream, response, body));
         return {
           status: response.status,
           statusText: response.statusText,
           // The body is sent decoded, so its encoding and length no longer apply.
           headers: [...response.headers].filter(([name]) => !['content-encoding', 'content-length'].includes(name)),
           url: url.href,
-          window,
+          window: window.messages,
+          windowBytes: window.bytes,
         } satisfies FetchResult;
       }
     } catch (error) {
       open.delete(request.stream);
+      if (body.abortedBy !== undefined) throw new AnyLLMError(body.abortedBy, { provider, code: 'fetch_aborted' });
       throw error;
     } finally {
+      bodiesInFlight -= bodySize;
       context.signal.removeEventListener('abort', onCancel);
     }
   });
 
   connection.onNotification(Method.fetchCredit, (raw) => {
-    const { stream, credits } = raw as FetchCreditNotification;
+    const { stream, credits, bytes } = raw as FetchCreditNotification;
     const body = open.get(stream);
-    if (!body || typeof credits !== 'number' || !(credits > 0)) return;
-    body.credits += credits;
-    const wake = body.wake;
-    body.wake = undefined;
-    wake?.();
+    if (!body || !Number.isSafeInteger(credits) || !Number.isSafeInteger(bytes)) return;
+    // A credit beyond what was sent is refused here; the sandbox's guard kills the plugin for it.
+    body.credit.take({ messages: credits, bytes });
   });
 
   connection.onNotification(Method.fetchCancel, (raw) => {
@@ -136,62 +179,54 @@ export function serveFetchProxy(connection: Connection, options: FetchProxyOptio
     const body = open.get(stream);
     if (!body) return;
     open.delete(stream);
-    body.controller.abort();
-    body.wake?.();
+    abort(body, undefined);
   });
 
-  /** Streams the body to the plugin, never more than its credit ahead. */
+  /** Streams the body to the plugin, never more than its credit ahead nor faster than it reads. */
   async function pump(stream: number, response: Response, body: OpenBody): Promise<void> {
     const send = (message: FetchBodyNotification) => connection.notify(Method.fetchBody, message);
-    if (!response.body) {
+    const cancelled = () => body.controller.signal.aborted;
+    if (!response.body || cancelled()) {
       open.delete(stream);
-      return send({ stream, done: true });
+      void response.body?.cancel().catch(() => {});
+      if (body.abortedBy !== undefined) send({ stream, error: body.abortedBy });
+      else if (!cancelled()) send({ stream, done: true });
+      return;
     }
     const reader = response.body.getReader();
-    const cancelled = () => body.controller.signal.aborted;
     try {
       for (;;) {
-        while (body.credits <= 0 && !cancelled()) await new Promise<void>((resolve) => (body.wake = resolve));
+        // Credit first (the plugin's window), then the pipe (is the plugin reading at all?), then upstream.
+        while (!body.credit.canSend(1) && !cancelled()) await body.credit.wait(1);
+        while (connection.backedUp && !cancelled()) await connection.drained();
         if (cancelled()) break;
         const { done, value } = await reader.read();
         if (done) {
           send({ stream, done: true });
           break;
         }
-        body.credits--;
-        send({ stream, data: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') });
+        const data = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+        const size = send({ stream, data });
+        body.credit.sent(1, size ?? data.length);
       }
     } catch (error) {
       if (!cancelled()) send({ stream, error: (error as Error).message });
     } finally {
+      if (body.abortedBy !== undefined) send({ stream, error: body.abortedBy });
       open.delete(stream);
       void reader.cancel().catch(() => {});
     }
   }
 
   return {
+    setActive(now) {
+      active = now;
+      if (now) return;
+      for (const body of open.values()) abort(body, `Plugin '${provider}' may fetch only while a call is in flight; its call ended.`);
+    },
     close() {
-      for (const body of open.values()) {
-        body.controller.abort();
-        body.wake?.();
-      }
+      for (const body of open.values()) abort(body, undefined);
       open.clear();
     },
   };
-}
-
-function checkRequest(raw: unknown, provider: string): FetchRequest {
-  const request = raw as Partial<FetchRequest> | null;
-  const bad = (what: string) => new InvalidRequestError(`Malformed fetch from plugin '${provider}': ${what}.`, { provider });
-  if (typeof request !== 'object' || request === null) throw bad('no parameters');
-  if (typeof request.stream !== 'number' || !Number.isSafeInteger(request.stream)) throw bad('stream must be an integer');
-  if (typeof request.url !== 'string' || !URL.canParse(request.url)) throw bad('url must be a URL');
-  const protocol = new URL(request.url).protocol;
-  if (protocol !== 'http:' && protocol !== 'https:') throw bad(`${protocol} URLs are not fetched`);
-  if (typeof request.method !== 'string' || !/^[A-Za-z]+$/.test(request.method)) throw bad('method must be an HTTP method');
-  if (!Array.isArray(request.headers) || request.headers.some((h) => !Array.isArray(h) || h.length !== 2 || h.some((v) => typeof v !== 'string'))) {
-    throw bad('headers must be [name, value] pairs of strings');
-  }
-  if (request.body !== undefined && typeof request.body !== 'string') throw bad('body must be base64 text');
-  return request as FetchRequest;
 }

@@ -1,38 +1,50 @@
 /**
  * Liveness check of a running plugin: a `$/ping` every interval; a plugin whose event loop is
- * blocked (busy loop, deadlock) cannot answer, and is reported once the answer is overdue.
+ * blocked (busy loop, deadlock) cannot answer, and is reported once the answer is overdue. Any
+ * answer but the one the protocol defines (an error, another result) is reported too: a plugin
+ * must not be able to switch its supervision off by answering wrongly.
  *
  * @module
  */
+
+export interface HeartbeatOptions {
+  /** Sends one ping; resolves with the plugin's result, rejects with the error it answered. */
+  ping: () => Promise<unknown>;
+  /** What is wrong with a result, or undefined when it is the expected answer. */
+  check: (result: unknown) => string | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  /** No answer within `timeoutMs`. */
+  onDead: (silentMs: number) => void;
+  /** A timely answer that is not the expected result. */
+  onBroken: (reason: string) => void;
+}
 
 /**
  * Pings on an unref'd timer (a heartbeat never keeps the host alive by itself).
  *
  * @example
  * ```ts
- * const heartbeat = new Heartbeat(() => connection.request('$/ping', {}), 5_000, 10_000, (ms) => kill(ms));
+ * const heartbeat = new Heartbeat({
+ *   ping: () => connection.request('$/ping', {}), check: checkPingResult,
+ *   intervalMs: 5_000, timeoutMs: 10_000, onDead: (ms) => kill(ms), onBroken: (why) => kill(why),
+ * });
  * heartbeat.start();
  * heartbeat.stop();
  * ```
  */
 export class Heartbeat {
-  readonly #ping: () => Promise<unknown>;
-  readonly #intervalMs: number;
-  readonly #timeoutMs: number;
-  readonly #onDead: (silentMs: number) => void;
+  readonly #options: HeartbeatOptions;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(ping: () => Promise<unknown>, intervalMs: number, timeoutMs: number, onDead: (silentMs: number) => void) {
-    this.#ping = ping;
-    this.#intervalMs = intervalMs;
-    this.#timeoutMs = timeoutMs;
-    this.#onDead = onDead;
+  constructor(options: HeartbeatOptions) {
+    this.#options = options;
   }
 
   /** Starts pinging (no-op when the interval is 0). */
   start(): void {
-    if (this.#intervalMs <= 0 || this.#stopped) return;
+    if (this.#options.intervalMs <= 0 || this.#stopped) return;
     this.#schedule();
   }
 
@@ -44,7 +56,7 @@ export class Heartbeat {
   }
 
   #schedule(): void {
-    this.#timer = setTimeout(() => this.#beat(), this.#intervalMs);
+    this.#timer = setTimeout(() => this.#beat(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
@@ -55,20 +67,26 @@ export class Heartbeat {
     this.#timer = setTimeout(() => {
       if (answered || this.#stopped) return;
       this.stop();
-      this.#onDead(Math.round(performance.now() - sent));
-    }, this.#timeoutMs);
+      this.#options.onDead(Math.round(performance.now() - sent));
+    }, this.#options.timeoutMs);
     this.#timer.unref();
-    this.#ping().then(
-      () => {
+    const broken = (reason: string) => {
+      answered = true;
+      // Stopped already: the connection closed under the ping, and the exit handler reports why.
+      if (this.#stopped) return;
+      this.stop();
+      this.#options.onBroken(reason);
+    };
+    this.#options.ping().then(
+      (result) => {
+        const problem = this.#options.check(result);
+        if (problem !== undefined) return broken(problem);
         answered = true;
         if (this.#stopped) return;
         clearTimeout(this.#timer);
         this.#schedule();
       },
-      () => {
-        // The connection closed: the exit handler deals with it.
-        answered = true;
-      },
+      (error: unknown) => broken(`answered $/ping with an error: ${String((error as Error)?.message ?? error).slice(0, 200)}`),
     );
   }
 }

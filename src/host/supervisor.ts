@@ -16,14 +16,18 @@ import {
 } from '../errors.js';
 import { Connection } from '../protocol/connection.js';
 import {
+  checkPingResult,
   Method,
   PROTOCOL_VERSION,
+  STREAM_WINDOW_BYTES,
   type ChunksNotification,
+  type CreditNotification,
   type InitializeParams,
   type InitializeResult,
   type RequestId,
   type StreamRequest,
 } from '../protocol/methods.js';
+import type { Credit, WindowSize } from '../protocol/flow-control.js';
 import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams, CompletionUsage, Isolation } from '../types.js';
 import { CallGuard } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
@@ -81,7 +85,8 @@ export interface SupervisorStats {
 interface Session {
   instance: PluginInstance;
   connection: Connection;
-  streams: Map<RequestId, (chunks: ChatCompletionChunk[]) => void>;
+  /** Open streams: where each batch goes, with its size (the message's, as the transport measured it). */
+  streams: Map<RequestId, (chunks: ChatCompletionChunk[], bytes: number) => void>;
   ready: Promise<InitializeResult>;
   heartbeat: Heartbeat | undefined;
   launchedAt: number;
@@ -218,7 +223,8 @@ export class Supervisor {
     return new Promise<T>((resolve, reject) => {
       this.#openCall<T>(method as CallMethod, model, options, {
         send: (session, id) => {
-          const sent = session.connection.request<T>(method, params, id);
+          // Methods reach here by name from the public API; the method map types the rest.
+          const sent = session.connection.request(method as typeof Method.completion, params as never, id) as Promise<T>;
           return this.#checkOutput ? sent.then((value) => this.#checkedOutput(session, method, value)) : sent;
         },
         done: (error, value) => (error === undefined ? resolve(value as T) : reject(error)),
@@ -228,11 +234,11 @@ export class Supervisor {
 
   /** Starts a streamed completion; chunks flow as the returned stream is read. */
   stream(params: CompletionParams, options: CallOptions = {}): ChunkStream {
-    const window = this.#settings.streamWindow;
-    let control: { grant(credits: number): void; cancel(error: Error): void } | undefined;
+    const window = { messages: this.#settings.streamWindow, bytes: STREAM_WINDOW_BYTES };
+    let control: { grant(credit: Credit): void; cancel(error: Error): void } | undefined;
     return new ChunkStream({
       window,
-      grant: (credits) => control?.grant(credits),
+      grant: (credit) => control?.grant(credit),
       cancel: () => control?.cancel(createAbortError()),
       start: (stream) => {
         control = this.#startStream(stream, params, options, window);
@@ -244,12 +250,10 @@ export class Supervisor {
     stream: ChunkStream,
     params: CompletionParams,
     options: CallOptions,
-    window: number,
-  ): { grant(credits: number): void; cancel(error: Error): void } {
+    window: WindowSize,
+  ): { grant(credit: Credit): void; cancel(error: Error): void } {
     if (options.signal?.aborted) throw createAbortError(options.signal.reason);
-    // Chunks the plugin sent that the consumer has not yet credited back: at `window` it is paused.
-    let outstanding = 0;
-    const sink = (chunks: ChatCompletionChunk[]) => {
+    const sink = (chunks: ChatCompletionChunk[], bytes: number) => {
       const count = chunks.length;
       if (count === 0) return;
       // Output check (sandbox tier): a chunk that is not OpenAI-shaped never reaches the caller.
@@ -259,15 +263,19 @@ export class Supervisor {
       record.chunks += count;
       const usage = chunks[count - 1].usage;
       if (usage) record.usage = usage;
-      outstanding += count;
-      if (outstanding >= window) guard.pauseIdle();
+      const problem = stream.push(chunks, bytes);
+      if (problem !== undefined) {
+        const error = new PluginProtocolError(`Plugin '${this.#provider}' broke the protocol: it ${problem}.`, { provider: this.#provider });
+        return this.#kill(call.session, 'protocol-error', error);
+      }
+      // A full window pauses the plugin until the consumer reads: that wait is not the plugin's idleness.
+      if (stream.full) guard.pauseIdle();
       else guard.touch();
-      stream.push(chunks);
     };
     const call = this.#openCall('completionStream', params?.model, options, {
       send: (session, id) => {
         session.streams.set(id, sink);
-        const request: StreamRequest = { params, window, encoding: this.#jsonBatches };
+        const request: StreamRequest = { params, window: window.messages, windowBytes: window.bytes, encoding: this.#jsonBatches };
         return session.connection.request(Method.completionStream, request, id);
       },
       done: (error, _value, session, id) => {
@@ -277,11 +285,10 @@ export class Supervisor {
       },
     });
     return {
-      grant: (credits) => {
+      grant: (credit) => {
         if (call.settled || call.id === undefined) return;
-        outstanding -= credits;
         call.guard.touch();
-        call.session.connection.notify(Method.credit, { id: call.id, credits });
+        call.session.connection.notify(Method.credit, { id: call.id, credits: credit.messages, bytes: credit.bytes } satisfies CreditNotification);
       },
       cancel: (error) => call.cancel(error),
     };
@@ -397,12 +404,15 @@ export class Supervisor {
       provider: this.#provider,
       onProtocolError: (error) => this.#kill(session, 'protocol-error', error),
     });
-    connection.onNotification(Method.chunks, (raw) => {
+    connection.onNotification(Method.chunks, (raw, size) => {
       const { id, chunks, json } = raw as ChunksNotification;
       const sink = streams.get(id);
       if (!sink) return;
-      const batch: unknown = typeof json === 'string' ? JSON.parse(json) : chunks;
-      if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[]);
+      // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
+      const text = typeof json === 'string' ? json : undefined;
+      const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : JSON.parse(text);
+      // Counted as the sender counted it: the line over stdio, the JSON text over a port.
+      if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[], size ?? text?.length ?? 0);
     });
     instance.attach?.(connection);
     const init: InitializeParams = {
@@ -416,7 +426,7 @@ export class Supervisor {
     };
     const startTimeoutMs = this.#settings.startTimeoutMs;
     const ready = withTimeout(
-      connection.request<InitializeResult>(Method.initialize, init),
+      connection.request(Method.initialize, init),
       startTimeoutMs,
       () =>
         new TimeoutError(`Plugin '${this.#provider}' did not finish its handshake within ${startTimeoutMs} ms.`, {
@@ -474,18 +484,27 @@ export class Supervisor {
   #heartbeat(session: Session): Heartbeat | undefined {
     const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#settings;
     if (heartbeatIntervalMs <= 0) return undefined;
-    return new Heartbeat(
-      () => session.connection.request(Method.ping, {}),
-      heartbeatIntervalMs,
-      heartbeatTimeoutMs,
-      (silentMs) => {
+    return new Heartbeat({
+      ping: () => session.connection.request(Method.ping, {}),
+      check: checkPingResult,
+      intervalMs: heartbeatIntervalMs,
+      timeoutMs: heartbeatTimeoutMs,
+      onDead: (silentMs) => {
         const error = new PluginCrashedError(
           `Plugin '${this.#provider}' stopped answering (no heartbeat for ${silentMs} ms) and was killed.`,
           { provider: this.#provider, code: 'unresponsive' },
         );
         this.#kill(session, 'unresponsive', error);
       },
-    );
+      // Supervision the plugin cannot switch off: a wrong answer kills as surely as silence.
+      onBroken: (reason) => {
+        const error = new PluginProtocolError(`Plugin '${this.#provider}' broke the protocol: it ${reason}; it was killed.`, {
+          provider: this.#provider,
+          code: 'protocol-error',
+        });
+        this.#kill(session, 'protocol-error', error);
+      },
+    });
   }
 
   #onExit(session: Session, exit: PluginExit): void {

@@ -8,7 +8,9 @@
 import { Buffer } from 'node:buffer';
 import { isAbortError } from '../errors.js';
 import type { Connection } from '../protocol/connection.js';
+import { CreditReceiver } from '../protocol/flow-control.js';
 import {
+  MAX_FETCH_BODY,
   Method,
   type FetchBodyNotification,
   type FetchCancelNotification,
@@ -22,12 +24,13 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 /** One response body arriving from the host. Pulls hand parts to the reader and credit the host. */
 class BodySink {
   readonly readable: ReadableStream<Uint8Array>;
-  readonly #parts: Uint8Array[] = [];
+  readonly #parts: { data: Uint8Array; size: number }[] = [];
   #ended = false;
   #error: unknown;
   #wake: (() => void) | undefined;
 
-  constructor(onCredit: () => void, onCancel: () => void) {
+  /** `onCredit(size)`: the reader took a part that arrived in a message of `size`. */
+  constructor(onCredit: (size: number) => void, onCancel: () => void) {
     this.readable = new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
@@ -36,22 +39,24 @@ class BodySink {
           }
           const part = this.#parts.shift();
           if (part) {
-            controller.enqueue(part);
-            onCredit();
+            controller.enqueue(part.data);
+            // Credit after the end is pointless (and the host has closed the stream): only before.
+            if (!this.#ended && this.#error === undefined) onCredit(part.size);
           } else if (this.#error !== undefined) controller.error(this.#error);
           else controller.close();
         },
         cancel: () => {
+          const open = !this.#ended && this.#error === undefined;
           this.#ended = true;
-          onCancel();
+          if (open) onCancel();
         },
       },
       { highWaterMark: 0 },
     );
   }
 
-  push(part: Uint8Array): void {
-    this.#parts.push(part);
+  push(data: Uint8Array, size: number): void {
+    this.#parts.push({ data, size });
     this.#poke();
   }
 
@@ -85,11 +90,12 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
   const sinks = new Map<number, BodySink>();
   let nextStream = 1;
 
-  connection.onNotification(Method.fetchBody, (raw) => {
+  connection.onNotification(Method.fetchBody, (raw, size) => {
     const { stream, data, done, error } = raw as FetchBodyNotification;
     const sink = sinks.get(stream);
     if (!sink) return;
-    if (typeof data === 'string') sink.push(Buffer.from(data, 'base64'));
+    // Counted as the host counted it when it sent the part (see flow-control.ts).
+    if (typeof data === 'string') sink.push(Buffer.from(data, 'base64'), size ?? data.length);
     if (error !== undefined) {
       sinks.delete(stream);
       sink.fail(new TypeError(`terminated: ${error}`));
@@ -103,19 +109,22 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
     const request = new Request(input, init);
     const signal = request.signal;
     signal.throwIfAborted();
-    const body = request.body ? Buffer.from(await request.arrayBuffer()).toString('base64') : undefined;
+    const bytes = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
     signal.throwIfAborted();
+    // The host refuses a larger body (and kills a plugin that sends a message past its cap).
+    if (bytes && bytes.byteLength > MAX_FETCH_BODY) {
+      throw new TypeError(`fetch failed: the request body (${bytes.byteLength} bytes) is larger than the sandbox's limit of ${MAX_FETCH_BODY} bytes`);
+    }
+    const body = bytes?.toString('base64');
 
     const stream = nextStream++;
     let answered = false;
-    // Credit the host once half its window is read, not once per part (set when it answers).
-    let creditBatch = 1;
-    let uncredited = 0;
+    // Credit the host once half its window is read, not once per part (known when it answers).
+    let credit: CreditReceiver | undefined;
     const sink = new BodySink(
-      () => {
-        if (++uncredited < creditBatch) return;
-        connection.notify(Method.fetchCredit, { stream, credits: uncredited } satisfies FetchCreditNotification);
-        uncredited = 0;
+      (size) => {
+        const grant = credit?.consumed(1, size);
+        if (grant) connection.notify(Method.fetchCredit, { stream, credits: grant.messages, bytes: grant.bytes } satisfies FetchCreditNotification);
       },
       () => {
         sinks.delete(stream);
@@ -134,7 +143,7 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
     const params: FetchRequest = { stream, url: request.url, method: request.method, headers: [...request.headers], body };
     let result: FetchResult;
     try {
-      result = await connection.request<FetchResult>(Method.fetch, params, id);
+      result = await connection.request(Method.fetch, params, id);
     } catch (error) {
       sinks.delete(stream);
       signal.removeEventListener('abort', onAbort);
@@ -143,7 +152,7 @@ export function createSandboxFetch(connection: Connection): typeof fetch {
       throw new TypeError(`fetch failed: ${(error as Error).message}`, { cause: error });
     }
     answered = true;
-    creditBatch = Math.max(1, Math.floor(result.window / 2));
+    credit = new CreditReceiver({ messages: result.window, bytes: result.windowBytes });
     const nullBody = NULL_BODY_STATUS.has(result.status) || request.method === 'HEAD';
     if (nullBody) {
       sinks.delete(stream);

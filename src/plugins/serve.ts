@@ -98,8 +98,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
 
   connection.onRequest(Method.completionStream, (raw, context) =>
     call<StreamResult>(async (p) => {
-      const { params, window, encoding } = raw as StreamRequest;
-      const sender = new ChunkSender(connection, context.id, window, encoding === 'json');
+      const { params, window, windowBytes, encoding } = raw as StreamRequest;
+      const sender = new ChunkSender(connection, context.id, { messages: window, bytes: windowBytes }, encoding === 'json');
       streams.set(context.id, sender);
       try {
         for await (const chunk of p.completionStream(params, { signal: context.signal })) {
@@ -129,8 +129,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   });
 
   connection.onNotification(Method.credit, (raw) => {
-    const { id, credits } = raw as CreditNotification;
-    streams.get(id)?.credit(credits);
+    const { id, credits, bytes } = raw as CreditNotification;
+    streams.get(id)?.credit({ messages: credits, bytes });
   });
 
   return connection;

@@ -1,23 +1,21 @@
 /**
  * Plugin side of stream framing: chunks ready in the same event-loop turn leave as one `$/chunks`
- * notification, and the sender pauses when the host has not granted credit for more.
+ * notification, and the sender pauses when the host has not granted credit for more (chunks and
+ * bytes, by the rule in `flow-control.ts`).
  *
  * @module
  */
-import { createAbortError } from '../errors.js';
 import type { ChatCompletionChunk } from '../types.js';
 import type { Connection } from './connection.js';
-import { Method, type ChunksNotification, type RequestId } from './methods.js';
-
-/** The most chunks one message carries. */
-const MAX_BATCH = 64;
+import { CreditSender, type Credit, type WindowSize } from './flow-control.js';
+import { MAX_CHUNKS_PER_MESSAGE, Method, type ChunksNotification, type RequestId } from './methods.js';
 
 /**
  * Batches the chunks of one stream and applies the host's credit window.
  *
  * @example
  * ```ts
- * const sender = new ChunkSender(connection, id, window);
+ * const sender = new ChunkSender(connection, id, { messages: 1024, bytes: 8 << 20 });
  * for await (const chunk of source) { sender.push(chunk); await sender.ready(signal); }
  * sender.flush();
  * ```
@@ -25,33 +23,31 @@ const MAX_BATCH = 64;
 export class ChunkSender {
   readonly #connection: Connection;
   readonly #id: RequestId;
-  readonly #window: number;
+  readonly #credit: CreditSender;
   readonly #json: boolean;
   #batch: ChatCompletionChunk[] = [];
   #scheduled = false;
-  #sent = 0;
-  #credited = 0;
-  #waiter: (() => void) | undefined;
+  #pushed = 0;
 
   /** `json`: send each batch as one JSON text (see `StreamRequest.encoding`). */
-  constructor(connection: Connection, id: RequestId, window: number, json = false) {
+  constructor(connection: Connection, id: RequestId, window: WindowSize, json = false) {
     this.#connection = connection;
     this.#id = id;
-    this.#window = Math.max(1, window);
+    this.#credit = new CreditSender(window);
     this.#json = json;
   }
 
   /** How many chunks were pushed in all. */
   get count(): number {
-    return this.#sent;
+    return this.#pushed;
   }
 
   /** Queues a chunk; the batch leaves at the end of this event-loop turn, or once it is full. */
   push(chunk: ChatCompletionChunk): void {
     this.#batch.push(chunk);
-    this.#sent++;
+    this.#pushed++;
     // A turn can hold a whole stream (the body already arrived): send in slices so the host works meanwhile.
-    if (this.#batch.length >= MAX_BATCH) {
+    if (this.#batch.length >= MAX_CHUNKS_PER_MESSAGE) {
       this.flush();
       return;
     }
@@ -67,35 +63,25 @@ export class ChunkSender {
     if (this.#batch.length === 0) return;
     const chunks = this.#batch;
     this.#batch = [];
-    const notification: ChunksNotification = this.#json ? { id: this.#id, json: JSON.stringify(chunks) } : { id: this.#id, chunks };
-    this.#connection.notify(Method.chunks, notification);
+    const json = this.#json ? JSON.stringify(chunks) : undefined;
+    const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
+    // The size the host will count: the line over stdio; over a port, the JSON text it measures.
+    const size = this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
+    this.#credit.sent(chunks.length, size);
   }
 
   /** Records credit from the host; wakes the producer when it is back inside the window. */
-  credit(credits: number): void {
-    this.#credited += credits;
-    if (this.#waiter && this.#sent - this.#credited < this.#window) {
-      const wake = this.#waiter;
-      this.#waiter = undefined;
-      wake();
-    }
+  credit(grant: Credit): void {
+    this.#credit.take(grant);
   }
 
-  /** Resolves at once while inside the window; otherwise when the host grants credit or `signal` aborts. */
+  /**
+   * Resolves at once (undefined) while one more chunk fits beside what is queued; otherwise sends
+   * the batch and resolves when the host grants credit, or rejects when `signal` aborts.
+   */
   ready(signal: AbortSignal): Promise<void> | undefined {
-    if (this.#sent - this.#credited < this.#window) return undefined;
+    if (this.#credit.canSend(this.#batch.length + 1)) return undefined;
     this.flush();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.#waiter = undefined;
-        reject(createAbortError(signal.reason));
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiter = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-    });
+    return this.#credit.wait(1, signal);
   }
 }

@@ -14,7 +14,7 @@ import {
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import { createAbortError, fromWireError, PluginProtocolError, toWireError } from '../errors.js';
-import { Method, type CancelNotification, type RequestId } from './methods.js';
+import { Method, type CancelNotification, type MethodName, type ParamsOf, type RequestId, type ResultOf } from './methods.js';
 import type { Message, Transport } from './transport.js';
 
 /** What a request handler gets besides its params. */
@@ -25,7 +25,8 @@ export interface RequestContext {
 }
 
 export type RequestHandler = (params: unknown, context: RequestContext) => unknown;
-export type NotificationHandler = (params: unknown) => void;
+/** Handles a notification; `size` is the message's size when the transport read it as text. */
+export type NotificationHandler = (params: unknown, size: number | undefined) => void;
 
 export interface ConnectionOptions {
   /** Names the provider in errors rebuilt from the wire. */
@@ -61,11 +62,13 @@ export class Connection {
   constructor(transport: Transport, options: ConnectionOptions = {}) {
     this.#transport = transport;
     this.#options = options;
-    const send = (message: Message) => this.#transport.send(message);
+    const send = (message: Message) => {
+      this.#transport.send(message);
+    };
     // Problems are reported through onProtocolError or as error responses, never to the console.
     const quiet = { errorListener: () => {} };
     this.#rpc = new JSONRPCServerAndClient(new JSONRPCServer(quiet), new JSONRPCClient(send), quiet);
-    transport.onMessage((message) => this.#receive(message));
+    transport.onMessage((message, size) => this.#receive(message, size));
     this.onNotification(Method.cancel, (params) => {
       const { id } = params as CancelNotification;
       this.#running.get(id)?.abort(createAbortError());
@@ -82,17 +85,28 @@ export class Connection {
     return this.#nextId++;
   }
 
+  /** Whether the peer is behind in reading what this side sent (see `Transport.backedUp`). */
+  get backedUp(): boolean {
+    return this.#transport.backedUp === true;
+  }
+
+  /** Resolves once the peer has caught up with reading. */
+  drained(): Promise<void> {
+    return this.#transport.drained?.() ?? Promise.resolve();
+  }
+
   /** Sends a request and resolves with its result, or rejects with the error class the peer raised. */
-  request<T>(method: string, params: unknown, id: RequestId = this.nextId()): Promise<T> {
+  request<M extends MethodName>(method: M, params: ParamsOf<M>, id: RequestId = this.nextId()): Promise<ResultOf<M>> {
     if (this.#closedWith !== undefined) return Promise.reject(this.#closedWith);
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
-    this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    const { promise, resolve: settle, reject } = Promise.withResolvers<ResultOf<M>>();
+    const resolve = settle as (value: unknown) => void;
+    this.#pending.set(id, { resolve, reject });
     const request: JSONRPCRequest = { jsonrpc: '2.0', id, method, params };
     this.#rpc.requestAdvanced(request).then(
       (response: JSONRPCResponse) => {
         if (!this.#pending.delete(id)) return;
         if (response.error) reject(fromWireError(response.error, this.#options.provider));
-        else resolve(response.result as T);
+        else resolve(response.result);
       },
       () => {
         // Only rejected by close(), which has already rejected the caller's promise.
@@ -101,10 +115,10 @@ export class Connection {
     return promise;
   }
 
-  /** Sends a notification (no response). */
-  notify(method: string, params: unknown): void {
-    if (this.#closedWith !== undefined) return;
-    this.#transport.send({ jsonrpc: '2.0', method, params });
+  /** Sends a notification (no response); returns its size when the transport serialised it. */
+  notify<M extends MethodName>(method: M, params: ParamsOf<M>): number | undefined {
+    if (this.#closedWith !== undefined) return undefined;
+    return this.#transport.send({ jsonrpc: '2.0', method, params });
   }
 
   /** Asks the peer to abort one of our requests, and rejects it locally at once. */
@@ -150,14 +164,14 @@ export class Connection {
     this.#transport.close();
   }
 
-  #receive(message: unknown): void {
+  #receive(message: unknown, size: number | undefined): void {
     if (this.#closedWith !== undefined) return;
     // Notifications are the hot path (stream chunks): dispatch them directly, synchronously and in order.
     if (isNotification(message)) {
       const handler = this.#notificationHandlers.get(message.method);
       if (handler) {
         try {
-          handler(message.params);
+          handler(message.params, size);
         } catch (error) {
           this.#protocolError(`Handling '${message.method}' failed: ${(error as Error).message}`);
         }

@@ -67,8 +67,10 @@ export type CompletionResult = ChatCompletion;
 
 export interface StreamRequest {
   params: CompletionParams;
-  /** How many chunks the plugin may send before it waits for `$/credit`. */
+  /** How many chunks the plugin may have unconsumed before it waits for `$/credit`. */
   window: number;
+  /** How many bytes of `$/chunks` messages it may have unconsumed (see `flow-control.ts`). */
+  windowBytes: number;
   /**
    * `'json'`: send each batch as one JSON text (`ChunksNotification.json`). Over a worker port a
    * string costs a fraction of structured-cloning the chunk objects on both sides; the host asks
@@ -91,7 +93,10 @@ export interface ChunksNotification {
 
 export interface CreditNotification {
   id: RequestId;
+  /** Chunks consumed. */
   credits: number;
+  /** Bytes of `$/chunks` messages consumed. */
+  bytes: number;
 }
 
 export interface CancelNotification {
@@ -109,7 +114,7 @@ export interface FetchRequest {
   url: string;
   method: string;
   headers: [string, string][];
-  /** The request body, base64 (request bodies are small JSON; sent whole). */
+  /** The request body, base64, sent whole: at most {@link MAX_FETCH_BODY} bytes decoded. */
   body?: string;
 }
 
@@ -119,8 +124,10 @@ export interface FetchResult {
   statusText: string;
   headers: [string, string][];
   url: string;
-  /** Body parts the host sends ahead of credit; the plugin credits in batches of half of it. */
+  /** Body parts the host sends ahead of credit; the plugin credits once half of it is read. */
   window: number;
+  /** Bytes of `$/fetchBody` messages the host sends ahead of credit. */
+  windowBytes: number;
 }
 
 export interface FetchBodyNotification {
@@ -135,9 +142,218 @@ export interface FetchBodyNotification {
 
 export interface FetchCreditNotification {
   stream: number;
+  /** Body parts consumed. */
   credits: number;
+  /** Bytes of `$/fetchBody` messages consumed. */
+  bytes: number;
 }
 
 export interface FetchCancelNotification {
   stream: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The method map: who sends each method, what it carries, how large it may be, and a check of
+// what a plugin sends. The connection's types, the sandbox's channel guard and the tests use it.
+// Sizes are in UTF-16 code units of the message's JSON text (bytes, for JSON's ASCII framing).
+// ---------------------------------------------------------------------------------------------
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The most chunks one `$/chunks` message carries. */
+export const MAX_CHUNKS_PER_MESSAGE = 64;
+/** Bytes of `$/chunks` messages a stream may have unconsumed (the chunk count is `streamWindow`). */
+export const STREAM_WINDOW_BYTES = 8 * MiB;
+/** What the host sends of a fetch response body ahead of the plugin's credit. */
+export const FETCH_WINDOW = { messages: 32, bytes: 4 * MiB } as const;
+/** The largest request body a sandboxed plugin may send through the fetch proxy (decoded). */
+export const MAX_FETCH_BODY = 32 * MiB;
+/** Request bodies of one plugin the host holds at once (until upstream has taken each). */
+export const MAX_FETCH_BODIES_IN_FLIGHT = 64 * MiB;
+
+/** The params and result of each method, for typed calls. */
+export interface MethodTypes {
+  initialize: { params: InitializeParams; result: InitializeResult };
+  completion: { params: CompletionRequest; result: CompletionResult };
+  completionStream: { params: StreamRequest; result: StreamResult };
+  listModels: { params: Record<string, never>; result: ListModelsResult };
+  shutdown: { params: Record<string, never>; result: { ok: true } };
+  $ping: { params: Record<string, never>; result: { ok: true } };
+  fetch: { params: FetchRequest; result: FetchResult };
+  $cancel: { params: CancelNotification; result: void };
+  $credit: { params: CreditNotification; result: void };
+  $chunks: { params: ChunksNotification; result: void };
+  $fetchBody: { params: FetchBodyNotification; result: void };
+  $fetchCredit: { params: FetchCreditNotification; result: void };
+  $fetchCancel: { params: FetchCancelNotification; result: void };
+}
+type Key<M extends string> = M extends `$/${infer Rest}` ? `$${Rest}` : M;
+/** A method's wire name. */
+export type MethodName = (typeof Method)[keyof typeof Method];
+/** The params a method carries. */
+export type ParamsOf<M extends MethodName> = MethodTypes[Key<M> & keyof MethodTypes]['params'];
+/** The result a request resolves with. */
+export type ResultOf<M extends MethodName> = MethodTypes[Key<M> & keyof MethodTypes]['result'];
+
+/** What the map says about one method. A check returns what is wrong, or undefined. */
+export interface MethodSpec {
+  /** Who sends it: the host, the plugin, or either (`$/cancel`). */
+  from: 'host' | 'plugin' | 'either';
+  kind: 'request' | 'notification';
+  /**
+   * The largest message a plugin may send for it: the message itself (plugin → host) or its
+   * response (host → plugin requests). Unset for what a plugin never sends nor answers.
+   */
+  maxBytes?: number;
+  /** Checks the params a plugin sends. */
+  checkParams?: (params: unknown) => string | undefined;
+  /** Checks the result a plugin answers with. */
+  checkResult?: (result: unknown) => string | undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isId = (value: unknown): boolean => (typeof value === 'number' && Number.isSafeInteger(value)) || typeof value === 'string';
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** Checks that `value` is an object with only the keys in `allowed` (extra keys are a smuggling channel). */
+function onlyKeys(value: unknown, allowed: readonly string[], what: string): string | undefined {
+  if (!isObject(value)) return `${what} that is not an object`;
+  for (const key in value) if (!allowed.includes(key)) return `${what} with the unexpected member '${key.slice(0, 40)}'`;
+  return undefined;
+}
+
+function checkChunks(params: unknown): string | undefined {
+  const shape = onlyKeys(params, ['id', 'chunks', 'json'], 'a chunk batch');
+  if (shape) return shape;
+  const { id, chunks, json } = params as Record<string, unknown>;
+  if (!isId(id)) return 'a chunk batch whose id is not a request id';
+  if ((chunks === undefined) === (json === undefined)) return 'a chunk batch with both or neither of chunks and json';
+  if (json !== undefined) return typeof json === 'string' ? undefined : 'a chunk batch whose json is not text';
+  if (!Array.isArray(chunks) || chunks.length === 0 || chunks.length > MAX_CHUNKS_PER_MESSAGE) {
+    return `a chunk batch that is not an array of 1 to ${MAX_CHUNKS_PER_MESSAGE} chunks`;
+  }
+  for (const chunk of chunks) if (!isObject(chunk)) return 'a chunk batch holding something that is not an object';
+  return undefined;
+}
+
+function checkFetchCredit(params: unknown): string | undefined {
+  const shape = onlyKeys(params, ['stream', 'credits', 'bytes'], 'a fetch credit');
+  if (shape) return shape;
+  const { stream, credits, bytes } = params as Record<string, unknown>;
+  if (!Number.isSafeInteger(stream)) return 'a fetch credit whose stream is not an integer';
+  if (!isCount(credits) || !isCount(bytes) || (credits as number) + (bytes as number) === 0) {
+    return 'a fetch credit that is not a positive count of parts and bytes';
+  }
+  return undefined;
+}
+
+/**
+ * Checks a `fetch` request's params; what is wrong, or undefined.
+ *
+ * @example
+ * ```ts
+ * checkFetchRequest({ stream: 1, url: 'ftp://x', method: 'GET', headers: [] }); // 'ftp: URLs are not fetched'
+ * ```
+ */
+export function checkFetchRequest(params: unknown): string | undefined {
+  const shape = onlyKeys(params, ['stream', 'url', 'method', 'headers', 'body'], 'a fetch');
+  if (shape) return shape;
+  const request = params as Partial<Record<keyof FetchRequest, unknown>>;
+  if (!Number.isSafeInteger(request.stream)) return 'stream must be an integer';
+  if (typeof request.url !== 'string' || !URL.canParse(request.url)) return 'url must be a URL';
+  const protocol = new URL(request.url).protocol;
+  if (protocol !== 'http:' && protocol !== 'https:') return `${protocol} URLs are not fetched`;
+  if (typeof request.method !== 'string' || !/^[A-Za-z]{1,16}$/.test(request.method)) return 'method must be an HTTP method';
+  const headers = request.headers;
+  if (!Array.isArray(headers) || headers.some((h) => !Array.isArray(h) || h.length !== 2 || h.some((v) => typeof v !== 'string'))) {
+    return 'headers must be [name, value] pairs of strings';
+  }
+  if (request.body !== undefined) {
+    if (typeof request.body !== 'string') return 'body must be base64 text';
+    if (base64Length(request.body) > MAX_FETCH_BODY) return `the body is larger than ${MAX_FETCH_BODY} bytes`;
+  }
+  return undefined;
+}
+
+/** The decoded size of base64 text, without decoding it. */
+export function base64Length(text: string): number {
+  let padding = 0;
+  if (text.endsWith('==')) padding = 2;
+  else if (text.endsWith('=')) padding = 1;
+  return Math.floor((text.length * 3) / 4) - padding;
+}
+
+const onlyId = (what: string) => (params: unknown) => onlyKeys(params, ['id'], what) ?? (isId((params as { id: unknown }).id) ? undefined : `${what} whose id is not a request id`);
+const onlyStream = (what: string) => (params: unknown) =>
+  onlyKeys(params, ['stream'], what) ?? (Number.isSafeInteger((params as { stream: unknown }).stream) ? undefined : `${what} whose stream is not an integer`);
+const anObject = (what: string) => (result: unknown) => (isObject(result) ? undefined : `${what} that is not an object`);
+
+/** The map. Every method a sandboxed plugin sends or answers has a size cap and a check. */
+export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
+  [Method.initialize]: {
+    from: 'host',
+    kind: 'request',
+    maxBytes: 1 * MiB,
+    checkResult: (result) =>
+      isObject(result) && typeof result.protocolVersion === 'number' && typeof result.provider === 'string' && isObject(result.capabilities)
+        ? undefined
+        : 'a handshake result without protocolVersion, provider and capabilities',
+  },
+  [Method.completion]: { from: 'host', kind: 'request', maxBytes: 16 * MiB, checkResult: anObject('a completion') },
+  [Method.completionStream]: {
+    from: 'host',
+    kind: 'request',
+    maxBytes: 64 * KiB,
+    checkResult: (result) => (isObject(result) && isCount(result.chunks) ? undefined : 'a stream result without a chunk count'),
+  },
+  [Method.listModels]: {
+    from: 'host',
+    kind: 'request',
+    maxBytes: 8 * MiB,
+    checkResult: (result) => (isObject(result) && Array.isArray(result.data) ? undefined : 'a model list without data'),
+  },
+  [Method.shutdown]: { from: 'host', kind: 'request', maxBytes: 64 * KiB },
+  // The supervisor judges the answer (any answer but a timely { ok: true } kills, in every tier).
+  [Method.ping]: { from: 'host', kind: 'request', maxBytes: 4 * KiB, checkResult: checkPingResult },
+  [Method.credit]: { from: 'host', kind: 'notification' },
+  [Method.fetchBody]: { from: 'host', kind: 'notification' },
+  [Method.cancel]: { from: 'either', kind: 'notification', maxBytes: 1 * KiB, checkParams: onlyId('a cancel') },
+  [Method.chunks]: { from: 'plugin', kind: 'notification', maxBytes: 16 * MiB, checkParams: checkChunks },
+  [Method.fetch]: {
+    from: 'plugin',
+    kind: 'request',
+    // The largest body, base64, plus room for the URL and headers.
+    maxBytes: Math.ceil(MAX_FETCH_BODY / 3) * 4 + 2 * MiB,
+    checkParams: checkFetchRequest,
+  },
+  [Method.fetchCredit]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: checkFetchCredit },
+  [Method.fetchCancel]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: onlyStream('a fetch cancel') },
+};
+
+/**
+ * Whether a ping was answered as it must be: exactly `{ ok: true }`.
+ *
+ * @example
+ * ```ts
+ * checkPingResult({ ok: true }); // undefined
+ * checkPingResult(null);         // 'answered $/ping with …'
+ * ```
+ */
+export function checkPingResult(result: unknown): string | undefined {
+  return isObject(result) && result.ok === true && Object.keys(result).length === 1
+    ? undefined
+    : `answered $/ping with ${JSON.stringify(result)?.slice(0, 80)} instead of { ok: true }`;
+}
+
+/** The method's spec, when `name` is a method of the protocol. */
+export function methodSpec(name: string): MethodSpec | undefined {
+  return Object.hasOwn(METHODS, name) ? METHODS[name as MethodName] : undefined;
+}
+
+/**
+ * The largest message a plugin may send at all: the line cap of the sandbox's transport, so a
+ * larger one is refused before it is parsed.
+ */
+export const MAX_PLUGIN_MESSAGE = Math.max(...Object.values(METHODS).map((spec) => spec.maxBytes ?? 0));

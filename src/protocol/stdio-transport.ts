@@ -9,7 +9,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Message, Transport } from './transport.js';
+import type { Message, MessageListener, Transport } from './transport.js';
 
 /** Why the incoming stream could not be read as messages. */
 export interface FramingError {
@@ -21,9 +21,14 @@ export interface StdioTransportOptions {
   maxLineLength?: number;
   /** Called once for a line that is not JSON or is too long; nothing more is delivered after it. */
   onFramingError?: (error: FramingError) => void;
+  /** Outgoing bytes allowed to wait for the peer to read them (default 256 Mi). */
+  maxPendingWrite?: number;
+  /** Called once when more than `maxPendingWrite` waits: the peer has stopped reading. */
+  onWriteOverflow?: (pending: number) => void;
 }
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+const DEFAULT_MAX_PENDING_WRITE = 256 * 1024 * 1024;
 
 /**
  * Newline-delimited JSON over a readable and a writable stream.
@@ -39,7 +44,11 @@ export class StdioTransport implements Transport {
   readonly #output: Writable;
   readonly #maxLine: number;
   readonly #onFramingError: ((error: FramingError) => void) | undefined;
-  #listener: ((message: unknown) => void) | undefined;
+  readonly #maxPendingWrite: number;
+  readonly #onWriteOverflow: ((pending: number) => void) | undefined;
+  #overflowed = false;
+  readonly #drainWaiters: (() => void)[] = [];
+  #listener: MessageListener | undefined;
   #buffer = '';
   #closed = false;
   readonly #onData = (text: string) => this.#receive(text);
@@ -54,24 +63,49 @@ export class StdioTransport implements Transport {
     this.#output = output;
     this.#maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
     this.#onFramingError = options.onFramingError;
+    this.#maxPendingWrite = options.maxPendingWrite ?? DEFAULT_MAX_PENDING_WRITE;
+    this.#onWriteOverflow = options.onWriteOverflow;
     input.setEncoding('utf8');
     input.on('data', this.#onData);
+    const wake = () => {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    };
+    output.on('drain', wake);
+    output.on('close', wake);
     // A write to a peer that has gone fails asynchronously; the launcher reports the exit.
-    output.on('error', () => {});
+    output.on('error', wake);
   }
 
-  send(message: Message): void {
-    if (this.#closed || this.#output.destroyed || this.#output.writableEnded) return;
+  send(message: Message): number | undefined {
+    if (this.#closed || this.#output.destroyed || this.#output.writableEnded) return undefined;
     // Messages sent in one tick leave in one write (one syscall, one wake-up of the peer).
     if (!this.#corked) {
       this.#corked = true;
       this.#output.cork();
       process.nextTick(this.#uncork);
     }
-    this.#output.write(`${JSON.stringify(message)}\n`);
+    const line = JSON.stringify(message);
+    this.#output.write(`${line}\n`);
+    const pending = this.#output.writableLength;
+    if (pending > this.#maxPendingWrite && !this.#overflowed) {
+      this.#overflowed = true;
+      this.#onWriteOverflow?.(pending);
+    }
+    return line.length;
   }
 
-  onMessage(listener: (message: unknown) => void): void {
+  /** Whether the peer is behind in reading (the stream's buffer is past its high-water mark). */
+  get backedUp(): boolean {
+    return this.#output.writableNeedDrain && !this.#output.destroyed;
+  }
+
+  /** Resolves once the peer has read what waits (or the stream is gone). */
+  drained(): Promise<void> {
+    if (!this.backedUp) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  onMessage(listener: MessageListener): void {
     this.#listener = listener;
   }
 
@@ -111,7 +145,7 @@ export class StdioTransport implements Transport {
     } catch {
       return this.#fail(`a line that is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
     }
-    this.#listener?.(message);
+    this.#listener?.(message, line.length);
   }
 
   #fail(reason: string): void {

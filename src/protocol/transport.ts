@@ -8,14 +8,27 @@ import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
 /** One JSON-RPC message (request, notification or response). */
 export type Message = JSONRPCRequest | JSONRPCResponse;
 
-/** A duplex message channel. Implementations: MessagePort/Worker, child-process IPC. */
+/**
+ * Receives one message, with its size when the transport read it as text (the line length over
+ * stdio, in UTF-16 code units); `undefined` over a port, where messages are structured clones.
+ */
+export type MessageListener = (message: unknown, size: number | undefined) => void;
+
+/** A duplex message channel. Implementations: MessagePort/Worker, child-process stdio. */
 export interface Transport {
-  /** Sends one message; must not throw once the peer is gone (messages are then dropped). */
-  send(message: Message): void;
+  /**
+   * Sends one message; must not throw once the peer is gone (messages are then dropped). Returns
+   * its size when the transport serialised it (what the peer's transport will report), else undefined.
+   */
+  send(message: Message): number | undefined;
   /** Registers the single receiver of incoming messages. */
-  onMessage(listener: (message: unknown) => void): void;
+  onMessage(listener: MessageListener): void;
   /** Stops receiving; the underlying channel is closed by whoever owns it. */
   close(): void;
+  /** Whether the peer is behind in reading what was sent (a producer should wait for {@link drained}). */
+  readonly backedUp?: boolean;
+  /** Resolves once the peer has caught up (or the channel is gone). */
+  drained?(): Promise<void>;
 }
 
 /** The part of a Worker, MessagePort or `parentPort` a port transport needs. */
@@ -43,7 +56,7 @@ export class PortTransport implements Transport {
     this.#port = port;
   }
 
-  send(message: Message): void {
+  send(message: Message): undefined {
     if (this.#closed) return;
     try {
       this.#port.postMessage(message);
@@ -52,10 +65,11 @@ export class PortTransport implements Transport {
     }
   }
 
-  onMessage(listener: (message: unknown) => void): void {
+  onMessage(listener: MessageListener): void {
     if (this.#listener) this.#port.off('message', this.#listener);
-    this.#listener = listener;
-    this.#port.on('message', listener);
+    const onPortMessage = (message: unknown) => listener(message, undefined);
+    this.#listener = onPortMessage;
+    this.#port.on('message', onPortMessage);
   }
 
   close(): void {

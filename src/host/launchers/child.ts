@@ -29,6 +29,8 @@ export interface ChildOptions {
   execArgv: string[];
   /** Arguments after the entry script. */
   args?: string[];
+  /** The longest message line accepted from the child (the sandbox: its largest per-method cap). */
+  maxLineLength?: number;
   /** Wraps the raw transport (the sandbox adds its protocol guard); `kill` ends the child. */
   wrapTransport?: (transport: Transport, kill: (reason: string) => void) => Transport;
   /** Wraps the command (the sandbox puts it inside its OS boundary). */
@@ -79,7 +81,10 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
   });
 
   const raw = new StdioTransport(child.stdout!, child.stdin!, {
+    maxLineLength: options.maxLineLength,
     onFramingError: ({ reason }) => kill(`broke the protocol: it sent ${reason}`),
+    // The host honours the pipe's backpressure where it produces (fetch bodies); past this it is not reading at all.
+    onWriteOverflow: (pending) => kill(`stopped reading its input (${Math.round(pending / 2 ** 20)} MiB were waiting for it)`),
   });
   const transport = options.wrapTransport ? options.wrapTransport(raw, kill) : raw;
   const handles = [child, child.stdin, child.stdout, child.stderr] as { ref?(): void; unref?(): void }[];

@@ -10,10 +10,12 @@
  * @module
  */
 import { PluginUnavailableError } from '../../errors.js';
-import { serveFetchProxy } from '../fetch-proxy.js';
+import { MAX_PLUGIN_MESSAGE } from '../../protocol/methods.js';
+import { serveFetchProxy, type FetchProxy } from '../fetch-proxy.js';
 import { ChannelGuard } from './channel-guard.js';
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
+import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
 import { sandboxReadPaths } from './read-paths.js';
 
 /**
@@ -86,25 +88,42 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
     const readPaths = sandboxReadPaths(spec.dir, spec.manifest.sdk);
     const boundary = spec.osBoundary;
     const execArgv = [
+      ...pluginFlags(),
       ...(nodeLayer ? ['--permission', ...readPaths.map((path) => `--allow-fs-read=${path}`)] : []),
       `--max-old-space-size=${spec.memoryLimitMb}`,
     ];
-    const instance = launchChild(spec, {
-      execArgv,
-      args: [...(nodeLayer ? ['--sandbox'] : []), ...(boundary?.addsEnv ?? []).map((name) => `--unset-env=${name}`)],
-      wrapCommand: boundary && ((command) => boundary.wrap(command, readPaths)),
-      payloadPid: boundary?.payloadPid,
-      wrapTransport: (transport, kill) =>
-        new ChannelGuard(transport, {
-          allowFetch: true,
-          onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
-        }),
-    });
+    const instance = launchChild(
+      { ...spec, env: withoutNodeOptions(spec.env) },
+      {
+        execArgv,
+        args: [...(nodeLayer ? ['--sandbox'] : []), ...(boundary?.addsEnv ?? []).map((name) => `--unset-env=${name}`)],
+        wrapCommand: boundary && ((command) => boundary.wrap(command, readPaths)),
+        payloadPid: boundary?.payloadPid,
+        // A message larger than any method allows is refused before it is parsed.
+        maxLineLength: MAX_PLUGIN_MESSAGE,
+        wrapTransport: (transport, kill) =>
+          new ChannelGuard(transport, {
+            allowFetch: true,
+            onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
+          }),
+      },
+    );
+    let proxy: FetchProxy | undefined;
     return {
       ...instance,
+      // The supervisor refs the plugin exactly while a call is in flight: only then may it fetch.
+      ref() {
+        instance.ref();
+        proxy?.setActive(true);
+      },
+      unref() {
+        instance.unref();
+        proxy?.setActive(false);
+      },
       attach(connection) {
-        const proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
-        void instance.exited.then(() => proxy.close());
+        proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
+        const attached = proxy;
+        void instance.exited.then(() => attached.close());
       },
     };
   };
