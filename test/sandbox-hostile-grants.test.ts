@@ -243,7 +243,7 @@ describe.each(SANDBOX_MODES)('grants from checked data only (OS boundary: %s)', 
     const outcome = await streamsBeside(() =>
       inFreshHost(`
         await registerPlugin(${JSON.stringify(plugin.dir)});
-        const llm = await AnyLLM.create('fifo-dep', { apiKey: 'k', idleTimeoutMs: 0, sandbox: { os: ${JSON.stringify(mode)} } });
+        const llm = await AnyLLM.create(${JSON.stringify(plugin.provider)}, { apiKey: 'k', idleTimeoutMs: 0, sandbox: { os: ${JSON.stringify(mode)} } });
         try { await llm.completion({ model: 'probe', messages: [{ role: 'user', content: '{}' }] }); } finally { await llm.close(); }
       `),
     );

@@ -89,6 +89,18 @@ function guardRealpath(): void {
  */
 function guardModuleStat(): void {
   const Module = nodeModule.default as unknown as { _stat: (path: string) => number };
+  // Touching Module._stat makes Node print an ExperimentalWarning on the plugin's stderr at every
+  // start; it is our own access, not the plugin's, so the warning is held back while we make it.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (() => {}) as typeof process.emitWarning;
+  try {
+    sealModuleStat(Module);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+function sealModuleStat(Module: { _stat: (path: string) => number }): void {
   const rawStat = Module._stat;
   const stat = (path: string) => {
     const absolute = typeof path === 'string' ? resolve(path) : path;
