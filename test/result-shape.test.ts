@@ -4,7 +4,7 @@
  * named, since the text ends up in the PluginProtocolError the caller sees.
  */
 import { describe, expect, it } from 'vitest';
-import { checkChunk, checkChunks, checkCompletion, checkInitialize, checkModels } from 'anyllm/internal/host/result-shape.js';
+import { checkChunk, checkChunks, checkCompletion, checkInitialize, checkModels } from 'anyllm/internal/protocol/result-shape.js';
 import { completionBody, syntheticStream, textChunk } from './support/openai-wire.js';
 
 type Json = Record<string, unknown>;

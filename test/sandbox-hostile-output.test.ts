@@ -68,8 +68,8 @@ describe.each(SANDBOX_MODES)('a hostile plugin\'s output (OS boundary: %s)', (mo
       expect(error).toBeInstanceOf(PluginProtocolError);
       expect(error).toMatchObject({
         provider: 'hostile',
-        code: 'malformed_output',
-        message: `Plugin 'hostile' broke the protocol: its completion result is not OpenAI-shaped: ${problem}.`,
+        code: 'protocol_violation',
+        message: `Plugin 'hostile' broke the protocol: it answered 'completion' with a completion that is not OpenAI-shaped: ${problem}.`,
       });
       expect(await exited).toMatchObject({ cause: 'protocol-error' });
     });
@@ -86,7 +86,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin\'s output (OS boundary: %s)', (mo
       })().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toBe(
-        "Plugin 'hostile' broke the protocol: its stream chunk is not OpenAI-shaped: chunk 1: choices[0].delta must be an object (got number).",
+        "Plugin 'hostile' broke the protocol: it sent a stream chunk that is not OpenAI-shaped: chunk 1: choices[0].delta must be an object (got number).",
       );
       // The whole batch is refused: not even its good first chunk is delivered.
       expect(seen).toEqual([]);
@@ -105,7 +105,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin\'s output (OS boundary: %s)', (mo
       const error = await llm.listModels().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toBe(
-        "Plugin 'hostile-lists' broke the protocol: its listModels result is not OpenAI-shaped: data must be an array (got object).",
+        "Plugin 'hostile-lists' broke the protocol: it answered 'listModels' with a model list that is not OpenAI-shaped: data must be an array (got object).",
       );
       expect(await exited).toMatchObject({ cause: 'protocol-error' });
     });

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PluginCrashedError, TimeoutError } from 'anyllm';
+import { PluginCrashedError, PluginProtocolError, TimeoutError } from 'anyllm';
 import { attack, expectDenied as denied, HostileWorld, SANDBOX_MODES, type Attempt } from './support/hostile.js';
 import { processesMentioning, stopsRunning } from './support/processes.js';
 
@@ -155,7 +155,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
   it('is killed when it floods the host with notifications it may not send', async () => {
     await whileAnotherPluginStreams(async (h) => {
       const error = await attack(h, 'flood-forbidden', {}, 10_000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toMatch(/broke the protocol: it sent the notification '\$\/spam'/);
     });
   });
@@ -164,7 +164,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
   it('is killed when it floods the host with cancels of requests it never sent', async () => {
     await whileAnotherPluginStreams(async (h) => {
       const error = await attack(h, 'flood-allowed', { count: 200_000 }, 10_000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toMatch(/broke the protocol: it cancelled request 1000000, which it has not sent/);
     });
   });
@@ -172,7 +172,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
   it('is killed when it answers with forged request ids', async () => {
     await whileAnotherPluginStreams(async (h) => {
       const error = await attack(h, 'forge-ids', {}, 10_000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toMatch(/broke the protocol: it answered request id 987654/);
     });
   });
@@ -180,7 +180,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
   it('is killed when it writes garbage onto the channel', async () => {
     await whileAnotherPluginStreams(async (h) => {
       const error = await attack(h, 'garbage', {}, 10_000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toMatch(/broke the protocol: it sent a line that is not JSON/);
     });
   });
@@ -188,7 +188,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
   it('is killed when it writes one endless line onto the channel', async () => {
     await whileAnotherPluginStreams(async (h) => {
       const error = await attack(h, 'endless-line', { megabytes: 80 }, 10_000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PluginCrashedError);
+      expect(error).toBeInstanceOf(PluginProtocolError);
       expect((error as Error).message).toMatch(/broke the protocol: it sent a message longer than/);
     });
   });

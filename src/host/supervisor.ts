@@ -33,7 +33,6 @@ import { CallGuard } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
-import { checkChunks, checkCompletion, checkInitialize, checkModels, type ShapeProblem } from './result-shape.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { CrashBudget, SUPERVISION_DEFAULTS, type ResolvedSupervision } from './supervision.js';
@@ -149,8 +148,6 @@ export class Supervisor {
   #nextCallId = 1;
   /** Over a worker port, JSON batches beat structured clone (see `StreamRequest.encoding`). */
   readonly #jsonBatches: 'json' | undefined;
-  /** The sandbox tier runs untrusted code: its results and chunks are checked before the caller sees them. */
-  readonly #checkOutput: boolean;
   readonly #stats: Omit<SupervisorStats, 'provider' | 'isolation' | 'boundary' | 'running' | 'recentCrashes' | 'unavailableForMs' | 'inFlight'> = {
     starts: 0,
     crashes: 0,
@@ -168,7 +165,6 @@ export class Supervisor {
     this.#events = options.events ?? new EventHub();
     this.#budget = new CrashBudget(this.#settings.maxCrashes, this.#settings.crashWindowMs);
     this.#jsonBatches = this.#isolation === 'worker' ? 'json' : undefined;
-    this.#checkOutput = this.#isolation === 'sandbox';
   }
 
   /** Whether a plugin is running now. */
@@ -222,11 +218,8 @@ export class Supervisor {
     const model = (params as { params?: { model?: unknown } } | undefined)?.params?.model;
     return new Promise<T>((resolve, reject) => {
       this.#openCall<T>(method as CallMethod, model, options, {
-        send: (session, id) => {
-          // Methods reach here by name from the public API; the method map types the rest.
-          const sent = session.connection.request(method as typeof Method.completion, params as never, id) as Promise<T>;
-          return this.#checkOutput ? sent.then((value) => this.#checkedOutput(session, method, value)) : sent;
-        },
+        // Methods reach here by name from the public API; the method map types the rest.
+        send: (session, id) => session.connection.request(method as typeof Method.completion, params as never, id) as Promise<T>,
         done: (error, value) => (error === undefined ? resolve(value as T) : reject(error)),
       });
     });
@@ -256,8 +249,6 @@ export class Supervisor {
     const sink = (chunks: ChatCompletionChunk[], bytes: number) => {
       const count = chunks.length;
       if (count === 0) return;
-      // Output check (sandbox tier): a chunk that is not OpenAI-shaped never reaches the caller.
-      if (this.#checkOutput && this.#rejectOutput(call.session, 'stream chunk', checkChunks(chunks))) return;
       const { record, guard } = call;
       record.firstChunkAt ??= performance.now();
       record.chunks += count;
@@ -439,9 +430,6 @@ export class Supervisor {
           { provider: this.#provider },
         );
       }
-      // Output check (sandbox tier): `llm.start()` hands this answer to the caller.
-      const malformed = this.#checkOutput ? this.#rejectOutput(session, 'handshake answer', checkInitialize(result)) : undefined;
-      if (malformed) throw malformed;
       return result;
     });
     const session: Session = {
@@ -510,11 +498,12 @@ export class Supervisor {
   #onExit(session: Session, exit: PluginExit): void {
     if (this.#session === session) this.#session = undefined;
     session.heartbeat?.stop();
-    const cause = session.stopping?.cause ?? 'crashed';
+    const cause = session.stopping?.cause ?? (exit.violation ? 'protocol-error' : 'crashed');
     const reason = session.stopping?.reason ?? exit.reason;
+    const ErrorClass = exit.violation ? PluginProtocolError : PluginCrashedError;
     const error =
       session.stopping?.error ??
-      new PluginCrashedError(`Plugin '${this.#provider}' ${exit.reason}.`, { provider: this.#provider });
+      new ErrorClass(`Plugin '${this.#provider}' ${exit.reason}.`, { provider: this.#provider, code: exit.violation ? 'protocol_violation' : undefined });
     const failedCalls = session.callsAtKill ?? session.calls;
     session.connection.close(error);
     const time = Date.now();
@@ -651,30 +640,6 @@ export class Supervisor {
       if (this.#inFlight === 0) void this.#stop('idle');
     }, idle);
     this.#idleTimer.unref();
-  }
-
-  // ---- Output check (sandbox tier; see result-shape.ts) ----
-
-  /** `value` if it is OpenAI-shaped for `method`; else the plugin is killed and this throws. */
-  #checkedOutput<T>(session: Session, method: string, value: T): T {
-    const problem = method === Method.completion ? checkCompletion(value) : method === Method.listModels ? checkModels(value) : undefined;
-    const malformed = this.#rejectOutput(session, `${method} result`, problem);
-    if (malformed) throw malformed;
-    return value;
-  }
-
-  /**
-   * Nothing when `problem` is `undefined`. Otherwise the plugin lied about its output: it is killed
-   * as a protocol violation (every call on it fails with the returned error).
-   */
-  #rejectOutput(session: Session, what: string, problem: ShapeProblem): PluginProtocolError | undefined {
-    if (problem === undefined) return undefined;
-    const error = new PluginProtocolError(
-      `Plugin '${this.#provider}' broke the protocol: its ${what} is not OpenAI-shaped: ${problem}.`,
-      { provider: this.#provider, code: 'malformed_output' },
-    );
-    this.#kill(session, 'protocol-error', error);
-    return error;
   }
 
   #base(): { provider: string; isolation: Isolation; time: number } {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Capabilities, ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../types.js';
+import { checkChunks as checkChunkShapes, checkCompletion, checkInitialize, checkModels, type ShapeProblem } from './result-shape.js';
 
 /** Bumped on any incompatible change; `initialize` refuses a peer with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -288,20 +289,16 @@ export function base64Length(text: string): number {
 const onlyId = (what: string) => (params: unknown) => onlyKeys(params, ['id'], what) ?? (isId((params as { id: unknown }).id) ? undefined : `${what} whose id is not a request id`);
 const onlyStream = (what: string) => (params: unknown) =>
   onlyKeys(params, ['stream'], what) ?? (Number.isSafeInteger((params as { stream: unknown }).stream) ? undefined : `${what} whose stream is not an integer`);
-const anObject = (what: string) => (result: unknown) => (isObject(result) ? undefined : `${what} that is not an object`);
+/** A result check from an OpenAI shape check (result-shape.ts): what it is, and what is wrong with it. */
+const shaped = (what: string, check: (value: unknown) => ShapeProblem) => (result: unknown) => {
+  const problem = check(result);
+  return problem === undefined ? undefined : `${what} that is not OpenAI-shaped: ${problem}`;
+};
 
 /** The map. Every method a sandboxed plugin sends or answers has a size cap and a check. */
 export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
-  [Method.initialize]: {
-    from: 'host',
-    kind: 'request',
-    maxBytes: 1 * MiB,
-    checkResult: (result) =>
-      isObject(result) && typeof result.protocolVersion === 'number' && typeof result.provider === 'string' && isObject(result.capabilities)
-        ? undefined
-        : 'a handshake result without protocolVersion, provider and capabilities',
-  },
-  [Method.completion]: { from: 'host', kind: 'request', maxBytes: 16 * MiB, checkResult: anObject('a completion') },
+  [Method.initialize]: { from: 'host', kind: 'request', maxBytes: 1 * MiB, checkResult: shaped('a handshake answer', checkInitialize) },
+  [Method.completion]: { from: 'host', kind: 'request', maxBytes: 16 * MiB, checkResult: shaped('a completion', checkCompletion) },
   [Method.completionStream]: {
     from: 'host',
     kind: 'request',
@@ -312,7 +309,7 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
     from: 'host',
     kind: 'request',
     maxBytes: 8 * MiB,
-    checkResult: (result) => (isObject(result) && Array.isArray(result.data) ? undefined : 'a model list without data'),
+    checkResult: shaped('a model list', checkModels),
   },
   [Method.shutdown]: { from: 'host', kind: 'request', maxBytes: 64 * KiB },
   // The supervisor judges the answer (any answer but a timely { ok: true } kills, in every tier).

@@ -15,6 +15,7 @@
  * @module
  */
 import { CreditReceiver, CreditSender } from '../../protocol/flow-control.js';
+import { checkChunks as checkChunkShapes } from '../../protocol/result-shape.js';
 import {
   Method,
   methodSpec,
@@ -245,6 +246,9 @@ export class ChannelGuard implements Transport {
     const count = (chunks as unknown[]).length;
     const overrun = open.credit.received(count, size);
     if (overrun !== undefined) return `${overrun} (stream ${JSON.stringify(params.id)})`;
+    // Before the caller sees any chunk of it: a whole batch of OpenAI-shaped chunks, or none.
+    const malformed = checkChunkShapes(chunks as unknown[]);
+    if (malformed !== undefined) return `sent a stream chunk that is not OpenAI-shaped: ${malformed}`;
     if (params.json === undefined) return { message };
     return { message: { jsonrpc: '2.0', method: Method.chunks, params: { id: params.id, chunks } } };
   }

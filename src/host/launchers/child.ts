@@ -32,7 +32,7 @@ export interface ChildOptions {
   /** The longest message line accepted from the child (the sandbox: its largest per-method cap). */
   maxLineLength?: number;
   /** Wraps the raw transport (the sandbox adds its protocol guard); `kill` ends the child. */
-  wrapTransport?: (transport: Transport, kill: (reason: string) => void) => Transport;
+  wrapTransport?: (transport: Transport, kill: (reason: string, violation?: boolean) => void) => Transport;
   /** Wraps the command (the sandbox puts it inside its OS boundary). */
   wrapCommand?: (command: ChildCommand) => ChildCommand;
   /** The pid whose memory the watchdog reads, from the pid spawned (a wrapper's child); default the spawned one. */
@@ -54,7 +54,10 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
   const child = spawn(command.file, command.args, { cwd: command.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   live.add(child);
   let killedFor: string | undefined;
-  const kill = (reason: string) => {
+  let violation = false;
+  /** `violation`: the plugin broke the protocol (its calls fail with PluginProtocolError). */
+  const kill = (reason: string, brokeProtocol = false) => {
+    if (killedFor === undefined) violation = brokeProtocol;
     killedFor ??= reason;
     child.kill('SIGKILL');
   };
@@ -69,7 +72,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
       done = true;
       live.delete(child);
       clearInterval(watchdog);
-      resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb) });
+      resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb), violation });
     };
     child.once('error', (error) => {
       if (child.pid === undefined) finish(null, null);
@@ -82,7 +85,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
 
   const raw = new StdioTransport(child.stdout!, child.stdin!, {
     maxLineLength: options.maxLineLength,
-    onFramingError: ({ reason }) => kill(`broke the protocol: it sent ${reason}`),
+    onFramingError: ({ reason }) => kill(`broke the protocol: it sent ${reason}`, true),
     // The host honours the pipe's backpressure where it produces (fetch bodies); past this it is not reading at all.
     onWriteOverflow: (pending) => kill(`stopped reading its input (${Math.round(pending / 2 ** 20)} MiB were waiting for it)`),
   });

@@ -34,6 +34,8 @@ export interface PluginExit {
   signal: string | null;
   /** An uncaught error, an out-of-memory, or a kill by the host. */
   reason: string;
+  /** The host killed it for breaking the protocol (a message the guard or the transport refused). */
+  violation?: boolean;
 }
 
 /** A running plugin, whatever it runs in. */

@@ -104,7 +104,7 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
         wrapTransport: (transport, kill) =>
           new ChannelGuard(transport, {
             allowFetch: true,
-            onViolation: (reason) => kill(`broke the protocol: it ${reason}`),
+            onViolation: (reason) => kill(`broke the protocol: it ${reason}`, true),
           }),
       },
     );
