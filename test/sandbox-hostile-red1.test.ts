@@ -62,9 +62,13 @@ describe.each(SANDBOX_MODES)('a hostile plugin against its own process (OS bound
   it.each(['v8', 'vm', 'worker_threads', 'inspector', 'cluster', 'child_process'])(
     'cannot load node:%s through Module._load with a pre-resolved filename',
     async (name) => {
-      const outcomes = await whileAnotherPluginStreams((h) => attack<Outcomes>(h, 'red1-preresolved-builtin', { name }));
+      const { 'getter answering twice': twice, ...outcomes } = await whileAnotherPluginStreams((h) =>
+        attack<Outcomes>(h, 'red1-preresolved-builtin', { name }),
+      );
       allDenied(outcomes);
       for (const outcome of Object.values(outcomes)) expect(outcome.message).toContain(`'node:${name}'`);
+      // Read once, `resolved` was absent: 'innocent' is looked up as the package it names, and is none.
+      expect(twice).toMatchObject({ allowed: false, code: 'MODULE_NOT_FOUND' });
     },
   );
 

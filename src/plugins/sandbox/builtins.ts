@@ -150,16 +150,19 @@ type ModuleLoad = (this: unknown, request: unknown, parent: unknown, isMain: unk
 function guardPreResolvedLoad(Module: Record<string, unknown>): void {
   const rawLoad = Module._load as ModuleLoad;
   seal(Module, '_load', function load(this: unknown, request: unknown, parent: unknown, isMain: unknown, options?: LoadOptions) {
-    if (options === null || typeof options !== 'object' || options.resolved === undefined) {
-      return rawLoad.call(this, request, parent, isMain, options);
+    if (options === null || typeof options !== 'object') return rawLoad.call(this, request, parent, isMain, options);
+    // A copy, so what Node reads is what was checked (a getter or a Proxy answers once).
+    const copy: LoadOptions = { __proto__: null, ...options } as LoadOptions;
+    const given = copy.resolved;
+    if (given !== undefined && given !== null) {
+      const resolved: Record<string, unknown> = { __proto__: null, url: given.url, filename: given.filename, format: given.format };
+      for (const key of ['url', 'filename']) {
+        if (resolved[key] === undefined) continue;
+        resolved[key] = String(resolved[key]);
+        check(resolved[key] as string);
+      }
+      copy.resolved = resolved;
     }
-    const given = options.resolved;
-    const resolved: Record<string, unknown> = { __proto__: null, url: given.url, filename: given.filename, format: given.format };
-    for (const key of ['url', 'filename']) {
-      if (resolved[key] === undefined) continue;
-      resolved[key] = String(resolved[key]);
-      check(resolved[key] as string);
-    }
-    return rawLoad.call(this, request, parent, isMain, { __proto__: null, ...options, resolved } as LoadOptions);
+    return rawLoad.call(this, request, parent, isMain, copy);
   });
 }
