@@ -7,6 +7,8 @@
  * - `import` (static, dynamic, `import.meta.resolve`), `require`, `createRequire(...)`,
  *   `Module._load` (even with a pre-resolved result, which skips resolve hooks): a resolve hook and
  *   a load hook, registered with `module.registerHooks` before any plugin code runs.
+ * - `Module._load(name, parent, isMain, { resolved: { url, filename } })`: the load hook sees `url`
+ *   but Node loads the builtin named by `filename` (`url: 'node:fs', filename: 'v8'`): both checked.
  * - `process.getBuiltinModule`, which skips module hooks: replaced.
  * - `module.registerHooks` / `module.register`: a hook registered later runs first and could
  *   short-circuit ours, so the plugin gets neither (the runtime's own `plugin-resolve.ts` hook is
@@ -125,9 +127,42 @@ export function lockDownBuiltins(extraResolve?: ResolveHook): void {
   });
 
   const Module = nodeModule.default as unknown as Record<string, unknown>;
+  guardPreResolvedLoad(Module);
   for (const name of ['registerHooks', 'register']) {
     seal(Module, name, () => {
       throw accessDenied(`A sandboxed plugin may not add module hooks (module.${name}): they could bypass the sandbox's own.`);
     });
   }
+}
+
+interface LoadOptions {
+  resolved?: { url?: unknown; filename?: unknown; format?: unknown };
+}
+type ModuleLoad = (this: unknown, request: unknown, parent: unknown, isMain: unknown, options?: LoadOptions) => unknown;
+
+/**
+ * `Module._load`'s fourth argument is internal (the ESM loader passes a CJS module it resolved
+ * already), but plugin code can pass it too. With `resolved.format` 'builtin' and a builtin id as
+ * `resolved.filename`, Node loads that builtin while the load hook is shown only `resolved.url`,
+ * which the caller chose ('node:fs' for 'v8'). So every name in it is checked (no stand-ins: that
+ * door would load the real module), each read once so a getter cannot answer twice.
+ */
+function guardPreResolvedLoad(Module: Record<string, unknown>): void {
+  const rawLoad = Module._load as ModuleLoad;
+  seal(Module, '_load', function load(this: unknown, request: unknown, parent: unknown, isMain: unknown, options?: LoadOptions) {
+    if (options === null || typeof options !== 'object') return rawLoad.call(this, request, parent, isMain, options);
+    // A copy, so what Node reads is what was checked (a getter or a Proxy answers once).
+    const copy: LoadOptions = { __proto__: null, ...options } as LoadOptions;
+    const given = copy.resolved;
+    if (given !== undefined && given !== null) {
+      const resolved: Record<string, unknown> = { __proto__: null, url: given.url, filename: given.filename, format: given.format };
+      for (const key of ['url', 'filename']) {
+        if (resolved[key] === undefined) continue;
+        resolved[key] = String(resolved[key]);
+        check(resolved[key] as string);
+      }
+      copy.resolved = resolved;
+    }
+    return rawLoad.call(this, request, parent, isMain, copy);
+  });
 }
