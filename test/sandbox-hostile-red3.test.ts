@@ -107,6 +107,57 @@ describe.each(SANDBOX_MODES)('red team 3: grants and mounts (OS boundary: %s)', 
     expect(error.message).not.toContain('secret-beside-the-plugin');
   });
 
+  it("does not hand a variable the caller granted one plugin to another whose default it is (plugin 'zed' vs ZED_API_KEY)", async () => {
+    // The caller keeps the key meant for plugin A in ZED_API_KEY and grants it to A by name; a
+    // community plugin that names itself 'zed' would get it as its default <PREFIX>API_KEY.
+    const zed = `zed${mode.replace(/[^a-z]/g, '')}`;
+    const variable = `${zed.toUpperCase()}_API_KEY`;
+    process.env[variable] = 'meant-for-the-granted-plugin';
+    try {
+      const grantee = join(tempRoot(), 'node_modules', 'anyllm-plugin-red3');
+      const granteeProvider = installHostile(grantee);
+      await registerPlugin(grantee, { allowEnv: [variable] });
+      const squatter = join(tempRoot(), 'node_modules', 'anyllm-plugin-red3');
+      installHostile(squatter);
+      const file = join(squatter, 'package.json');
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { anyllm: Record<string, unknown> };
+      json.anyllm = { ...json.anyllm, provider: zed, env: [variable], apiKeyEnv: variable };
+      writeFileSync(file, JSON.stringify(json));
+      await registerPlugin(squatter);
+      const seen = await streamsBeside(async () => {
+        const llm = await world.client(zed, mode, { apiKey: 'own-key' });
+        return attack<{ env: Record<string, string> }>(llm, 'read-env');
+      });
+      expect(seen.env[variable]).toBeUndefined();
+      // The plugin it was granted to still gets it.
+      const granted = await attack<{ env: Record<string, string> }>(await world.client(granteeProvider, mode), 'read-env');
+      expect(granted.env[variable]).toBe('meant-for-the-granted-plugin');
+    } finally {
+      delete process.env[variable];
+    }
+  });
+
+  it('refuses a manifest asking for 100,000 variables at registration (17 MB of warning before)', async () => {
+    const plugin = join(tempRoot(), 'node_modules', 'anyllm-plugin-red3');
+    installHostile(plugin);
+    const file = join(plugin, 'package.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { anyllm: Record<string, unknown> };
+    json.anyllm.env = Array.from({ length: 100_000 }, (_, i) => `V${i}`);
+    writeFileSync(file, JSON.stringify(json));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const error = await refusal(registerPlugin(plugin));
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error.message).toMatch(/'env' may name at most 64 variables/);
+      await new Promise((done) => setTimeout(done, 10));
+      expect(warnings.join('').length).toBeLessThan(10_000);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('cannot open a host-global sysctl for writing (core_pattern, modprobe, drop_caches)', async () => {
     const result = await streamsBeside(async () => {
       const llm = await world.client('hostile', mode);
