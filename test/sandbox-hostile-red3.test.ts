@@ -216,3 +216,14 @@ describe.runIf(process.platform === 'linux')("red team 3: the OS boundary alone 
     expect(await run('read-file', { path: '/proc/self/status' })).toMatchObject({ allowed: true });
   });
 });
+
+describe('red team 3: the Seatbelt profile (macOS; its text is checked here, unverifiable on Linux)', () => {
+  // A unit test: the profile cannot run here. A granted path is the plugin's folder as installed.
+  it('refuses a path with a line break with a typed error, and escapes one that tries to close its string', async () => {
+    const { seatbeltProfile } = await import('anyllm/internal/host/launchers/os-boundary/seatbelt.js');
+    expect(() => seatbeltProfile('/node', ['/app/x\n(allow default)'])).toThrow(InvalidRequestError);
+    const profile = seatbeltProfile('/node', ['/app/x") (allow file-write* (subpath "/']);
+    expect(profile.split('\n').some((line) => /^\(allow file-write/.test(line) || /\(allow file-write\* \(subpath "\/"\)/.test(line))).toBe(false);
+    expect(profile).toContain('(subpath "/app/x\\") (allow file-write* (subpath \\"/"))');
+  });
+});
