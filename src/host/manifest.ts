@@ -36,6 +36,8 @@ export interface PluginManifest {
 
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A provider reads a handful of variables; the built-ins at most 4. */
+const MAX_ENV_NAMES = 64;
 const CAPABILITIES: readonly (keyof Capabilities)[] = [
   'completion',
   'streaming',
@@ -82,9 +84,11 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   }
 
   const env = raw.env ?? [];
-  if (!Array.isArray(env) || env.some((name) => typeof name !== 'string' || !ENV_NAME.test(name))) {
-    fail('env', 'must be an array of environment variable names');
+  if (!Array.isArray(env) || env.some((name) => typeof name !== 'string' || name.length > 256 || !ENV_NAME.test(name))) {
+    fail('env', 'must be an array of environment variable names (of at most 256 characters)');
   }
+  // Each name the host withholds is a line of the registration warning: 100,000 names were 17 MB of it.
+  if ((env as unknown[]).length > MAX_ENV_NAMES) fail('env', `may name at most ${MAX_ENV_NAMES} variables (it names ${(env as unknown[]).length})`);
   const envNames = env as string[];
 
   let apiKeyEnv: string | null;

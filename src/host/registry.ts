@@ -132,7 +132,8 @@ export async function registerPlugin(dirOrPackageName: string, options: Register
 export function envGrant(plugin: RegisteredPlugin): EnvGrant {
   const others: EnvOwner[] = [
     ...builtinProviders().map((name) => ({ provider: name, builtin: true, variables: lookupProvider(name).manifest.env })),
-    ...[...community.values()].map((other) => ({ provider: other.manifest.provider, builtin: false, variables: [] })),
+    // What the caller granted another community plugin by name is that plugin's: its prefix twin never gets it by default.
+    ...[...community.values()].map((other) => ({ provider: other.manifest.provider, builtin: false, variables: other.allowEnv })),
   ];
   return communityEnvGrant(plugin.manifest.provider, plugin.manifest.env, plugin.allowEnv, others);
 }

@@ -56,11 +56,32 @@ export function sandboxReadPaths(dir: string, sdk?: string, limits: Readonly<Gra
 
   const packages = dependencyFolders(dir, sdk, refuse, limits.maxPackages);
   const runtime = runtimePaths().map((path) => safeRealpath(path) ?? path);
+  refuseEnclosing(packages, dir, runtime, refuse);
   const granted = [...new Set([dir, ...runtime, ...packages])];
+  // Node's --allow-fs-read takes a '*' anywhere in a path as "every path starting here": no escape exists.
+  const starred = granted.find((path) => path.includes('*'));
+  if (starred !== undefined) {
+    refuse(`${starred} has a '*' in its path, which Node's permission model reads as a wildcard (it would grant every path sharing the part before it)`);
+  }
   // A package nested in the plugin's own node_modules is walked with the plugin folder.
   const walked = [dir, ...packages].filter((folder, i, all) => !all.some((other, j) => j !== i && inside(folder, other) && folder !== other));
   checkFolders([...new Set(walked)], granted, refuse, limits);
   return granted;
+}
+
+/**
+ * A dependency folder is granted whole, so it must be a package and nothing more: not a folder that
+ * holds the plugin itself (the host app installed as a package, a global CLI, naming itself as the
+ * plugin's dependency: its config and `.env` would be granted), nor the host's own code or working
+ * folder (the app a plugin installed beside it names).
+ */
+function refuseEnclosing(packages: string[], dir: string, runtime: string[], refuse: (problem: string) => never): void {
+  const host = [process.cwd(), process.argv[1]].flatMap((path) => (path ? [safeRealpath(path) ?? path] : []));
+  for (const folder of packages) {
+    if (inside(dir, folder)) refuse(`its dependency ${folder} holds the plugin itself; a package that contains its dependent is no dependency to grant`);
+    const held = [...runtime, ...host].find((path) => inside(path, folder));
+    if (held !== undefined) refuse(`its dependency ${folder} holds the host's own files (${held}), so it is the host app, not a package to grant`);
+  }
 }
 
 /** The parts of this package a plugin process loads (never the host side). Ours, so not walked. */

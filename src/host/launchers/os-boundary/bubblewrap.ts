@@ -22,6 +22,15 @@ const LIBRARY_FOLDERS = ['/lib', '/lib64', '/usr/lib', '/usr/lib64'];
 const PROBE_TIMEOUT_MS = 15_000;
 /** Mounted fresh by bwrap itself: a grant there would hide the private one behind the host's. */
 const OWN_MOUNTS = ['/proc', '/dev', '/sys'];
+/**
+ * Parts of the fresh `/proc` covered read-only. A host running as root maps the sandbox's uid 0 to
+ * the real root, and sysctl files check only that uid, not capabilities: without this the plugin
+ * could write `/proc/sys/kernel/core_pattern` (a program the kernel runs as root on the host at the
+ * next crash), `kernel.modprobe`, `vm.*` ... bwrap covers `sys` itself only when it finds the folder
+ * writable, and a 0555 folder never is, though the 0644 files in it are. Bound from the host's
+ * `/proc`, whose files read the same (a sysctl answers for the namespaces of whoever reads it).
+ */
+const READ_ONLY_PROC = ['/proc/sys', '/proc/sysrq-trigger', '/proc/pressure', '/proc/fs', '/proc/irq', '/proc/bus'];
 
 /** What the probe found, enough to build every later command line without touching the disk. */
 export interface BubblewrapSetup {
@@ -59,6 +68,7 @@ export function bubblewrapArgs(setup: BubblewrapSetup, command: ChildCommand, re
     '/dev',
     '--proc',
     '/proc',
+    ...READ_ONLY_PROC.flatMap((path) => ['--ro-bind-try', path, path]),
     // Before the binds: a plugin copied under /tmp is bound on top of the private, empty one.
     '--tmpfs',
     '/tmp',

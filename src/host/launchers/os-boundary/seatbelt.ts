@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { InvalidRequestError } from '../../../errors.js';
 import type { BoundaryProbe, OsBoundary } from './types.js';
 
 const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
@@ -21,7 +22,11 @@ const DEVICES = ['/dev/null', '/dev/zero', '/dev/random', '/dev/urandom'];
 
 /** An SBPL string literal: backslashes and quotes escaped, and nothing that could end the form. */
 function literal(text: string): string {
-  if (/[\0\n\r]/.test(text)) throw new Error(`cannot put a path with a NUL or line break in a Seatbelt profile: ${JSON.stringify(text)}`);
+  if (/[\0\n\r]/.test(text)) {
+    throw new InvalidRequestError(`Cannot sandbox a plugin reading ${JSON.stringify(text)}: a path with a NUL or line break cannot go in a Seatbelt profile.`, {
+      code: 'unsafe_plugin_file',
+    });
+  }
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
