@@ -3,8 +3,10 @@
  * level because its point is where the line falls: the densest OpenAI-shaped traffic (logprobs,
  * tool-call deltas, a 64-chunk batch) passes with room to spare, a run of `{}` does not.
  */
-import { describe, expect, it } from 'vitest';
-import { checkStructure, MAX_DEPTH } from '../src/protocol/json-bounds.js';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+import { checkStructure, MAX_DEPTH, scanStructure } from '../src/protocol/json-bounds.js';
+import { StdioTransport } from '../src/protocol/stdio-transport.js';
 
 const judge = (value: unknown) => {
   const text = JSON.stringify(value);
@@ -34,5 +36,31 @@ describe('checkStructure', () => {
   it('counts members named __proto__ (JSON.parse makes them own members)', () => {
     const text = `{"__proto__":[${'{},'.repeat(999)}{}]}`;
     expect(checkStructure(JSON.parse(text), text.length)).toMatch(/holding more than/);
+  });
+});
+
+describe('scanStructure (the same bound on the text, before it is parsed)', () => {
+  it('agrees with checkStructure, and skips braces inside strings (escaped quotes included)', () => {
+    const dense = `[${'{},'.repeat(9_999)}{}]`;
+    expect(scanStructure(dense)).toMatch(/holding more than \d+ objects and arrays for its \d+ characters/);
+    expect(scanStructure('['.repeat(65) + ']'.repeat(65))).toBe(`a value nested deeper than ${MAX_DEPTH}`);
+    const braces = JSON.stringify({ content: `\\"${'{['.repeat(50_000)}` });
+    expect(scanStructure(braces)).toBeUndefined();
+    expect(checkStructure(JSON.parse(braces), braces.length)).toBeUndefined();
+  });
+
+  it('lets the sandbox\'s transport refuse a dense line without ever parsing it', async () => {
+    const input = new PassThrough();
+    const transport = new StdioTransport(input, new PassThrough(), { checkLine: scanStructure, onFramingError: (e) => failures.push(e.reason) });
+    const failures: string[] = [];
+    const received: unknown[] = [];
+    transport.onMessage((message) => received.push(message));
+    const parse = vi.spyOn(JSON, 'parse');
+    input.write(`{"jsonrpc":"2.0","method":"$/chunks","params":{"id":1,"chunks":[${'{},'.repeat(99_999)}{}]}}\n`);
+    await new Promise(setImmediate);
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+    expect(received).toEqual([]);
+    expect(failures).toEqual([expect.stringMatching(/^a value holding more than \d+ objects and arrays/)]);
   });
 });

@@ -35,6 +35,15 @@ describe.each(SANDBOX_MODES)('a hostile plugin against what the host decodes (OS
     expect(error.message).toMatch(/broke the protocol: it sent a value holding more than \d+ objects and arrays for its \d+ characters/);
   });
 
+  it('is killed for a 40 MiB line of 14 M objects before the host decodes it (it used to cost a gigabyte of heap)', async () => {
+    const before = process.memoryUsage().heapTotal;
+    const error = await run((h) => killed(h, 'red2-dense-result', { count: Math.floor((40 * MiB) / 3) }));
+    const grown = process.memoryUsage().heapTotal - before;
+    expect(error.message).toMatch(/broke the protocol: it sent a value holding more than \d+ objects and arrays for its \d+ characters/);
+    // Decoded, the line is ~1 GB of objects; undecoded, the host holds its text (and a copy) at most.
+    expect(grown).toBeLessThan(512 * MiB);
+  });
+
   it('is killed for a result nested a million deep (it passed every check and broke the caller\'s structuredClone)', async () => {
     const error = await run((h) => killed(h, 'red2-deep-result', { depth: 1_000_000 }));
     expect(error).toBeInstanceOf(PluginCrashedError);

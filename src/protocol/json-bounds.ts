@@ -71,3 +71,34 @@ export function checkStructure(value: unknown, size: number): string | undefined
     depths.length = 0;
   }
 }
+
+/**
+ * {@link checkStructure} on the JSON *text*, before it is parsed: one pass over the characters,
+ * strings skipped, so a line that would decode to millions of objects is refused before the host
+ * spends seconds and a gigabyte of heap decoding it. Text that is not JSON is left to the parser.
+ *
+ * @example
+ * ```ts
+ * scanStructure('{"a":[1,2,{"b":"{{{{"}]}'); // undefined
+ * scanStructure(`[${'{},'.repeat(1e6)}{}]`);  // 'a value holding more than … objects and arrays …'
+ * ```
+ */
+export function scanStructure(text: string): string | undefined {
+  const size = text.length;
+  const limit = CONTAINER_SLACK + Math.floor(size / TEXT_PER_CONTAINER);
+  let containers = 0;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < size; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 92) i++; // a backslash: the next character is escaped
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 123 || code === 91) {
+      if (++containers > limit) return `a value holding more than ${limit} objects and arrays for its ${size} characters`;
+      if (++depth > MAX_DEPTH) return `a value nested deeper than ${MAX_DEPTH}`;
+    } else if (code === 125 || code === 93) depth--;
+  }
+  return undefined;
+}
