@@ -9,11 +9,22 @@ import { defineConfig } from 'vitest/config';
  */
 const src = fileURLToPath(new URL('./src', import.meta.url));
 
-export const MUTATION_TESTS = ['test/isolation-stdio-transport.test.ts'];
+export const MUTATION_TESTS = [
+  'test/isolation-stdio-transport.test.ts',
+  'test/protocol-flow-control.test.ts',
+  'test/result-shape.test.ts',
+  'test/address-policy.test.ts',
+  'test/stderr-lines.test.ts',
+];
 
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^anyllm\/internal\/(.*)\.js$/, replacement: `${src}/$1.ts` }],
+    alias: [
+      { find: /^anyllm\/internal\/(.*)\.js$/, replacement: `${src}/$1.ts` },
+      // The public entries from src too, so an error class is one class in these tests.
+      { find: /^anyllm$/, replacement: `${src}/index.ts` },
+      { find: /^anyllm\/plugin$/, replacement: `${src}/plugins/index.ts` },
+    ],
   },
   test: {
     include: MUTATION_TESTS,

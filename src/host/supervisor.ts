@@ -33,6 +33,7 @@ import { CallGuard } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
+import { untrustedWireError } from './untrusted-error.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { CrashBudget, SUPERVISION_DEFAULTS, type ResolvedSupervision } from './supervision.js';
@@ -394,6 +395,8 @@ export class Supervisor {
     const connection = new Connection(instance.transport, {
       provider: this.#provider,
       onProtocolError: (error) => this.#kill(session, 'protocol-error', error),
+      // Untrusted code (sandbox tier): its error messages reach the caller escaped and bounded.
+      wireError: this.#isolation === 'sandbox' ? untrustedWireError : undefined,
     });
     connection.onNotification(Method.chunks, (raw, size) => {
       const { id, chunks, json } = raw as ChunksNotification;

@@ -33,6 +33,18 @@ export interface ConnectionOptions {
   provider?: string;
   /** Called when the peer sends something that is not JSON-RPC; the owner decides what to do. */
   onProtocolError?: (error: PluginProtocolError) => void;
+  /**
+   * Rewrites an error response before it is rebuilt as an error (an untrusted peer's message may
+   * carry terminal escapes or megabytes of text into the caller's `err.message`).
+   */
+  wireError?: (error: ErrorResponse) => ErrorResponse;
+}
+
+/** The `error` member of a JSON-RPC response, as the peer sent it. */
+export interface ErrorResponse {
+  code: number;
+  message: string;
+  data?: unknown;
 }
 
 interface Pending {
@@ -105,7 +117,10 @@ export class Connection {
     this.#rpc.requestAdvanced(request).then(
       (response: JSONRPCResponse) => {
         if (!this.#pending.delete(id)) return;
-        if (response.error) reject(fromWireError(response.error, this.#options.provider));
+        if (response.error) {
+          const wire = this.#options.wireError?.(response.error) ?? response.error;
+          reject(fromWireError(wire, this.#options.provider));
+        }
         else resolve(response.result);
       },
       () => {

@@ -25,6 +25,11 @@ export interface StdioTransportOptions {
   maxPendingWrite?: number;
   /** Called once when more than `maxPendingWrite` waits: the peer has stopped reading. */
   onWriteOverflow?: (pending: number) => void;
+  /**
+   * Judges a line before it is parsed (what is wrong with it, or `undefined`); a wrong line is a
+   * framing error. The sandbox passes `scanStructure`: a dense line is refused undecoded.
+   */
+  checkLine?: (line: string) => string | undefined;
 }
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
@@ -46,6 +51,7 @@ export class StdioTransport implements Transport {
   readonly #onFramingError: ((error: FramingError) => void) | undefined;
   readonly #maxPendingWrite: number;
   readonly #onWriteOverflow: ((pending: number) => void) | undefined;
+  readonly #checkLine: ((line: string) => string | undefined) | undefined;
   #overflowed = false;
   readonly #drainWaiters: (() => void)[] = [];
   #listener: MessageListener | undefined;
@@ -65,6 +71,7 @@ export class StdioTransport implements Transport {
     this.#onFramingError = options.onFramingError;
     this.#maxPendingWrite = options.maxPendingWrite ?? DEFAULT_MAX_PENDING_WRITE;
     this.#onWriteOverflow = options.onWriteOverflow;
+    this.#checkLine = options.checkLine;
     input.setEncoding('utf8');
     input.on('data', this.#onData);
     const wake = () => {
@@ -139,6 +146,8 @@ export class StdioTransport implements Transport {
   }
 
   #deliver(line: string): void {
+    const wrong = this.#checkLine?.(line);
+    if (wrong !== undefined) return this.#fail(wrong);
     let message: unknown;
     try {
       message = JSON.parse(line);

@@ -15,6 +15,7 @@
  * @module
  */
 import { CreditReceiver, CreditSender } from '../../protocol/flow-control.js';
+import { checkStructure } from '../../protocol/json-bounds.js';
 import { checkChunks as checkChunkShapes } from '../../protocol/result-shape.js';
 import {
   Method,
@@ -160,6 +161,9 @@ export class ChannelGuard implements Transport {
     if (typeof message !== 'object' || message === null || Array.isArray(message) || message.jsonrpc !== '2.0') {
       return 'sent a message that is not JSON-RPC 2.0';
     }
+    // Before anything reads it: the caps count text, the host holds the decoded value (json-bounds.ts).
+    const dense = checkStructure(message, size);
+    if (dense !== undefined) return `sent ${dense}`;
     const { id, method } = message;
     if (method === undefined) return this.#checkAnswer(message, size) ?? { message };
     if (typeof method !== 'string') return 'sent a message whose method is not a string';
@@ -241,6 +245,8 @@ export class ChannelGuard implements Transport {
       // Decoded here, once; the connection receives the chunks the guard counted.
       const decoded = decodeBatch(params.json);
       if (decoded === undefined) return 'sent a chunk batch whose JSON text is not an array of objects';
+      const dense = checkStructure(decoded, size);
+      if (dense !== undefined) return `sent, as a chunk batch's JSON text, ${dense}`;
       chunks = decoded;
     }
     const count = (chunks as unknown[]).length;

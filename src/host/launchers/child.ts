@@ -31,6 +31,8 @@ export interface ChildOptions {
   args?: string[];
   /** The longest message line accepted from the child (the sandbox: its largest per-method cap). */
   maxLineLength?: number;
+  /** Judges each line from the child before it is parsed (the sandbox: its structure bound). */
+  checkLine?: (line: string) => string | undefined;
   /** Wraps the raw transport (the sandbox adds its protocol guard); `kill` ends the child. */
   wrapTransport?: (transport: Transport, kill: (reason: string, violation?: boolean) => void) => Transport;
   /** Wraps the command (the sandbox puts it inside its OS boundary). */
@@ -85,6 +87,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
 
   const raw = new StdioTransport(child.stdout!, child.stdin!, {
     maxLineLength: options.maxLineLength,
+    checkLine: options.checkLine,
     onFramingError: ({ reason }) => kill(`broke the protocol: it sent ${reason}`, true),
     // The host honours the pipe's backpressure where it produces (fetch bodies); past this it is not reading at all.
     onWriteOverflow: (pending) => kill(`stopped reading its input (${Math.round(pending / 2 ** 20)} MiB were waiting for it)`),

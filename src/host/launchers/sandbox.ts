@@ -10,6 +10,7 @@
  * @module
  */
 import { PluginUnavailableError } from '../../errors.js';
+import { scanStructure } from '../../protocol/json-bounds.js';
 import { MAX_PLUGIN_MESSAGE } from '../../protocol/methods.js';
 import { serveFetchProxy, type FetchProxy } from '../fetch-proxy.js';
 import { ChannelGuard } from './channel-guard.js';
@@ -101,6 +102,8 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
         payloadPid: boundary?.payloadPid,
         // A message larger than any method allows is refused before it is parsed.
         maxLineLength: MAX_PLUGIN_MESSAGE,
+        // A line that would decode to far more heap than its text is refused before it is parsed.
+        checkLine: scanStructure,
         wrapTransport: (transport, kill) =>
           new ChannelGuard(transport, {
             allowFetch: true,
