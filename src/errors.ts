@@ -249,10 +249,18 @@ export function fromWireError(wire: { code: number; message: string; data?: unkn
     provider: owner,
     status: typeof data.status === 'number' ? data.status : undefined,
     code: typeof data.code === 'string' ? data.code : undefined,
-    retryAfterMs: typeof data.retryAfterMs === 'number' ? data.retryAfterMs : undefined,
+    retryAfterMs: wireRetryAfter(data.retryAfterMs),
     origin: typeof data.origin === 'string' ? data.origin : undefined,
     retries: typeof data.retries === 'number' ? data.retries : undefined,
   });
+}
+
+/** The longest wait a plugin may ask for: a caller's retry loop must never stall on 1e15 ms. */
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+function wireRetryAfter(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  return Math.min(value, MAX_RETRY_AFTER_MS);
 }
 
 /** Maps an upstream HTTP status (and the provider's error text) to the matching error class. */

@@ -40,6 +40,15 @@ describe('wire round trip', () => {
     expect(back).toMatchObject({ message: 'it broke', provider: 'acme', status: 418, code: 'teapot', name: ErrorClass.name });
   });
 
+  it("bounds a plugin's retryAfterMs to an hour and drops one that is not a wait", () => {
+    const wire = (retryAfterMs: unknown) =>
+      fromWireError({ code: -32000, message: 'slow down', data: { type: 'RateLimitError', status: 429, retryAfterMs } }, 'acme') as RateLimitError;
+    expect(wire(1e15).retryAfterMs).toBe(3_600_000);
+    expect(wire(-5).retryAfterMs).toBeUndefined();
+    expect(wire(Number.NaN).retryAfterMs).toBeUndefined();
+    expect(wire(250).retryAfterMs).toBe(250);
+  });
+
   it('RateLimitError keeps retryAfterMs', () => {
     const back = roundTrip(new RateLimitError('slow down', { status: 429, retryAfterMs: 1500 }));
     expect(back).toBeInstanceOf(RateLimitError);

@@ -82,6 +82,13 @@ describe("the OS boundary alone (Node's permission flags removed)", () => {
     expect(await run('write-file', { path: join(world.hostileCopy.dir, 'dropped.txt') })).toMatchObject({ allowed: false, code: 'EROFS' });
   });
 
+  it("cannot fill the host's memory through its private /tmp or /dev/shm (both are capped)", async () => {
+    expect(await run('fill-file', { path: '/tmp/fill', megabytes: 80 })).toMatchObject({ allowed: false, code: 'ENOSPC' });
+    expect(await run('fill-file', { path: '/dev/shm/fill', megabytes: 4 })).toMatchObject({ allowed: false, code: 'ENOSPC' });
+    // Inside the caps, writing works: the refusal is the cap, not a read-only mount.
+    expect(await run('fill-file', { path: '/tmp/fill', megabytes: 8 })).toMatchObject({ allowed: true });
+  });
+
   it('reads nothing outside its grant: no home, no /etc, no host /proc, no other package', async () => {
     for (const path of [world.homeSecret, '/etc/passwd', `/proc/${process.pid}/environ`, join(process.cwd(), 'package.json')]) {
       const result = await run('read-file', { path });

@@ -121,6 +121,7 @@ describe('the bwrap command line', () => {
     bwrap: '/usr/bin/bwrap',
     runtime: { symlinks: [['usr/lib', '/lib']], binds: ['/opt/node/bin/node', '/usr/lib/libc.so.6'] },
     disableUserns: true,
+    sizedTmpfs: true,
   };
   const args = bubblewrapArgs(setup, { file: '/opt/node/bin/node', args: ['main.js', '--sandbox'], cwd: '/app/plugin' }, [
     '/app/plugin',
@@ -142,8 +143,15 @@ describe('the bwrap command line', () => {
     expect(args).not.toContain('--dev-bind');
     expect(pairs('--proc')).toEqual(['/proc']);
     expect(pairs('--dev')).toEqual(['/dev']);
-    expect(pairs('--tmpfs')).toEqual(['/tmp']);
+    expect(pairs('--tmpfs')).toEqual(['/dev/shm', '/tmp']);
     expect(args.indexOf('--tmpfs')).toBeLessThan(args.indexOf('--ro-bind'));
+  });
+
+  it('caps the private tmpfs mounts, RAM the memory watchdog does not count', () => {
+    // Each --size applies to the --tmpfs right after it.
+    expect(args.slice(args.indexOf('/dev') + 1, args.indexOf('/dev') + 5)).toEqual(['--size', String(1024 * 1024), '--tmpfs', '/dev/shm']);
+    expect(args[args.lastIndexOf('--tmpfs') - 2]).toBe('--size');
+    expect(args[args.lastIndexOf('--tmpfs') - 1]).toBe(String(64 * 1024 * 1024));
     expect(pairs('--remount-ro')).toEqual(['/']);
     expect(pairs('--chdir')).toEqual(['/app/plugin']);
   });

@@ -40,7 +40,17 @@ export interface BubblewrapSetup {
   runtime: Exposure;
   /** Whether this bwrap can forbid user namespaces inside the sandbox (`--disable-userns`, 0.8+). */
   disableUserns: boolean;
+  /** Whether this bwrap can cap a tmpfs (`--size`, 0.7+). */
+  sizedTmpfs?: boolean;
 }
+
+/**
+ * The private tmpfs mounts are RAM the resident-memory watchdog does not see (the pages are not
+ * the plugin's): without a cap, a plugin writing there (Node's layer off, or a hole in it) fills
+ * the host's memory. Plugins write nothing by design, so the caps are small.
+ */
+const TMP_BYTES = 64 * 1024 * 1024;
+const SHM_BYTES = 1024 * 1024;
 
 /**
  * The bwrap command line that runs `command` seeing only `readPaths` and the runtime.
@@ -66,10 +76,12 @@ export function bubblewrapArgs(setup: BubblewrapSetup, command: ChildCommand, re
     'anyllm-sandbox',
     '--dev',
     '/dev',
+    ...(setup.sizedTmpfs ? ['--size', String(SHM_BYTES), '--tmpfs', '/dev/shm'] : []),
     '--proc',
     '/proc',
     ...READ_ONLY_PROC.flatMap((path) => ['--ro-bind-try', path, path]),
     // Before the binds: a plugin copied under /tmp is bound on top of the private, empty one.
+    ...(setup.sizedTmpfs ? ['--size', String(TMP_BYTES)] : []),
     '--tmpfs',
     '/tmp',
     ...grants.symlinks.flatMap(([target, at]) => ['--symlink', target, at]),
@@ -152,7 +164,12 @@ export async function probeBubblewrap(
     };
   }
   const [help, runtime] = await Promise.all([run(bwrap, ['--help']), runtimeExposure(node)]);
-  const setup: BubblewrapSetup = { bwrap, runtime, disableUserns: help.stdout.includes('--disable-userns') };
+  const setup: BubblewrapSetup = {
+    bwrap,
+    runtime,
+    disableUserns: help.stdout.includes('--disable-userns'),
+    sizedTmpfs: help.stdout.includes('--size'),
+  };
   const tried = await run(bwrap, bubblewrapArgs(setup, { file: node, args: ['-e', '0'], cwd: '/' }, []));
   if (tried.code === 0) return { available: true, boundary: bubblewrapBoundary(setup) };
   return { available: false, why: explainFailure(bwrap, tried) };
