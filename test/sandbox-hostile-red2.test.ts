@@ -10,7 +10,7 @@
  * bystander plugin streaming beside it finishes intact (test/support/hostile.ts).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PluginCrashedError, ProviderError, type AnyLLM } from 'anyllm';
+import { PluginCrashedError, PluginProtocolError, ProviderError, type AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 
 const world = new HostileWorld();
@@ -32,7 +32,7 @@ describe.each(SANDBOX_MODES)('a hostile plugin against what the host decodes (OS
 
   it('is killed for a result under its 16 MiB cap that decodes to 5 M objects (~350 MB of host heap)', async () => {
     const error = await run((h) => killed(h, 'red2-dense-result', { count: Math.floor((15 * MiB) / 3) }));
-    expect(error).toBeInstanceOf(PluginCrashedError);
+    expect(error).toBeInstanceOf(PluginProtocolError);
     expect(error.message).toMatch(/broke the protocol: it sent a value holding more than \d+ objects and arrays for its \d+ characters/);
   });
 
@@ -52,14 +52,14 @@ describe.each(SANDBOX_MODES)('a hostile plugin against what the host decodes (OS
 
   it('is killed for a result nested a million deep (it passed every check and broke the caller\'s structuredClone)', async () => {
     const error = await run((h) => killed(h, 'red2-deep-result', { depth: 1_000_000 }));
-    expect(error).toBeInstanceOf(PluginCrashedError);
+    expect(error).toBeInstanceOf(PluginProtocolError);
     expect(error.message).toMatch(/broke the protocol: it sent a value nested deeper than 64/);
   });
 
   it('is killed at the first refused fetch whose headers decode to millions of values, not refused again and again', async () => {
     // Each of these was answered `network_denied` and the plugin went on sending the next.
     const error = await run((h) => killed(h, 'red2-dense-fetch', { url: `${world.undeclared.origin}/`, count: 20, pairs: 1_000_000 }));
-    expect(error).toBeInstanceOf(PluginCrashedError);
+    expect(error).toBeInstanceOf(PluginProtocolError);
     expect(error.message).toMatch(/broke the protocol: it sent a value holding more than \d+ objects and arrays/);
   });
 
