@@ -67,7 +67,7 @@ export function proxiedRequest(request: ProxiedRequest): ClientRequest {
     method,
     path: `${url.pathname}${url.search}`,
     headers: { ...headers, host: url.host },
-    agent: false,
+    // No agent: with one (even `agent: false`) Node ignores createConnection and connects directly.
     createConnection: (_options: unknown, done: (error: Error | null, socket?: Socket) => void) => {
       connect = (viaTls ? httpsRequest : httpRequest)({
         host: proxyHost,
