@@ -8,6 +8,8 @@
  * An origin declared as an IP address, or as `localhost`, is a server someone chose knowingly (a
  * local model server): it is connected to as declared, only cloud metadata addresses are refused.
  *
+ * Through a forward proxy (`proxy`, proxy-connect.ts) the name is not resolved here: the proxy does.
+ *
  * Redirects are never followed (the proxy checks each hop's origin itself). Idle kept-alive
  * sockets never hold the host process open (Node's agent unrefs its free sockets).
  *
