@@ -139,9 +139,10 @@ describe.each(SANDBOX_MODES)('the example community plugin, sandboxed (OS bounda
     }
   });
 
-  it('cannot reach an origin its manifest does not declare, even when configured to', async () => {
+  it('cannot reach an origin its manifest does not declare and its caller did not choose', async () => {
     await registerPlugin(plugin.dir);
-    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key', apiBase: `${elsewhere.origin}/v1` });
+    // No apiBase: the plugin's own default (https://api.acme.example) is not in this copy's network list.
+    const llm = await AnyLLM.create('acme', { sandbox: { os: mode }, apiKey: 'acme-key' });
     try {
       const error = await llm.completion({ model: 'acme-1', messages }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AnyLLMError);

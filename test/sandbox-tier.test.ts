@@ -63,17 +63,15 @@ describe.each(SANDBOX_MODES)('the sandbox tier (OS boundary: %s)', (mode) => {
     }
   });
 
-  it('runs a built-in provider and its SDK sandboxed, reaching only the origins in its manifest', async () => {
+  it('runs a built-in provider and its SDK sandboxed, reaching the apiBase its caller chose', async () => {
+    // Undeclared origins the caller did not choose stay refused: community-plugin and network-ca tests.
     const llm = await AnyLLM.create('openai', { isolation: 'sandbox', sandbox, apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
     expect(llm.stats().boundary).toBe(mode === 'require' ? 'bubblewrap' : 'none');
     try {
       const before = server.requests.length;
-      const error = await llm.completion({ model: 'gpt-4o-mini', messages }).catch((e: unknown) => e);
-      // The SDK loaded (no 'failed to load'), built its request, and the host refused to send it.
-      expect(error).toBeInstanceOf(AnyLLMError);
-      expect(error).toMatchObject({ provider: 'openai', code: 'network_denied' });
-      expect((error as Error).message).toMatch(/may not reach http:\/\/127\.0\.0\.1:\d+ .*not in the network list of its manifest \(https:\/\/api\.openai\.com\)/);
-      expect(server.requests.length).toBe(before);
+      const res = await llm.completion({ model: 'gpt-4o-mini', messages });
+      expect(res.choices[0].message.content).toBe('reached');
+      expect(server.requests.length).toBe(before + 1);
     } finally {
       await llm.close();
     }

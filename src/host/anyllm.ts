@@ -81,6 +81,7 @@ export class AnyLLM {
         memoryLimitMb: resolved.memoryLimitMb,
         capabilities: plugin.manifest.capabilities,
         osBoundary,
+        network: resolved.network,
       },
       launch,
       apiKey: resolved.apiKey,

@@ -10,9 +10,10 @@ import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import { explainUngranted } from './env-grant.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
+import { resolveNetwork, type NetworkOptions, type ResolvedNetwork } from './network-options.js';
 
 /** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
-export interface AnyLLMOptions {
+export interface AnyLLMOptions extends NetworkOptions {
   /** The API key; else the provider's environment variable (e.g. `OPENAI_API_KEY`). */
   apiKey?: string;
   /** The base URL; else the provider's base-URL variable (e.g. `OPENAI_BASE_URL`), else its default. */
@@ -53,9 +54,11 @@ export interface ResolvedOptions {
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: a built-in's declared variables; a community plugin's granted ones. */
   env: Record<string, string>;
+  /** Proxy, extra CAs and the caller's own origin (network-options.ts). */
+  network: ResolvedNetwork;
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'proxy', 'noProxy', 'ca']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -112,7 +115,9 @@ export function resolveOptions(
     const detail = granted.has(manifest.apiKeyEnv) || !grant ? undefined : explainUngranted(grant, manifest.apiKeyEnv, provider);
     throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
   }
-  const apiBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? manifest.defaultBaseUrl;
+  const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv);
+  const apiBase = callerBase ?? manifest.defaultBaseUrl;
+  const network: ResolvedNetwork = { ...resolveNetwork(options, isolation, bad), callerOrigin: callerBase && URL.canParse(callerBase) ? new URL(callerBase).origin : undefined };
 
   const clientOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
@@ -139,6 +144,7 @@ export function resolveOptions(
     sandbox,
     clientOptions,
     env,
+    network,
   };
 }
 

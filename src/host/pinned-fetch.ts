@@ -8,6 +8,8 @@
  * An origin declared as an IP address, or as `localhost`, is a server someone chose knowingly (a
  * local model server): it is connected to as declared, only cloud metadata addresses are refused.
  *
+ * Through a forward proxy (`proxy`, proxy-connect.ts) the name is not resolved here: the proxy does.
+ *
  * Redirects are never followed (the proxy checks each hop's origin itself). Idle kept-alive
  * sockets never hold the host process open (Node's agent unrefs its free sockets).
  *
@@ -21,6 +23,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { AnyLLMError, createAbortError } from '../errors.js';
 import { refusalOf, type AddressRefusal } from './address-policy.js';
+import { proxiedRequest } from './proxy-connect.js';
 
 /** One address a name resolves to. */
 export interface ResolvedAddress {
@@ -43,6 +46,11 @@ export interface PinnedFetchOptions {
   ca?: string | string[];
   /** Reuse connections (default true). */
   keepAlive?: boolean;
+  /**
+   * The forward proxy for a URL, or `undefined` to connect directly (proxy-settings.ts). Through a
+   * proxy the origin's name is not resolved here (the proxy resolves it); an IP literal is still checked.
+   */
+  proxy?: (url: URL) => URL | undefined;
 }
 
 /** The part of `RequestInit` the pinned fetch honours. */
@@ -109,7 +117,8 @@ export function createPinnedFetch(options: PinnedFetchOptions = {}): (input: str
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const addresses = await abortable(pin(host, url, resolve, refuse), signal);
+    const proxy = options.proxy?.(url);
+    const addresses = proxy && isIP(host) === 0 ? undefined : await abortable(pin(host, url, resolve, refuse), signal);
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = Object.fromEntries(new Headers(init.headers ?? undefined));
     headers['accept-encoding'] ??= 'gzip, deflate, br';
@@ -118,7 +127,7 @@ export function createPinnedFetch(options: PinnedFetchOptions = {}): (input: str
     const https = url.protocol === 'https:';
 
     return new Promise<Response>((resolveResponse, reject) => {
-      const request = (https ? httpsRequest : httpRequest)({
+      const request = proxy ? proxiedRequest({ url, proxy, method, headers, ca: options.ca }) : (https ? httpsRequest : httpRequest)({
         host,
         port: url.port === '' ? undefined : Number(url.port),
         path: `${url.pathname}${url.search}`,

@@ -417,6 +417,8 @@ export class Supervisor {
       apiBase: this.#options.apiBase,
       clientOptions: this.#options.clientOptions,
       capabilities: spec.capabilities,
+      // Worker and process plugins add the `ca` option to their own store; the sandbox's host fetch uses it instead.
+      ...(spec.network?.ca && this.#options.isolation !== 'sandbox' ? { ca: spec.network.ca } : {}),
     };
     const startTimeoutMs = this.#settings.startTimeoutMs;
     const ready = withTimeout(

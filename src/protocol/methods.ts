@@ -53,6 +53,8 @@ export interface InitializeParams {
   clientOptions: Record<string, unknown>;
   /** What the manifest declares the provider can do (handed to `Provider.init`). */
   capabilities: Capabilities;
+  /** Extra trusted CA certificates (PEM) the plugin adds to its default store (the `ca` option). */
+  ca?: string[];
 }
 
 export interface InitializeResult {

@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -30,8 +31,9 @@ export class LocalServer {
     this.#server = server;
   }
 
-  static async start(): Promise<LocalServer> {
-    const server = createServer();
+  /** `tls`: serve HTTPS with this key and certificate (origin `https://127.0.0.1:port`). */
+  static async start(tls?: { key: string; cert: string }): Promise<LocalServer> {
+    const server = tls ? createTlsServer(tls) : createServer();
     const local = new LocalServer(server);
     server.on('request', (req, res) => void local.#handle(req, res));
     server.listen(0, '127.0.0.1');
@@ -41,7 +43,7 @@ export class LocalServer {
 
   get origin(): string {
     const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return `${this.#server instanceof TlsServer ? 'https' : 'http'}://127.0.0.1:${port}`;
   }
 
   /** Routes `METHOD /path` (path without query) to a handler; a later call replaces it. */

@@ -8,6 +8,7 @@ import type { Connection } from '../../protocol/connection.js';
 import type { Transport } from '../../protocol/transport.js';
 import type { Capabilities } from '../../types.js';
 import type { PluginManifest } from '../manifest.js';
+import type { ResolvedNetwork } from '../network-options.js';
 import type { OsBoundary } from './os-boundary/index.js';
 
 /** Everything a launcher needs to start one plugin. */
@@ -24,6 +25,8 @@ export interface LaunchSpec {
   capabilities: Capabilities;
   /** Sandbox tier: the OS boundary its child runs in (resolved by `AnyLLM.create`); none when absent. */
   osBoundary?: OsBoundary;
+  /** The client's proxy, extra CAs and caller's origin (plugin-network.ts); absent: the spec's env as is. */
+  network?: ResolvedNetwork;
 }
 
 /** Why a plugin ended. */

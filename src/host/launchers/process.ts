@@ -8,6 +8,7 @@
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
+import { networkEnvironment } from './plugin-network.js';
 
 /**
  * Runs the plugin in a child process with a heap cap.
@@ -20,6 +21,6 @@ import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
  */
 export const launchProcess: Launcher = (spec) =>
   launchChild(
-    { ...spec, env: withoutNodeOptions(spec.env) },
+    { ...spec, env: withoutNodeOptions(networkEnvironment(spec, 'process')) },
     { execArgv: [...pluginFlags(), `--max-old-space-size=${spec.memoryLimitMb}`] },
   );

@@ -17,6 +17,7 @@ import { ChannelGuard } from './channel-guard.js';
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
+import { sandboxNetwork } from './plugin-network.js';
 import { sandboxReadPaths } from './read-paths.js';
 
 /**
@@ -124,7 +125,7 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
         proxy?.setActive(false);
       },
       attach(connection) {
-        proxy = serveFetchProxy(connection, { provider: spec.provider, network: spec.manifest.network });
+        proxy = serveFetchProxy(connection, { provider: spec.provider, ...sandboxNetwork(spec) });
         const attached = proxy;
         void instance.exited.then(() => attached.close());
       },

@@ -11,6 +11,7 @@ import { pluginRuntimeDir } from '../../package-paths.js';
 import { PortTransport } from '../../protocol/transport.js';
 import type { Launcher, PluginExit } from './launcher.js';
 import { pluginFlags } from './plugin-flags.js';
+import { networkEnvironment } from './plugin-network.js';
 
 const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
 
@@ -26,7 +27,7 @@ const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
 export const launchWorker: Launcher = (spec) => {
   const worker = new Worker(workerMain, {
     name: `anyllm:${spec.provider}`,
-    env: spec.env,
+    env: networkEnvironment(spec, 'worker'),
     // Explicit, never the host's own execArgv (`--input-type`, `--import` hooks ...): see plugin-flags.ts.
     execArgv: pluginFlags(),
     resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
