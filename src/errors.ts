@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { ChatCompletion, FinishReason, StandardSchemaIssue } from './types.js';
 
 /** Fields every AnyLLM error may carry. */
 export interface AnyLLMErrorOptions {
@@ -142,6 +143,60 @@ export class PluginCrashedError extends AnyLLMError {}
 export class PluginUnavailableError extends AnyLLMError {}
 /** The plugin broke the protocol (version mismatch, malformed message, forged id). */
 export class PluginProtocolError extends AnyLLMError {}
+
+/** Why a structured-output reply was refused (`StructuredOutputError.code`). */
+export type StructuredOutputFailure = 'invalid_json' | 'schema_mismatch' | 'length' | 'content_filter' | 'refusal';
+
+/** Options of a `StructuredOutputError`. */
+export interface StructuredOutputErrorOptions extends AnyLLMErrorOptions {
+  code: StructuredOutputFailure;
+  text: string | null;
+  finishReason: FinishReason | null;
+  refusal?: string | null;
+  issues?: readonly StandardSchemaIssue[];
+  choiceIndex?: number;
+  completion?: ChatCompletion;
+}
+
+/**
+ * The reply to a schema `response_format` could not be returned as `parsed`: it is not JSON
+ * (`code: 'invalid_json'`), does not match the schema (`'schema_mismatch'`, with the schema's
+ * `issues`), was cut off (`'length'`), filtered (`'content_filter'`) or refused (`'refusal'`).
+ * Raised in the host, after the call; `text` is the raw reply and `completion` the whole result
+ * (usage included), so a caller can retry or show it.
+ *
+ * @example
+ * ```ts
+ * catch (err) {
+ *   if (err instanceof StructuredOutputError) console.error(err.code, err.finishReason, err.issues, err.text);
+ * }
+ * ```
+ */
+export class StructuredOutputError extends AnyLLMError {
+  declare readonly code: StructuredOutputFailure;
+  /** The reply's raw text (`message.content`), `null` when it had none. */
+  readonly text: string | null;
+  /** The choice's `finish_reason`. */
+  readonly finishReason: FinishReason | null;
+  /** The model's refusal text, when it refused. */
+  readonly refusal: string | null;
+  /** What the schema found wrong (`'schema_mismatch'`); empty otherwise. */
+  readonly issues: readonly StandardSchemaIssue[];
+  /** Which choice failed. */
+  readonly choiceIndex: number;
+  /** The whole completion, when there is one. */
+  readonly completion: ChatCompletion | undefined;
+
+  constructor(message: string, options: StructuredOutputErrorOptions) {
+    super(message, options);
+    this.text = options.text;
+    this.finishReason = options.finishReason;
+    this.refusal = options.refusal ?? null;
+    this.issues = options.issues ?? [];
+    this.choiceIndex = options.choiceIndex ?? 0;
+    this.completion = options.completion;
+  }
+}
 
 type ErrorClass = new (message: string, options?: ConnectionErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
 

@@ -7,7 +7,9 @@
 // First: refuses an unsupported runtime before anything else is evaluated.
 import './runtime-check.js';
 export { AnyLLM } from './host/anyllm.js';
-export { completion, completionStream, type TopLevelOptions } from './host/functions.js';
+export { completion, completionStream, type CompletionStream, type TopLevelOptions } from './host/functions.js';
+export { accumulateChunks, ChunkAccumulator } from './host/accumulate.js';
+export type { CompletionStreamHelpers, ReadableStreamOptions } from './host/stream-helpers.js';
 export { registerPlugin, knownProviders, type RegisterPluginOptions } from './host/registry.js';
 export { LLMProvider } from './host/providers.js';
 export type { AnyLLMOptions } from './host/options.js';
@@ -44,6 +46,8 @@ export {
   PluginUnavailableError,
   ProviderError,
   RateLimitError,
+  StructuredOutputError,
+  type StructuredOutputFailure,
   TimeoutError,
   UnsupportedParameterError,
   UnsupportedProviderError,
@@ -87,11 +91,20 @@ export type {
   JsonObject,
   JsonValue,
   Model,
+  ParsedChatCompletion,
+  ParsedChatCompletionChoice,
+  ParsedChatCompletionMessage,
   PromptCacheBreakpoint,
   ReasoningEffort,
   RefusalContentPart,
   ResponseFormat,
+  SchemaOutput,
+  SchemaResponseFormat,
   ServiceTier,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+  StructuredCompletionParams,
+  StructuredOutputSchema,
   SystemMessage,
   TextContentPart,
   TokenLogprob,

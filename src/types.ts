@@ -383,3 +383,72 @@ export interface Capabilities {
 
 /** Where a plugin runs. */
 export type Isolation = 'worker' | 'process' | 'sandbox';
+
+/*
+ * Structured output. anyllm depends on no schema library: these are the parts of Standard Schema
+ * (validation) and Standard JSON Schema (conversion) it calls, from standardschema.dev, written out
+ * so that zod 4.2+, arktype and valibot (through `@valibot/to-json-schema`) fit them structurally.
+ */
+
+/** One problem a Standard Schema found (its `message`, and where: `path`). */
+export interface StandardSchemaIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** What a Standard Schema's `validate` returns: the (possibly transformed) value, or the issues. */
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<StandardSchemaIssue> };
+
+/**
+ * A schema that validates (Standard Schema's `~standard.validate`) and converts itself to JSON
+ * Schema (Standard JSON Schema's `~standard.jsonSchema`): a zod 4.2+ or arktype schema as it is,
+ * a valibot schema wrapped in `toStandardJsonSchema()` from `@valibot/to-json-schema`.
+ */
+export interface StructuredOutputSchema<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+    readonly jsonSchema: { readonly input: (options: { readonly target: string }) => Record<string, unknown> };
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+/** The type a schema's `validate` produces (what `message.parsed` holds). */
+export type SchemaOutput<S extends StructuredOutputSchema> = NonNullable<S['~standard']['types']>['output'];
+
+/**
+ * A schema as `response_format`: the schema itself (named `response`, strict), or OpenAI's
+ * `json_schema` format with the schema in place of the JSON Schema, to choose the name and `strict`.
+ */
+export type SchemaResponseFormat<S extends StructuredOutputSchema = StructuredOutputSchema> =
+  | S
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema: S; strict?: boolean | null };
+    };
+
+/** `CompletionParams` without its index signature: the named fields only. */
+type NamedFields<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/** Parameters of a chat completion whose `response_format` is a schema: the reply comes back parsed. */
+export type StructuredCompletionParams<S extends StructuredOutputSchema> = Omit<NamedFields<CompletionParams>, 'response_format'> & {
+  response_format: SchemaResponseFormat<S>;
+  [extra: string]: any;
+};
+
+/** The reply, with `parsed`: the validated value, or `null` when the model called tools instead. */
+export interface ParsedChatCompletionMessage<T> extends ChatCompletionMessage {
+  parsed: T | null;
+}
+
+export interface ParsedChatCompletionChoice<T> extends ChatCompletionChoice {
+  message: ParsedChatCompletionMessage<T>;
+}
+
+/** A chat completion whose `response_format` was a schema (openai-node's name). */
+export interface ParsedChatCompletion<T> extends ChatCompletion {
+  choices: ParsedChatCompletionChoice<T>[];
+}

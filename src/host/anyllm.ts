@@ -7,14 +7,27 @@
 import { InvalidRequestError, UnsupportedParameterError } from '../errors.js';
 import { checkCapabilities } from '../protocol/capabilities.js';
 import { Method, type InitializeResult, type ListModelsResult } from '../protocol/methods.js';
-import type { CallOptions, Capabilities, ChatCompletion, CompletionParams, Isolation, Model } from '../types.js';
+import type {
+  CallOptions,
+  Capabilities,
+  ChatCompletion,
+  CompletionParams,
+  Isolation,
+  Model,
+  ParsedChatCompletion,
+  SchemaOutput,
+  StructuredCompletionParams,
+  StructuredOutputSchema,
+} from '../types.js';
 import type { ChunkStream } from './chunk-stream.js';
+import { CONFIGURE_STREAM } from './stream-helpers.js';
 import { validateCallOptions } from './call-guard.js';
 import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
+import { prepareStructuredOutput } from './structured-output.js';
 import { validateCompletionParams } from './validate.js';
 
 /**
@@ -142,43 +155,62 @@ export class AnyLLM {
   }
 
   /**
-   * A chat completion.
+   * A chat completion. With a schema as `response_format` (zod 4.2+, arktype, valibot wrapped in
+   * `toStandardJsonSchema()`), the provider gets its JSON Schema and the reply comes back parsed and
+   * validated as `choices[0].message.parsed`, typed by the schema.
    *
+   * @throws StructuredOutputError when a schema reply is not JSON, does not match, was cut off
+   *   (`length`) or refused.
    * @example
    * ```ts
    * const res = await llm.completion({ model: 'gpt-4o-mini', messages }, { timeoutMs: 30_000 });
+   *
+   * const Weather = z.object({ city: z.string(), temperature_c: z.number() });
+   * const { choices } = await llm.completion({ model: 'gpt-4o-mini', messages, response_format: Weather });
+   * choices[0].message.parsed?.temperature_c; // number
    * ```
    */
+  completion<S extends StructuredOutputSchema>(params: StructuredCompletionParams<S>, options?: CallOptions): Promise<ParsedChatCompletion<SchemaOutput<S>>>;
+  completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion>;
   async completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion> {
-    const checked = validateCompletionParams(params, this.provider);
+    const { params: wire, parse } = prepareStructuredOutput(params, this.provider);
+    const checked = validateCompletionParams(wire, this.provider);
     checkCapabilities(checked, this.capabilities, this.provider, { stream: false });
     const callOptions = validateCallOptions(options, this.provider);
-    return this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, callOptions);
+    const completion = await this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, callOptions);
+    return parse ? parse(completion) : completion;
   }
 
   /**
    * A streamed chat completion. Nothing is sent until the stream is read; leaving the loop early
-   * cancels the upstream request.
+   * cancels the upstream request. The stream also has `finalChatCompletion()` (the assembled
+   * result, `parsed` included for a schema `response_format`) and `toReadableStream()`.
    *
    * @example
    * ```ts
    * for await (const chunk of llm.completionStream({ model: 'gpt-4o-mini', messages }, { signal })) {
    *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
    * }
+   * const { choices, usage } = await llm.completionStream({ model: 'gpt-4o-mini', messages }).finalChatCompletion();
    * ```
    */
-  completionStream(params: CompletionParams, options?: CallOptions): ChunkStream {
+  completionStream<S extends StructuredOutputSchema>(params: StructuredCompletionParams<S>, options?: CallOptions): ChunkStream<ParsedChatCompletion<SchemaOutput<S>>>;
+  completionStream(params: CompletionParams, options?: CallOptions): ChunkStream;
+  completionStream(params: CompletionParams, options?: CallOptions): ChunkStream<ChatCompletion> {
     let checked: CompletionParams | undefined;
     let callOptions: CallOptions = {};
     let invalid: unknown;
+    let parse: ((completion: ChatCompletion) => Promise<ChatCompletion>) | undefined;
     try {
-      checked = validateCompletionParams(params, this.provider, { stream: true });
+      const prepared = prepareStructuredOutput(params, this.provider);
+      parse = prepared.parse;
+      checked = validateCompletionParams(prepared.params, this.provider, { stream: true });
       checkCapabilities(checked, this.capabilities, this.provider, { stream: true });
       callOptions = validateCallOptions(options, this.provider);
     } catch (error) {
       invalid = error;
     }
-    const stream = this.#supervisor.stream(checked as CompletionParams, callOptions);
+    const stream = this.#supervisor.stream(checked as CompletionParams, callOptions)[CONFIGURE_STREAM]({ finish: parse, provider: this.provider });
     if (invalid !== undefined) stream.fail(invalid);
     return stream;
   }

@@ -5,7 +5,8 @@
  * @module
  */
 import { CreditReceiver, type Credit, type WindowSize } from '../protocol/flow-control.js';
-import type { ChatCompletionChunk } from '../types.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../types.js';
+import { CONFIGURE_STREAM, StreamHelpers, type CompletionStreamHelpers, type Finisher, type ReadableStreamOptions } from './stream-helpers.js';
 
 export interface ChunkStreamHooks {
   /** Chunks and bytes the plugin may have unconsumed; credit is granted every half window. */
@@ -19,17 +20,26 @@ export interface ChunkStreamHooks {
 }
 
 /**
- * A stream of OpenAI-shaped chunks. Iterate it once with `for await`.
+ * A stream of OpenAI-shaped chunks. Iterate it once with `for await`, or ask for the assembled
+ * result (`finalChatCompletion()`) or a web `ReadableStream` (`toReadableStream()`).
  *
  * @example
  * ```ts
- * for await (const chunk of llm.completionStream({ model, messages })) {
- *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
- * }
+ * const stream = llm.completionStream({ model, messages });
+ * const final = stream.finalChatCompletion(); // before the loop: the chunks are folded as they pass
+ * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+ * const { choices, usage } = await final;
  * ```
  */
-export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
+export class ChunkStream<Final extends ChatCompletion = ChatCompletion>
+  implements AsyncIterableIterator<ChatCompletionChunk>, CompletionStreamHelpers<Final>
+{
   readonly #hooks: ChunkStreamHooks;
+  /** Made on the first helper call; until then the consumer's reads go straight to `#pull`. */
+  // Typed by the base type, so a ChunkStream<Parsed> is still a ChunkStream (Final is only returned).
+  #helpers: StreamHelpers<ChatCompletion> | undefined;
+  #finish: Finisher<ChatCompletion> = (completion) => completion;
+  #provider: string | undefined;
   #queue: ChatCompletionChunk[] = [];
   #head = 0;
   #started = false;
@@ -95,7 +105,70 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
     this.#settle(error, true);
   }
 
+  /**
+   * Host side: what `finalChatCompletion()` makes of the assembled completion (parses it, for a
+   * schema `response_format`), and the provider its errors name.
+   *
+   * @internal
+   */
+  [CONFIGURE_STREAM]<F extends ChatCompletion>(options: { finish?: Finisher<F>; provider?: string }): ChunkStream<F> {
+    if (options.finish) this.#finish = options.finish;
+    this.#provider = options.provider;
+    return this as unknown as ChunkStream<F>;
+  }
+
   next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    return this.#helpers === undefined ? this.#pull() : this.#helpers.next();
+  }
+
+  /** Stops early: cancels upstream and drops what is buffered. */
+  return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    return this.#helpers === undefined ? this.#stop() : this.#helpers.return();
+  }
+
+  /**
+   * The assembled `ChatCompletion` (content, reasoning, tool calls merged by index, the last
+   * `provider_data`, usage, `finish_reason`), once the stream ends; with a schema
+   * `response_format`, `choices[i].message.parsed` too. Call it before reading the stream: alone,
+   * it reads the stream itself; followed at once by a `for await` loop or `toReadableStream()`, it
+   * folds the chunks as they pass. Chunks are folded only once it was called.
+   *
+   * @throws InvalidRequestError when the stream was read before it was called; `ProviderError`
+   *   when the stream ended without a `finish_reason`; `StructuredOutputError` when a schema reply
+   *   does not parse or validate.
+   * @example
+   * ```ts
+   * const completion = await llm.completionStream(params).finalChatCompletion();
+   * messages.push(completion.choices[0].message);
+   * ```
+   */
+  finalChatCompletion(): Promise<Final> {
+    return this.#helpersNow().finalChatCompletion() as Promise<Final>;
+  }
+
+  /**
+   * The chunks as a web `ReadableStream` (for an HTTP response or an Electron `MessagePort`), read
+   * on demand, so the plugin's credits follow the reader; cancelling it cancels upstream.
+   * `{ format: 'ndjson' }` gives bytes, one JSON chunk per line, as openai-node's does.
+   *
+   * @example
+   * ```ts
+   * const body = llm.completionStream(params).toReadableStream({ format: 'ndjson' });
+   * return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } });
+   * ```
+   */
+  toReadableStream(options?: { format?: 'chunks' }): ReadableStream<ChatCompletionChunk>;
+  toReadableStream(options: { format: 'ndjson' }): ReadableStream<Uint8Array>;
+  toReadableStream(options?: ReadableStreamOptions): ReadableStream<ChatCompletionChunk> | ReadableStream<Uint8Array> {
+    return this.#helpersNow().toReadableStream(options);
+  }
+
+  #helpersNow(): StreamHelpers<ChatCompletion> {
+    this.#helpers ??= new StreamHelpers({ pull: () => this.#pull(), stop: () => this.#stop() }, this.#finish, this.#started, this.#provider);
+    return this.#helpers;
+  }
+
+  #pull(): Promise<IteratorResult<ChatCompletionChunk>> {
     if (!this.#started && !this.#finished) {
       this.#started = true;
       try {
@@ -120,8 +193,7 @@ export class ChunkStream implements AsyncIterableIterator<ChatCompletionChunk> {
     });
   }
 
-  /** Stops early: cancels upstream and drops what is buffered. */
-  return(): Promise<IteratorResult<ChatCompletionChunk>> {
+  #stop(): Promise<IteratorResult<ChatCompletionChunk>> {
     if (!this.#finished) {
       this.#finished = true;
       this.#queue = [];

@@ -5,8 +5,19 @@
  * @module
  */
 import { InvalidRequestError } from '../errors.js';
-import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams } from '../types.js';
+import type {
+  CallOptions,
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionParams,
+  ParsedChatCompletion,
+  SchemaOutput,
+  StructuredCompletionParams,
+  StructuredOutputSchema,
+} from '../types.js';
 import { AnyLLM } from './anyllm.js';
+import type { ChunkStream } from './chunk-stream.js';
+import type { CompletionStreamHelpers, ReadableStreamOptions } from './stream-helpers.js';
 
 /** Per-call options of the top-level functions. */
 export interface TopLevelOptions extends CallOptions {
@@ -40,52 +51,114 @@ function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> 
 }
 
 /**
- * A chat completion from any provider, named in the model as 'provider:model'.
+ * A chat completion from any provider, named in the model as 'provider:model'. A schema as
+ * `response_format` gives `choices[0].message.parsed`, as `AnyLLM.completion` does.
  *
  * @example
  * ```ts
  * const res = await completion({ model: 'anthropic:claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] });
+ * const { choices } = await completion({ model: 'openai:gpt-4o-mini', messages, response_format: z.object({ city: z.string() }) });
+ * choices[0].message.parsed?.city; // string
  * ```
  */
+export async function completion<S extends StructuredOutputSchema>(
+  params: StructuredCompletionParams<S>,
+  options?: TopLevelOptions,
+): Promise<ParsedChatCompletion<SchemaOutput<S>>>;
+export async function completion(params: CompletionParams, options?: TopLevelOptions): Promise<ChatCompletion>;
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
   return client.completion({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
 }
 
+/** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */
+export interface CompletionStream<Final extends ChatCompletion = ChatCompletion>
+  extends AsyncIterableIterator<ChatCompletionChunk>,
+    CompletionStreamHelpers<Final> {}
+
 /**
- * A streamed chat completion from any provider, named in the model as 'provider:model'.
+ * The top-level stream: the client is found (or made) on first use, then everything goes to its
+ * `ChunkStream`, helpers included, in the order the caller asked.
+ */
+class LazyCompletionStream<Final extends ChatCompletion> implements CompletionStream<Final> {
+  readonly #open: () => Promise<ChunkStream<Final>>;
+  #opening: Promise<ChunkStream<Final>> | undefined;
+  #inner: ChunkStream<Final> | undefined;
+
+  constructor(open: () => Promise<ChunkStream<Final>>) {
+    this.#open = open;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #opened(): Promise<ChunkStream<Final>> {
+    return (this.#opening ??= this.#open());
+  }
+
+  async next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    this.#inner ??= await this.#opened();
+    return this.#inner.next();
+  }
+
+  async return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    const current = this.#inner ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
+    await current?.return();
+    return { value: undefined, done: true };
+  }
+
+  finalChatCompletion(): Promise<Final> {
+    return this.#opened().then((inner) => inner.finalChatCompletion());
+  }
+
+  toReadableStream(options?: { format?: 'chunks' }): ReadableStream<ChatCompletionChunk>;
+  toReadableStream(options: { format: 'ndjson' }): ReadableStream<Uint8Array>;
+  toReadableStream(options?: ReadableStreamOptions): ReadableStream<ChatCompletionChunk> | ReadableStream<Uint8Array> {
+    // Asked of the inner stream now (not at the first read), so a finalChatCompletion() asked
+    // next sees a reader and does not read the stream itself.
+    const inner = this.#opened().then((stream) => stream.toReadableStream(options as { format: 'ndjson' }).getReader() as ReadableStreamDefaultReader<ChatCompletionChunk | Uint8Array>);
+    inner.catch(() => {}); // reported by the first read
+    return new ReadableStream<ChatCompletionChunk | Uint8Array>(
+      {
+        pull: async (controller) => {
+          const result = await (await inner).read();
+          if (result.done) controller.close();
+          else controller.enqueue(result.value);
+        },
+        cancel: async (reason) => {
+          const reader = await inner.catch(() => undefined);
+          await reader?.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    ) as ReadableStream<ChatCompletionChunk> | ReadableStream<Uint8Array>;
+  }
+}
+
+/**
+ * A streamed chat completion from any provider, named in the model as 'provider:model', with the
+ * helpers of `AnyLLM.completionStream` (`finalChatCompletion()`, `toReadableStream()`).
  *
  * @example
  * ```ts
  * for await (const chunk of completionStream({ model: 'openai:gpt-4o-mini', messages })) {
  *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
  * }
+ * const final = await completionStream({ model: 'openai:gpt-4o-mini', messages }).finalChatCompletion();
  * ```
  */
-export function completionStream(
-  params: CompletionParams,
-  options: TopLevelOptions = {},
-): AsyncIterableIterator<ChatCompletionChunk> {
-  let inner: AsyncIterator<ChatCompletionChunk> | undefined;
-  const open = async () => {
+export function completionStream<S extends StructuredOutputSchema>(
+  params: StructuredCompletionParams<S>,
+  options?: TopLevelOptions,
+): CompletionStream<ParsedChatCompletion<SchemaOutput<S>>>;
+export function completionStream(params: CompletionParams, options?: TopLevelOptions): CompletionStream;
+export function completionStream(params: CompletionParams, options: TopLevelOptions = {}): CompletionStream {
+  return new LazyCompletionStream(async () => {
     const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
     const client = await clientFor(provider, options);
     return client.completionStream({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
-  };
-  let opening: Promise<AsyncIterator<ChatCompletionChunk>> | undefined;
-  const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
-    [Symbol.asyncIterator]: () => iterator,
-    async next() {
-      inner ??= await (opening ??= open());
-      return inner.next();
-    },
-    async return() {
-      const current = inner ?? (opening ? await opening.catch(() => undefined) : undefined);
-      await current?.return?.();
-      return { value: undefined, done: true };
-    },
-  };
-  return iterator;
+  });
 }
 
