@@ -49,8 +49,8 @@ beforeAll(async () => {
   writeFileSync(join(work, 'src', 'main.mjs'), APP);
   // The app's own output folder has nothing of anyllm's: only the bundle.
   const { build } = await import('esbuild');
-  const common = { entryPoints: [join(work, 'src', 'main.mjs')], bundle: true, platform: 'node', logLevel: 'silent' } as const;
-  await build({ ...common, format: 'esm', outfile: join(work, 'out-esbuild', 'main.mjs') });
+  const common = { bundle: true, platform: 'node', logLevel: 'silent' } as const;
+  await build({ ...common, entryPoints: [join(work, 'src', 'main.mjs')], format: 'esm', outfile: join(work, 'out-esbuild', 'main.mjs') });
   // CommonJS output has no import.meta.url; top-level await is wrapped so esbuild accepts it.
   writeFileSync(join(work, 'src', 'main-cjs.mjs'), `(async () => {${APP.replace("import { AnyLLM } from 'anyllm';", "const { AnyLLM } = await import('anyllm');")}})();`);
   await build({ ...common, entryPoints: [join(work, 'src', 'main-cjs.mjs')], format: 'cjs', outfile: join(work, 'out-esbuild-cjs', 'main.cjs') });

@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
+import { checkRuntimeOption, type NodeRuntime } from './launchers/node-runtime.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import { explainUngranted } from './env-grant.js';
@@ -36,6 +37,11 @@ export interface AnyLLMOptions {
   sandbox?: { os?: OsBoundaryMode };
   /** Crash budget, heartbeat, shutdown grace and stream window (see `SupervisionOptions`). */
   supervision?: SupervisionOptions;
+  /**
+   * Process and sandbox tiers: the Node.js binary plugins run on (absolute path), instead of the
+   * host's own. Electron's main process needs one for the sandbox (see docs/ELECTRON.md).
+   */
+  runtime?: { execPath: string };
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -50,12 +56,14 @@ export interface ResolvedOptions {
   supervision: ResolvedSupervision;
   /** The sandbox tier's OS-boundary mode (only the sandbox tier has one). */
   sandbox: { os: OsBoundaryMode };
+  /** The Node binary of the process and sandbox tiers, when the caller named one. */
+  runtime: NodeRuntime | undefined;
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: a built-in's declared variables; a community plugin's granted ones. */
   env: Record<string, string>;
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'runtime']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -95,6 +103,7 @@ export function resolveOptions(
   }
   const isolation = options.isolation ?? plugin.defaultIsolation;
   const sandbox = resolveSandboxOption(options.sandbox, isolation, bad);
+  const runtime = checkRuntimeOption(options.runtime, provider, isolation);
   for (const name of ['idleTimeoutMs', 'memoryLimitMb'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
@@ -137,6 +146,7 @@ export function resolveOptions(
     memoryLimitMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
     supervision: resolveSupervision(options.supervision, provider),
     sandbox,
+    runtime,
     clientOptions,
     env,
   };

@@ -24,6 +24,8 @@ export interface LaunchSpec {
   capabilities: Capabilities;
   /** Sandbox tier: the OS boundary its child runs in (resolved by `AnyLLM.create`); none when absent. */
   osBoundary?: OsBoundary;
+  /** Process and sandbox tiers: the Node binary to run (the `runtime.execPath` option); default `process.execPath`. */
+  execPath?: string;
 }
 
 /** Why a plugin ended. */
