@@ -162,6 +162,19 @@ describe('the runtime option', () => {
     }
   });
 
+  it.each(['require', 'off'] as const)('runs sandboxed plugins on that binary (sandbox.os %s)', async (os) => {
+    const custom = join(work, `sandbox-node-${os}`);
+    symlinkSync(process.execPath, custom);
+    const llm = await AnyLLM.create('openai', { apiKey: 'k', isolation: 'sandbox', sandbox: { os }, runtime: { execPath: custom } });
+    try {
+      await llm.start();
+      expect(llm.stats().boundary).toBe(os === 'require' ? 'bubblewrap' : 'none');
+      expect(descendants().some((pid) => commandLine(pid).includes(`${custom} `) && commandLine(pid).includes('process-main.js'))).toBe(true);
+    } finally {
+      await llm.close();
+    }
+  });
+
   it("judges the sandbox by that binary's Node, not the host's", async () => {
     // A "Node 24" (what Electron 40–43 bundle): a permission model, no network permission.
     const node24 = join(work, 'node24');
