@@ -120,6 +120,11 @@ describe('the sandbox in Electron', () => {
     expect(caught).toMatchObject({ code: 'sandbox_unsupported', provider: 'acme' });
     expect((caught as Error).message).toMatch(/utility processes ignore Node's --permission flags/);
     expect((caught as Error).message).toMatch(/runtime: \{ execPath: /);
+    // Electron's Node 24 (no --allow-net) is named as the second reason; a Node with it is not blamed.
+    expect(() => assertElectronSandboxRuntime('acme', undefined, true, new Set(['--permission']))).toThrow(/cannot deny a process the network/);
+    expect(() => assertElectronSandboxRuntime('acme', undefined, true, new Set(['--permission', '--allow-net']))).toThrow(
+      /ignore Node's --permission flags\. Ship/,
+    );
     expect(() => assertElectronSandboxRuntime('acme', { execPath: '/opt/node' }, true)).not.toThrow();
     expect(() => assertElectronSandboxRuntime('acme', undefined, false)).not.toThrow();
   });

@@ -25,8 +25,9 @@ export interface ParentPortLike {
 }
 
 /**
- * The host's side: sends to the utility process, holding messages until it has spawned (Electron
- * drops what is posted to a process that is not running yet), and drops them once it has exited.
+ * The host's side: sends to the utility process, holding messages until it has spawned (Electron's
+ * docs do not say what a message posted before 'spawn' meets; held, it arrives either way), and
+ * drops them once it has exited.
  *
  * @example
  * ```ts

@@ -53,7 +53,7 @@ class StandInUtilityProcess extends EventEmitter {
   }
 
   postMessage(message: unknown): void {
-    // Electron drops messages to a process that is not running; IPC before 'spawn' would queue them.
+    // The harshest reading of Electron's (silent) docs: a message before 'spawn' is lost.
     if (this.pid === undefined) return;
     this.#child.send(message as never);
   }

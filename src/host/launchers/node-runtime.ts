@@ -110,12 +110,19 @@ function runProbe(execPath: string, provider: string): Promise<NodeRuntimeProbe>
  * assertElectronSandboxRuntime('acme', undefined); // throws in Electron's main process
  * ```
  */
-export function assertElectronSandboxRuntime(provider: string, runtime: NodeRuntime | undefined, inElectron: boolean = inElectronMain()): void {
+export function assertElectronSandboxRuntime(
+  provider: string,
+  runtime: NodeRuntime | undefined,
+  inElectron: boolean = inElectronMain(),
+  flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags,
+): void {
   if (!inElectron || runtime) return;
+  const network = flags.has('--allow-net')
+    ? ''
+    : `, and the Node it bundles (${process.versions.node}) cannot deny a process the network (that needs Node 25 or later)`;
   throw new PluginUnavailableError(
     `Cannot sandbox plugin '${provider}' in Electron's main process: Electron's utility processes ignore Node's ` +
-      `--permission flags, and the Node it bundles (${process.versions.node}) cannot deny a process the network ` +
-      '(that needs Node 25 or later). Ship a Node.js binary (25 or later) with the app and pass ' +
+      `--permission flags${network}. Ship a Node.js binary (25 or later) with the app and pass ` +
       "runtime: { execPath: '/path/to/that/node' } to run sandboxed plugins on it.",
     { provider, code: 'sandbox_unsupported' },
   );
