@@ -6,7 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
-import { checkRuntimeOption, type NodeRuntime } from './launchers/node-runtime.js';
+import { checkRuntimeOption, type NodeRuntime } from './launchers/runtime-option.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import { explainUngranted } from './env-grant.js';

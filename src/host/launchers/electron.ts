@@ -51,7 +51,7 @@ const KILL_GRACE_MS = 2000;
  * if (inElectronMain()) console.log('plugins start as utility processes');
  * ```
  */
-export function inElectronMain(host: { versions: NodeJS.ProcessVersions; type?: string } = process as never): boolean {
+export function inElectronMain(host: { versions: NodeJS.ProcessVersions; type?: string } = process as { versions: NodeJS.ProcessVersions; type?: string }): boolean {
   return typeof host.versions.electron === 'string' && host.type === 'browser';
 }
 

@@ -7,14 +7,11 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { isAbsolute } from 'node:path';
 import { InvalidRequestError, PluginUnavailableError } from '../../errors.js';
 import { inElectronMain } from './electron.js';
+import type { NodeRuntime } from './runtime-option.js';
 
-/** What the option resolves to. */
-export interface NodeRuntime {
-  execPath: string;
-}
+export { checkRuntimeOption, type NodeRuntime } from './runtime-option.js';
 
 /** What running the binary found: its version and the permission flags it accepts. */
 export interface NodeRuntimeProbe {
@@ -26,32 +23,6 @@ const PROBE_TIMEOUT_MS = 15_000;
 const PROBE_SCRIPT =
   "const f=process.allowedNodeEnvironmentFlags;process.stdout.write(JSON.stringify({version:process.version,electron:process.versions.electron??null,flags:['--permission','--allow-net'].filter((x)=>f.has(x))}))";
 const probes = new Map<string, Promise<NodeRuntimeProbe>>();
-
-/**
- * Checks the shape of `runtime` (an object with an absolute `execPath`, nothing else); undefined when absent.
- *
- * @throws InvalidRequestError (code `invalid_option`) for anything else.
- * @example
- * ```ts
- * checkRuntimeOption({ execPath: '/opt/app/node' }, 'acme'); // { execPath: '/opt/app/node' }
- * ```
- */
-export function checkRuntimeOption(value: unknown, provider: string, isolation: string): NodeRuntime | undefined {
-  const bad = (problem: string): never => {
-    throw new InvalidRequestError(`Option 'runtime' ${problem}.`, { provider, code: 'invalid_option' });
-  };
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad("must be an object like { execPath: '/path/to/node' }");
-  for (const key of Object.keys(value as object)) {
-    if (key !== 'execPath') bad(`has no field '${key}' (the only one is runtime.execPath)`);
-  }
-  const execPath = (value as { execPath?: unknown }).execPath;
-  if (typeof execPath !== 'string' || !isAbsolute(execPath)) bad('.execPath must be the absolute path of a Node.js binary');
-  if (isolation === 'worker') {
-    bad("applies to the process and sandbox tiers, but this client runs in the worker tier (isolation: 'process' or 'sandbox')");
-  }
-  return { execPath: execPath as string };
-}
 
 /**
  * Runs the binary once (cached per path) to learn its version and whether it has the permission model.
