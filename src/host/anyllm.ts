@@ -78,11 +78,18 @@ export class AnyLLM {
       throw new InvalidRequestError(`Isolation '${resolved.isolation}' is not available in this build.`, { provider });
     }
     let osBoundary: OsBoundary | undefined;
-    if (resolved.isolation === 'sandbox') {
-      const { assertSandboxSupported } = await import('./launchers/sandbox.js');
-      assertSandboxSupported(provider, { allowUnrestrictedNetwork: options.allowUnrestrictedNetwork === true });
-      const { resolveOsBoundary } = await import('./launchers/os-boundary/index.js');
-      osBoundary = await resolveOsBoundary(resolved.sandbox.os, provider);
+    const execPath = resolved.runtime?.execPath;
+    if (resolved.isolation !== 'worker') {
+      // A named Node binary (runtime.execPath) is probed once; the sandbox judges its flags, not the host's.
+      const { assertElectronSandboxRuntime, probeNodeRuntime } = await import('./launchers/node-runtime.js');
+      const probe = execPath === undefined ? undefined : await probeNodeRuntime(execPath, provider);
+      if (resolved.isolation === 'sandbox') {
+        assertElectronSandboxRuntime(provider, resolved.runtime);
+        const { assertSandboxSupported } = await import('./launchers/sandbox.js');
+        assertSandboxSupported(provider, { allowUnrestrictedNetwork: options.allowUnrestrictedNetwork === true, ...probe });
+        const { resolveOsBoundary, probeOsBoundaryFor } = await import('./launchers/os-boundary/index.js');
+        osBoundary = await resolveOsBoundary(resolved.sandbox.os, provider, execPath === undefined ? undefined : () => probeOsBoundaryFor(execPath));
+      }
     }
     const supervisor = new Supervisor({
       spec: {
@@ -95,6 +102,7 @@ export class AnyLLM {
         capabilities: plugin.manifest.capabilities,
         osBoundary,
         network: resolved.network,
+        execPath,
       },
       launch,
       apiKey: resolved.apiKey,

@@ -6,6 +6,7 @@
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
+import { checkRuntimeOption, type NodeRuntime } from './launchers/runtime-option.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
 import { explainUngranted } from './env-grant.js';
@@ -37,6 +38,11 @@ export interface AnyLLMOptions extends NetworkOptions {
   sandbox?: { os?: OsBoundaryMode };
   /** Crash budget, heartbeat, shutdown grace and stream window (see `SupervisionOptions`). */
   supervision?: SupervisionOptions;
+  /**
+   * Process and sandbox tiers: the Node.js binary plugins run on (absolute path), instead of the
+   * host's own. Electron's main process needs one for the sandbox (see docs/ELECTRON.md).
+   */
+  runtime?: { execPath: string };
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -51,6 +57,8 @@ export interface ResolvedOptions {
   supervision: ResolvedSupervision;
   /** The sandbox tier's OS-boundary mode (only the sandbox tier has one). */
   sandbox: { os: OsBoundaryMode };
+  /** The Node binary of the process and sandbox tiers, when the caller named one. */
+  runtime: NodeRuntime | undefined;
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: a built-in's declared variables; a community plugin's granted ones. */
   env: Record<string, string>;
@@ -58,7 +66,7 @@ export interface ResolvedOptions {
   network: ResolvedNetwork;
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'proxy', 'noProxy', 'ca']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'proxy', 'noProxy', 'ca', 'runtime']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -98,6 +106,7 @@ export function resolveOptions(
   }
   const isolation = options.isolation ?? plugin.defaultIsolation;
   const sandbox = resolveSandboxOption(options.sandbox, isolation, bad);
+  const runtime = checkRuntimeOption(options.runtime, provider, isolation);
   for (const name of ['idleTimeoutMs', 'memoryLimitMb'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
@@ -142,6 +151,7 @@ export function resolveOptions(
     memoryLimitMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB,
     supervision: resolveSupervision(options.supervision, provider),
     sandbox,
+    runtime,
     clientOptions,
     env,
     network,

@@ -13,8 +13,8 @@ import { checkAllowEnv, communityEnvGrant, explainUngranted, type EnvGrant, type
 import { checkCommunityManifest, dependencyNames, isPackageName, parseManifest, type PluginManifest } from './manifest.js';
 import { readPluginJson } from './safe-read.js';
 
-// `node:fs` through require: its ESM facade costs ~8 ms of `import('anyllm')` (it resolves every lazy export).
-const { existsSync, readdirSync, realpathSync, statSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+// `node:fs` through require (`__filename`: a CommonJS bundle of the app has no import.meta.url): its ESM facade costs ~8 ms of `import('anyllm')` (it resolves every lazy export).
+const { existsSync, readdirSync, realpathSync, statSync } = createRequire(import.meta.url ?? __filename)('node:fs') as typeof import('node:fs');
 
 /** Options of `registerPlugin`. */
 export interface RegisterPluginOptions {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { InvalidRequestError } from '../errors.js';
 
 // `node:fs` through require: its ESM facade costs ~8 ms of `import('anyllm')` (this module is in the host bundle).
-const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+const fs = createRequire(import.meta.url ?? __filename)('node:fs') as typeof import('node:fs');
 
 /** The largest plugin file the host reads (a `package.json` is a few KiB; a megabyte is generous). */
 export const MAX_PLUGIN_FILE_BYTES = 1024 * 1024;

@@ -51,7 +51,7 @@ export interface ChildOptions {
  */
 export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInstance {
   installExitHook();
-  const bare: ChildCommand = { file: process.execPath, args: [...options.execArgv, processMain, ...(options.args ?? [])], cwd: spec.dir };
+  const bare: ChildCommand = { file: spec.execPath ?? process.execPath, args: [...options.execArgv, processMain, ...(options.args ?? [])], cwd: spec.dir };
   const command = options.wrapCommand ? options.wrapCommand(bare) : bare;
   const child = spawn(command.file, command.args, { cwd: command.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   live.add(child);
@@ -161,7 +161,16 @@ function watchMemory(
   return timer;
 }
 
-function exitReason(code: number | null, signal: string | null, stderr: string, heapLimitMb: number): string {
+/**
+ * Why a child ended, in words for the crash report: out of memory, the last error line of its
+ * stderr (escaped), or its code or signal.
+ *
+ * @example
+ * ```ts
+ * exitReason(1, null, 'Error: boom', 512); // 'exited with code 1: Error: boom'
+ * ```
+ */
+export function exitReason(code: number | null, signal: string | null, stderr: string, heapLimitMb: number): string {
   if (/heap out of memory|Reached heap limit|allocation failed/i.test(stderr)) {
     return `ran out of memory (heap limit ${heapLimitMb} MiB)`;
   }

@@ -27,6 +27,8 @@ export interface LaunchSpec {
   osBoundary?: OsBoundary;
   /** The client's proxy, extra CAs and caller's origin (plugin-network.ts); absent: the spec's env as is. */
   network?: ResolvedNetwork;
+  /** Process and sandbox tiers: the Node binary to run (the `runtime.execPath` option); default `process.execPath`. */
+  execPath?: string;
 }
 
 /** Why a plugin ended. */

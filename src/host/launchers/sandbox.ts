@@ -42,16 +42,17 @@ export function sandboxNetworkSupported(flags: ReadonlySet<string> = process.all
  */
 export function assertSandboxSupported(
   provider: string,
-  options: { allowUnrestrictedNetwork?: boolean; flags?: ReadonlySet<string> } = {},
+  options: { allowUnrestrictedNetwork?: boolean; flags?: ReadonlySet<string>; version?: string } = {},
 ): void {
   const flags = options.flags ?? process.allowedNodeEnvironmentFlags;
+  const version = options.version ?? process.version;
   const refuse = (why: string) => {
     throw new PluginUnavailableError(`Cannot sandbox plugin '${provider}': ${why}`, { provider, code: 'sandbox_unsupported' });
   };
-  if (!flags.has('--permission')) refuse(`this Node (${process.version}) has no permission model; use Node 25 or later.`);
+  if (!flags.has('--permission')) refuse(`this Node (${version}) has no permission model; use Node 25 or later.`);
   if (sandboxNetworkSupported(flags) || options.allowUnrestrictedNetwork === true) return;
   refuse(
-    `this Node (${process.version}) cannot deny a process the network (that needs Node 25 or later), so the plugin ` +
+    `this Node (${version}) cannot deny a process the network (that needs Node 25 or later), so the plugin ` +
       'could reach any host directly. Upgrade Node, or pass { allowUnrestrictedNetwork: true } to run it anyway.',
   );
 }

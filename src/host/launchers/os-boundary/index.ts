@@ -33,6 +33,30 @@ export function probeOsBoundary(platform: NodeJS.Platform = process.platform): P
   return probed;
 }
 
+const probedFor = new Map<string, Promise<BoundaryProbe>>();
+
+/**
+ * What this machine offers for plugins run on another Node binary (`runtime.execPath`): bubblewrap
+ * proved with that binary on Linux; elsewhere none (Seatbelt's profile is made for the host's own
+ * binary). Remembered per path.
+ *
+ * @example
+ * ```ts
+ * const probe = await probeOsBoundaryFor('/opt/app/node');
+ * ```
+ */
+export function probeOsBoundaryFor(node: string, platform: NodeJS.Platform = process.platform): Promise<BoundaryProbe> {
+  let probe = probedFor.get(node);
+  if (!probe) {
+    probe =
+      platform === 'linux'
+        ? probeBubblewrap({ node })
+        : Promise.resolve({ available: false, why: `on ${platform} the OS boundary runs only the host's own Node binary, not runtime.execPath` });
+    probedFor.set(node, probe);
+  }
+  return probe;
+}
+
 async function detect(platform: NodeJS.Platform): Promise<BoundaryProbe> {
   if (platform === 'linux') return probeBubblewrap();
   if (platform === 'darwin') return probeSeatbelt();

@@ -1,0 +1,123 @@
+/**
+ * The transport pair of Electron's utility processes: the host speaks to the `UtilityProcess` that
+ * `utilityProcess.fork` returned, the plugin to `process.parentPort`. Messages are structured
+ * clones, as over a worker's port. This module imports nothing of Electron: both sides take the
+ * object they talk to (typed by the shapes below, which follow Electron's documented API).
+ *
+ * @module
+ */
+import type { Message, MessageListener, Transport } from './transport.js';
+
+/** The part of Electron's `UtilityProcess` (main process) the host side uses. */
+export interface UtilityProcessLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+  once(event: 'spawn', listener: () => void): unknown;
+  once(event: 'exit', listener: (code: number) => void): unknown;
+}
+
+/** The part of Electron's `process.parentPort` (utility process) the plugin side uses. */
+export interface ParentPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  off(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+}
+
+/**
+ * The host's side: sends to the utility process, holding messages until it has spawned (Electron's
+ * docs do not say what a message posted before 'spawn' meets; held, it arrives either way), and
+ * drops them once it has exited.
+ *
+ * @example
+ * ```ts
+ * const child = utilityProcess.fork(utilityMain, [], { stdio: 'pipe' });
+ * const connection = new Connection(new UtilityProcessTransport(child));
+ * ```
+ */
+export class UtilityProcessTransport implements Transport {
+  readonly #child: UtilityProcessLike;
+  #pending: Message[] | undefined = [];
+  #listener: ((message: unknown) => void) | undefined;
+  #closed = false;
+
+  constructor(child: UtilityProcessLike) {
+    this.#child = child;
+    child.once('spawn', () => {
+      const pending = this.#pending ?? [];
+      this.#pending = undefined;
+      for (const message of pending) this.#post(message);
+    });
+    child.once('exit', () => {
+      this.#closed = true;
+      this.#pending = undefined;
+    });
+  }
+
+  send(message: Message): undefined {
+    if (this.#closed) return;
+    if (this.#pending) this.#pending.push(message);
+    else this.#post(message);
+  }
+
+  onMessage(listener: MessageListener): void {
+    if (this.#listener) this.#child.off('message', this.#listener);
+    this.#listener = (message) => listener(message, undefined);
+    this.#child.on('message', this.#listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#pending = undefined;
+    if (this.#listener) this.#child.off('message', this.#listener);
+    this.#listener = undefined;
+  }
+
+  #post(message: Message): void {
+    try {
+      this.#child.postMessage(message);
+    } catch {
+      // The process has gone; the launcher reports the exit.
+    }
+  }
+}
+
+/**
+ * The plugin's side, over `process.parentPort`: Electron wraps each incoming message in an event
+ * whose `data` is the message.
+ *
+ * @example
+ * ```ts
+ * serve(new ParentPortTransport(process.parentPort), { exit: () => process.exit(0) });
+ * ```
+ */
+export class ParentPortTransport implements Transport {
+  readonly #port: ParentPortLike;
+  #listener: ((event: { data: unknown }) => void) | undefined;
+  #closed = false;
+
+  constructor(port: ParentPortLike) {
+    this.#port = port;
+  }
+
+  send(message: Message): undefined {
+    if (this.#closed) return;
+    try {
+      this.#port.postMessage(message);
+    } catch {
+      // The host has gone.
+    }
+  }
+
+  onMessage(listener: MessageListener): void {
+    if (this.#listener) this.#port.off('message', this.#listener);
+    this.#listener = (event) => listener(event.data, undefined);
+    this.#port.on('message', this.#listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#listener) this.#port.off('message', this.#listener);
+    this.#listener = undefined;
+  }
+}
