@@ -57,7 +57,9 @@ describe('one plugin, three tiers', () => {
       const seen = await probe(llm);
       expect(seen.pid !== process.pid).toBe(ownProcess);
       expect(seen.sandboxed).toBe(sandboxed);
-      expect(seen.env).toEqual({ HOSTILE_API_KEY: 'probe-key' });
+      // Besides its own: a process plugin gets the host's extra CAs (it has its own certificate store).
+      const extraCa = isolation === 'process' && process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {};
+      expect(seen.env).toEqual({ HOSTILE_API_KEY: 'probe-key', ...extraCa });
     } finally {
       await llm.close();
     }
