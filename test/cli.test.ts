@@ -1,5 +1,5 @@
 // `anyllm` as a user runs it: the built binary in a child process, against a local OpenAI-wire server.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 const ESC = '\x1b';
 let server: LocalServer;
 let base: string;
+let limitedOnce = false;
 
 interface Run {
   code: number | null;
@@ -50,6 +51,21 @@ function runCli(args: string[], options: RunOptions = {}): Promise<Run> {
   });
 }
 
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), as a user at a terminal does: stdout
+ * and stderr are the same TTY, so the output is both, as the screen would receive it.
+ */
+function runOnTty(args: string[], env: Record<string, string> = {}): Promise<{ code: number; screen: string }> {
+  const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  return new Promise((done) => {
+    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'xterm-256color', ...env }, timeout: 30_000 }, (error, stdout) => {
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, screen: stdout });
+    });
+    child.stdin?.end();
+  });
+}
+
 /** The request the server got for `model` (each test uses its own model name). */
 function requestFor(model: string): { body: Record<string, unknown>; headers: Record<string, unknown> } {
   const found = server.requests.filter((request) => (request.body as { model?: string } | undefined)?.model === model).at(-1);
@@ -69,6 +85,10 @@ beforeAll(async () => {
   base = `${server.origin}/v1`;
   onChat(server, (req, res) => {
     const body = req.body as { model: string; stream?: boolean };
+    if (body.model === 'limited-once' && !limitedOnce) {
+      limitedOnce = true;
+      return sendOpenAIError(res, 429, 'slow down', { type: 'rate_limit', headers: { 'retry-after': '2' } });
+    }
     if (body.model === 'bad') return sendOpenAIError(res, 400, 'this model does not take that');
     if (!body.stream) return sendJson(res, 200, completionBody(`whole reply from ${body.model}`));
     if (body.model === 'reasoner') {
@@ -167,6 +187,27 @@ describe('anyllm chat: output', () => {
     expect(result.stdout).not.toContain('line 39');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+});
+
+describe('anyllm chat: on a terminal', () => {
+  it('shows a status line on stderr while it waits (plugin starting, then seconds counting up through a retry), erased before the reply', async () => {
+    const { code, screen } = await runOnTty(chat('limited-once', 'Hi'), key);
+    expect(code).toBe(0);
+    expect(screen).toContain('starting the openai plugin (worker)');
+    expect(screen).toMatch(/waiting for openai:limited-once… \d+ s/);
+    // The last status is erased (cursor to column 0, line cleared) before the reply is written.
+    expect(screen).toMatch(/\r\x1b\[2Kt0 t1 t2 t3 \r?\n$/);
+  });
+
+  it('writes no escape code at all with NO_COLOR, not even for the status line', async () => {
+    const { code, screen } = await runOnTty(chat('reasoner', '-v', 'Hi'), { ...key, NO_COLOR: '1' });
+    expect(code).toBe(0);
+    expect(screen).toContain('starting the openai plugin');
+    expect(screen).toContain('thinking hard');
+    expect(screen).not.toContain(ESC);
+    const coloured = await runOnTty(chat('reasoner', '-v', 'Hi'), key);
+    expect(coloured.screen).toContain(`${ESC}[2mthinking `);
   });
 });
 

@@ -80,7 +80,8 @@ export class StderrWriter {
   /** Shows `text` as the status line, replacing the previous one; nothing when stderr is not a terminal. */
   status(text: string): void {
     if (!this.canShowStatus) return;
-    const width = Math.max(10, (this.#stream.columns ?? 80) - 1);
+    // A terminal that reports no size (0 columns, as under `script`) is taken as 80 wide.
+    const width = Math.max(10, (this.#stream.columns || 80) - 1);
     const line = text.length > width ? `${text.slice(0, width - 1)}…` : text;
     this.#erase();
     this.#stream.write(this.#colour ? `\x1b[2m${line}\x1b[22m` : line);
