@@ -174,7 +174,7 @@ describe('anyllm chat: output', () => {
     expect(forced.stderr).toContain(`${ESC}[2mthinking `);
     expect(forced.stderr.replace(/\x1b\[\d+m/g, '')).toContain('thinking hard\n');
     expect(forced.stdout).toBe('the answer\n');
-    for (const env of [{ FORCE_COLOR: '0' }, { NO_COLOR: '1' }]) {
+    for (const env of [{ FORCE_COLOR: '0' }, { NO_COLOR: '1' }] as Record<string, string>[]) {
       const plain = await runCli(chat('reasoner', '-v', 'Hi'), { env: { ...key, ...env } });
       expect(plain.stderr).toContain('thinking hard');
       expect(plain.stderr).not.toContain(ESC);
