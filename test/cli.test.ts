@@ -28,11 +28,13 @@ interface RunOptions {
   stdin?: string;
   /** Destroy our end of stdout once the first line arrived (`| head -1`). */
   closeAfterFirstLine?: boolean;
+  /** Node flags before the script. */
+  nodeArgs?: string[];
 }
 
 function runCli(args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, ...args], {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: 30_000,
@@ -250,6 +252,18 @@ describe('anyllm: exit codes, errors and suggestions', () => {
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('--version, --help and usage errors never load anyllm itself (the CLI starts fast)', async () => {
+    // A module hook in the child that reports every file of dist/ it loads.
+    const hook = `data:text/javascript,import { registerHooks } from 'node:module';
+      registerHooks({ load(url, context, next) { if (url.includes('/dist/')) process.stderr.write('LOADED ' + url.slice(url.indexOf('/dist/')) + '\\n'); return next(url, context); } });`;
+    for (const args of [['--version'], ['--help'], ['chat', '--modle', 'x'], []]) {
+      const result = await runCli(args, { nodeArgs: ['--import', hook] });
+      const loaded = result.stderr.split('\n').filter((line) => line.startsWith('LOADED '));
+      expect(loaded).toContain('LOADED /dist/src/cli.js');
+      expect(loaded.filter((line) => !/^LOADED \/dist\/src\/(cli\.js|cli\/|errors\.js)/.test(line))).toEqual([]);
+    }
   });
 
   it('no arguments prints the usage on stderr and exits 2; --help prints it on stdout and exits 0', async () => {
