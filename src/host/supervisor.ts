@@ -553,7 +553,9 @@ export class Supervisor {
       { provider: this.#provider },
     );
     session.stopping ??= { cause, reason: cause === 'closed' ? 'closed by the client' : 'shut down while idle', error };
+    // Ref'd to wait for the exit, not for a call: the plugin may start nothing more (no fetch).
     session.instance.ref();
+    session.instance.stopping?.();
     const grace = this.#settings.shutdownGraceMs;
     if (session.calls > 0) {
       // Still busy after the drain: no clean exit to wait for.
