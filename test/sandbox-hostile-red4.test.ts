@@ -3,12 +3,14 @@
  * Each attack runs under every OS-boundary mode beside a bystander plugin that streams and must
  * finish intact (test/support/hostile.ts).
  */
+import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 
 const world = new HostileWorld();
+const CRASHES = 40;
 
 beforeAll(() => world.setUp());
 afterEach(() => world.closeClients());
@@ -32,4 +34,40 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the first round\'s fixes 
       expect(hits(path)).toBe(0);
     });
   }, 30_000);
+});
+
+/** What the host process holds open: handles, requests, descriptors, listeners on `process`. */
+function hostHoldings(): Record<string, number> {
+  const p = process as unknown as { _getActiveHandles(): unknown[]; _getActiveRequests(): unknown[] };
+  const events = ['exit', 'SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection', 'beforeExit', 'warning'] as const;
+  return {
+    handles: p._getActiveHandles().length,
+    requests: p._getActiveRequests().length,
+    fds: readdirSync('/proc/self/fd').length,
+    listeners: events.reduce((sum, event) => sum + process.listenerCount(event), 0),
+  };
+}
+
+describe.each(SANDBOX_MODES)('a plugin in a crash loop (OS boundary: %s)', (mode) => {
+  // /proc/self/fd: Linux only, as SANDBOX_MODES runs the OS boundary only there.
+  it.runIf(process.platform === 'linux')('costs the host nothing that grows with the number of crashes', async () => {
+    await world.whileAnotherPluginStreams(mode, async () => {
+      const llm = await world.client('hostile', mode, { supervision: { maxCrashes: Infinity } });
+      const crash = (i: number) =>
+        attack(llm, 'red4-crash', { how: i % 2 ? 'violation' : 'exit' }, 30_000).then(
+          () => expect.fail('the plugin answered'),
+          (error: unknown) => expect((error as Error).name).toMatch(/PluginCrashedError|PluginProtocolError/),
+        );
+      for (let i = 0; i < 4; i++) await crash(i);
+      // Give exits their 500 ms of stdio draining (child.ts) before counting.
+      await sleep(700);
+      const before = hostHoldings();
+      for (let i = 0; i < CRASHES; i++) await crash(i);
+      await sleep(700);
+      const after = hostHoldings();
+      expect(llm.stats().crashes).toBe(CRASHES + 4);
+      // Loose: a plugin or two in flight at any time, never something per crash.
+      for (const key of Object.keys(before)) expect(after[key] - before[key], `${key}: ${JSON.stringify({ before, after })}`).toBeLessThan(CRASHES / 4);
+    });
+  }, 180_000);
 });
