@@ -5,8 +5,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyLLM } from 'anyllm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PluginProtocolError, type AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 
 const world = new HostileWorld();
@@ -33,6 +33,30 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the first round\'s fixes 
       await h.close();
       expect(hits(path)).toBe(0);
     });
+  }, 30_000);
+
+  it.each(['method', 'member'])('cannot put terminal escapes into the reason it is killed for (a %s name quoted back)', async (where) => {
+    const exits: string[] = [];
+    const text = '\u001b]0;pwned\u0007\r\u001b[2K[host] all good\u202e';
+    // Its own client, to read its stats and events once it is killed.
+    let llm: AnyLLM | undefined;
+    const error = await world.whileAnotherPluginStreams(mode, async () => {
+      llm = await world.client('hostile', mode);
+      llm.on('plugin:exit', (event) => exits.push(event.reason));
+      return attack(llm, 'red4-violation-text', { where, text }, 30_000).then(
+        () => new Error('the plugin was not stopped'),
+        (caught: unknown) => caught as Error,
+      );
+    });
+    expect(error).toBeInstanceOf(PluginProtocolError);
+    await vi.waitFor(() => expect(exits).toHaveLength(1));
+    const reasons = [error.message, llm?.stats().lastExit?.reason, ...exits];
+    for (const reason of reasons) {
+      expect(reason).toContain('pwned');
+      expect(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(reason ?? ''), JSON.stringify(reason)).toBe(false);
+    }
+    // Escaped visibly, not dropped: the caller can still see what the plugin sent.
+    expect(error.message).toContain('\\x1b]0;pwned\\x07\\x0d');
   }, 30_000);
 });
 
