@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PluginProtocolError, type AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
+import { sendJson } from './support/local-server.js';
+import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 
 const world = new HostileWorld();
 const CRASHES = 40;
@@ -58,6 +60,63 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the first round\'s fixes 
     // Escaped visibly, not dropped: the caller can still see what the plugin sent.
     expect(error.message).toContain('\\x1b]0;pwned\\x07\\x0d');
   }, 30_000);
+});
+
+/** The densest honest logprobs: one-character tokens, `logprob: 0`, 20 alternatives each. */
+const logprobs = (tokens: number) => ({
+  content: Array.from({ length: tokens }, () => ({
+    token: 'a',
+    logprob: 0,
+    bytes: [97],
+    top_logprobs: Array.from({ length: 20 }, () => ({ token: 'a', logprob: 0, bytes: [97] })),
+  })),
+  refusal: null,
+});
+
+/** A stream of one-character tool-call deltas for 8 parallel calls, each chunk with its logprobs. */
+function denseStream(n: number): Record<string, unknown>[] {
+  const chunk = (delta: object, finish: string | null = null) => ({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'm',
+    choices: [{ index: 0, delta, logprobs: logprobs(1), finish_reason: finish }],
+  });
+  const calls = Array.from({ length: 8 }, (_, index) => ({ index, id: `call_${index}`, type: 'function', function: { name: 'f', arguments: '' } }));
+  const chunks = [chunk({ role: 'assistant', tool_calls: calls })];
+  for (let i = 0; i < n; i++) chunks.push(chunk({ tool_calls: [{ index: i % 8, function: { arguments: 'x' } }] }));
+  chunks.push(chunk({}, 'tool_calls'));
+  return chunks;
+}
+
+describe.each(SANDBOX_MODES)('honest traffic the structure bounds must let through (OS boundary: %s)', (mode) => {
+  beforeAll(() => {
+    // The bystander's stream as before; the dense models answer a dense body.
+    onChat(world.declared, (req, res) => {
+      const body = req.body as { model: string; stream?: boolean };
+      if (body.model === 'dense') {
+        if (body.stream) return streamChunks(res, denseStream(2000));
+        return sendJson(res, 200, completionBody('x'.repeat(3000), { choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(3000), refusal: null }, logprobs: logprobs(3000), finish_reason: 'stop' }] }));
+      }
+      if (body.stream) return streamChunks(res, syntheticStream(60), { delayMs: 4 });
+      sendJson(res, 200, completionBody('ok'));
+    });
+  });
+
+  it('a stream of one-character tool-call deltas with 20 logprobs each, and a completion of 3 000 such logprobs', async () => {
+    const llm = await world.client('acme', mode);
+    let args = '';
+    let chunks = 0;
+    let tops = 0;
+    for await (const chunk of llm.completionStream({ model: 'dense', messages: [{ role: 'user', content: 'hi' }] })) {
+      chunks++;
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) args += call.function?.arguments ?? '';
+      tops += chunk.choices[0]?.logprobs?.content?.[0]?.top_logprobs.length ?? 0;
+    }
+    expect({ chunks, args: args.length, tops }).toEqual({ chunks: 2002, args: 2000, tops: 2002 * 20 });
+    const res = await llm.completion({ model: 'dense', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices[0].logprobs?.content).toHaveLength(3000);
+  }, 60_000);
 });
 
 /** What the host process holds open: handles, requests, descriptors, listeners on `process`. */
