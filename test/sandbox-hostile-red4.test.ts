@@ -60,6 +60,24 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the first round\'s fixes 
     // Escaped visibly, not dropped: the caller can still see what the plugin sent.
     expect(error.message).toContain('\\x1b]0;pwned\\x07\\x0d');
   }, 30_000);
+
+  it('cannot put C1 or bidi controls into the reason it is killed for through its answer to a ping (JSON.stringify leaves them raw)', async () => {
+    // flow.js's attack: it hides the runtime's answers to pings and sends this one instead.
+    const heartbeat = { supervision: { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 60_000 } };
+    let llm: AnyLLM | undefined;
+    const error = await world.whileAnotherPluginStreams(mode, async () => {
+      llm = await world.client('hostile', mode, heartbeat);
+      return attack(llm, 'flow-ping-answer', { answer: { ok: '\u009b2K\u009d0;pwned\u009c\u202e' } }, 15_000).then(
+        () => new Error('the plugin was not stopped'),
+        (caught: unknown) => caught as Error,
+      );
+    });
+    expect(error).toBeInstanceOf(PluginProtocolError);
+    for (const reason of [error.message, llm?.stats().lastExit?.reason]) {
+      expect(reason).toMatch(/answered \$\/ping with/);
+      expect(/[\u0080-\u009f\u202e]/.test(reason ?? ''), JSON.stringify(reason)).toBe(false);
+    }
+  }, 30_000);
 });
 
 /** The densest honest logprobs: one-character tokens, `logprob: 0`, 20 alternatives each. */
