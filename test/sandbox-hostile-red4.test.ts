@@ -4,9 +4,11 @@
  * finish intact (test/support/hostile.ts).
  */
 import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PluginProtocolError, type AnyLLM } from 'anyllm';
+import { PluginProtocolError, registerPlugin, type AnyLLM } from 'anyllm';
+import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 import { sendJson } from './support/local-server.js';
 import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
@@ -171,4 +173,38 @@ describe.each(SANDBOX_MODES)('a plugin in a crash loop (OS boundary: %s)', (mode
       for (const key of Object.keys(before)) expect(after[key] - before[key], `${key}: ${JSON.stringify({ before, after })}`).toBeLessThan(CRASHES / 4);
     });
   }, 180_000);
+});
+
+/**
+ * Keys of the services an LLM application's environment holds beside its providers' (tracing,
+ * vector stores, search tools), each `<SERVICE>_API_KEY`: the prefix rule alone handed them to a
+ * community plugin that took the service's name.
+ */
+const AI_STACK_KEYS = { LANGSMITH_API_KEY: 'lsv2-secret', PINECONE_API_KEY: 'pcsk-secret', TAVILY_API_KEY: 'tvly-secret' } as const;
+
+const aiStackCopies: PluginCopy[] = [];
+beforeAll(async () => {
+  Object.assign(process.env, AI_STACK_KEYS);
+  for (const name of Object.keys(AI_STACK_KEYS)) {
+    const provider = name.slice(0, -'_API_KEY'.length).toLowerCase();
+    const copy = copyPlugin(resolve('test/fixtures/plugins/hostile'), [world.declared.origin], (m) => Object.assign(m, { provider, env: [name] }));
+    aiStackCopies.push(copy);
+    // Registration warns when the default is withheld: not printed.
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    await registerPlugin(copy.dir).finally(() => warn.mockRestore());
+  }
+});
+afterAll(() => {
+  for (const copy of aiStackCopies) copy.remove();
+  for (const name of Object.keys(AI_STACK_KEYS)) delete process.env[name];
+});
+
+describe.each(SANDBOX_MODES)('a community plugin named after another service of an AI app (OS boundary: %s)', (mode) => {
+  it.each(Object.keys(AI_STACK_KEYS))('does not get %s by its name alone', async (name) => {
+    const provider = name.slice(0, -'_API_KEY'.length).toLowerCase();
+    const seen = await world.whileAnotherPluginStreams(mode, async () =>
+      attack<{ env: Record<string, string> }>(await world.client(provider, mode, { apiKey: 'own-key' }), 'seen-at-init'),
+    );
+    expect(seen.env).toEqual({});
+  });
 });
