@@ -37,6 +37,13 @@ export const CREDENTIAL_FAMILIES: readonly string[] = [
   // SaaS tokens that sit in app environments
   'STRIPE_', 'TWILIO_', 'SENDGRID_', 'SLACK_', 'DISCORD_', 'TELEGRAM_', 'SENTRY_', 'DATADOG_', 'DD_',
   'NEW_RELIC_', 'NEWRELIC_', 'SNYK_', 'SONAR', 'CODECOV_', 'COVERALLS_', 'OKTA_', 'AUTH0_', 'JWT_',
+  // The rest of an LLM app's stack (tracing, evaluation, vector stores, search and browsing tools):
+  // their keys sit beside the providers' as <SERVICE>_API_KEY
+  'LANGCHAIN_', 'LANGSMITH_', 'LANGFUSE_', 'HELICONE_', 'PORTKEY_', 'BRAINTRUST_', 'WANDB_', 'COMET_', 'MLFLOW_',
+  'ARIZE_', 'PHOENIX_', 'PINECONE_', 'WEAVIATE_', 'QDRANT_', 'CHROMA_', 'MILVUS_', 'ZILLIZ_', 'TURBOPUFFER_',
+  'TAVILY_', 'SERPAPI_', 'SERPER_', 'EXA_', 'BRAVE_', 'FIRECRAWL_', 'BROWSERBASE_', 'E2B_', 'LLAMA_CLOUD_',
+  'UNSTRUCTURED_', 'ELEVENLABS_', 'DEEPGRAM_', 'ASSEMBLYAI_', 'POSTHOG_', 'SEGMENT_', 'RESEND_', 'MAILGUN_',
+  'NOTION_', 'LINEAR_', 'AIRTABLE_', 'ZAPIER_', 'COMPOSIO_',
   // Generic names that say "secret" without saying whose
   'API_', 'APP_', 'SECRET', 'TOKEN', 'PASSWORD', 'PRIVATE_', 'AUTH_', 'SESSION_', 'COOKIE_',
   // Process and loader configuration

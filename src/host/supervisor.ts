@@ -37,6 +37,7 @@ import { untrustedWireError } from './untrusted-error.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { CrashBudget, SUPERVISION_DEFAULTS, type ResolvedSupervision } from './supervision.js';
+import { escapeControls } from './stderr-lines.js';
 
 export interface SupervisorOptions {
   spec: LaunchSpec;
@@ -491,7 +492,8 @@ export class Supervisor {
       },
       // Supervision the plugin cannot switch off: a wrong answer kills as surely as silence.
       onBroken: (reason) => {
-        const error = new PluginProtocolError(`Plugin '${this.#provider}' broke the protocol: it ${reason}; it was killed.`, {
+        // The reason quotes the answer (JSON.stringify leaves C1 and bidi controls raw).
+        const error = new PluginProtocolError(`Plugin '${this.#provider}' broke the protocol: it ${escapeControls(reason)}; it was killed.`, {
           provider: this.#provider,
           code: 'protocol-error',
         });
@@ -555,7 +557,9 @@ export class Supervisor {
       { provider: this.#provider },
     );
     session.stopping ??= { cause, reason: cause === 'closed' ? 'closed by the client' : 'shut down while idle', error };
+    // Ref'd to wait for the exit, not for a call: the plugin may start nothing more (no fetch).
     session.instance.ref();
+    session.instance.stopping?.();
     const grace = this.#settings.shutdownGraceMs;
     if (session.calls > 0) {
       // Still busy after the drain: no clean exit to wait for.

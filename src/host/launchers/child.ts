@@ -60,7 +60,8 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
   /** `violation`: the plugin broke the protocol (its calls fail with PluginProtocolError). */
   const kill = (reason: string, brokeProtocol = false) => {
     if (killedFor === undefined) violation = brokeProtocol;
-    killedFor ??= reason;
+    // Reasons quote what the plugin sent (a method or member name): the caller prints them.
+    killedFor ??= escapeControls(reason);
     child.kill('SIGKILL');
   };
 

@@ -54,6 +54,11 @@ export interface PluginInstance {
   ref(): void;
   /** Lets the host exit even though the plugin runs (while it is idle). */
   unref(): void;
+  /**
+   * The host has begun to shut it down (it is ref'd only to wait for its exit): no call is in
+   * flight any more, so nothing it asks for is served from now on (sandbox: `fetch`).
+   */
+  stopping?(): void;
   /** Called once the connection exists, for tiers that serve plugin → host requests (sandbox `fetch`). */
   attach?(connection: Connection): void;
 }

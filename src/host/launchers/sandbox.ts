@@ -114,15 +114,21 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
       },
     );
     let proxy: FetchProxy | undefined;
+    let stopping = false;
     return {
       ...instance,
-      // The supervisor refs the plugin exactly while a call is in flight: only then may it fetch.
+      // The supervisor refs the plugin while a call is in flight, and while it waits for the exit
+      // of a plugin it is stopping: only in the first case may the plugin fetch.
       ref() {
         instance.ref();
-        proxy?.setActive(true);
+        if (!stopping) proxy?.setActive(true);
       },
       unref() {
         instance.unref();
+        proxy?.setActive(false);
+      },
+      stopping() {
+        stopping = true;
         proxy?.setActive(false);
       },
       attach(connection) {
