@@ -302,16 +302,21 @@ export function fromWireError(wire: { code: number; message: string; data?: unkn
   const ErrorType = Object.hasOwn(wireClasses, type) ? wireClasses[type] : ProviderError;
   return new ErrorType(String(wire.message), {
     provider: owner,
-    status: typeof data.status === 'number' ? data.status : undefined,
+    status: wireInteger(data.status, 100, 599),
     code: typeof data.code === 'string' ? data.code : undefined,
     retryAfterMs: wireRetryAfter(data.retryAfterMs),
     origin: typeof data.origin === 'string' ? data.origin : undefined,
-    retries: typeof data.retries === 'number' ? data.retries : undefined,
+    retries: wireInteger(data.retries, 0, 1000),
   });
 }
 
 /** The longest wait a plugin may ask for: a caller's retry loop must never stall on 1e15 ms. */
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/** An integer from the wire inside [min, max]; anything else (1e308, -1, 401.5) is dropped. */
+function wireInteger(value: unknown, min: number, max: number): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+}
 
 function wireRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;

@@ -49,6 +49,14 @@ describe('wire round trip', () => {
     expect(wire(250).retryAfterMs).toBe(250);
   });
 
+  it("drops a plugin's status or retry count that is not a plausible integer", () => {
+    const wire = (data: Record<string, unknown>) =>
+      fromWireError({ code: -32000, message: 'no', data: { type: 'ProviderError', ...data } }, 'acme') as ProviderError & { retries?: number };
+    for (const status of [1e308, -1, 401.5, 99, 600]) expect(wire({ status }).status, String(status)).toBeUndefined();
+    expect(wire({ status: 503 }).status).toBe(503);
+    for (const retries of [-1, 1.5, 1e9]) expect(wire({ retries }).retries, String(retries)).toBeUndefined();
+  });
+
   it('RateLimitError keeps retryAfterMs', () => {
     const back = roundTrip(new RateLimitError('slow down', { status: 429, retryAfterMs: 1500 }));
     expect(back).toBeInstanceOf(RateLimitError);
