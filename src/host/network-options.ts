@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { X509Certificate } from 'node:crypto';
-import * as tls from 'node:tls';
+import { createRequire } from 'node:module';
 import type { Isolation } from '../types.js';
 import { envProxySettings, type HostProcess, type ProxySettings } from './proxy-settings.js';
 
@@ -77,7 +76,12 @@ export function resolveNetwork(
 }
 
 /** Every PEM certificate in `ca`, each checked by parsing it. */
+// `node:crypto` and `node:tls` cost milliseconds to load: only a caller who passes `ca` pays for them.
+const load = createRequire(import.meta.url ?? `file://${process.cwd()}/noop.js`);
+
 function checkCa(ca: unknown, isolation: Isolation, bad: (option: string, problem: string) => never): string[] {
+  const { X509Certificate } = load('node:crypto') as typeof import('node:crypto');
+  const tls = load('node:tls') as typeof import('node:tls');
   const items = typeof ca === 'string' ? [ca] : ca;
   if (!Array.isArray(items) || items.length === 0) bad('ca', 'must be a PEM certificate or an array of them');
   const certificates: string[] = [];
