@@ -26,6 +26,7 @@ export type {
   PluginExitEvent,
   PluginReadyEvent,
   PluginRestartEvent,
+  PluginStderrEvent,
   PluginStartEvent,
 } from './host/events.js';
 export type { PluginManifest } from './host/manifest.js';
@@ -37,6 +38,7 @@ export {
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,
+  MissingSdkError,
   MissingApiKeyError,
   ModelNotFoundError,
   PluginCrashedError,

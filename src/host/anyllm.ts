@@ -14,6 +14,7 @@ import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
+import { attachDebugLog } from './debug-log.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
 import { validateCompletionParams } from './validate.js';
 
@@ -81,6 +82,7 @@ export class AnyLLM {
         memoryLimitMb: resolved.memoryLimitMb,
         capabilities: plugin.manifest.capabilities,
         osBoundary,
+        stderr: { forward: resolved.pluginStderr === 'inherit' },
       },
       launch,
       apiKey: resolved.apiKey,
@@ -90,6 +92,7 @@ export class AnyLLM {
       isolation: resolved.isolation,
       supervision: resolved.supervision,
     });
+    if (resolved.logLevel === 'debug') attachDebugLog(supervisor.events);
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor);
   }
 

@@ -36,6 +36,20 @@ export interface AnyLLMOptions {
   sandbox?: { os?: OsBoundaryMode };
   /** Crash budget, heartbeat, shutdown grace and stream window (see `SupervisionOptions`). */
   supervision?: SupervisionOptions;
+  /**
+   * The plugin's stderr. `'inherit'` (default): its lines go to this process's stderr, prefixed
+   * `[anyllm:<name>] `, and to `plugin:stderr` events; `'pipe'`: only to `plugin:stderr` events
+   * (`llm.on('plugin:stderr', (e) => log(e.line))`). Either way a crash's last error line is in
+   * the `PluginCrashedError` and the `plugin:exit` reason.
+   */
+  pluginStderr?: 'inherit' | 'pipe';
+  /**
+   * `'debug'`: log plugin lifecycle, calls (method, model, outcome, latency, usage; never a key,
+   * never message text) and the plugin's stderr to this process's stderr, as `[anyllm] ...` lines.
+   * Default `'info'` (nothing but the plugin's own stderr). The environment variable
+   * `ANYLLM_LOG=debug` does the same for every client.
+   */
+  logLevel?: 'info' | 'debug';
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -53,9 +67,11 @@ export interface ResolvedOptions {
   clientOptions: Record<string, unknown>;
   /** The plugin's environment: a built-in's declared variables; a community plugin's granted ones. */
   env: Record<string, string>;
+  pluginStderr: 'inherit' | 'pipe';
+  logLevel: 'info' | 'debug';
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision']);
+const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'pluginStderr', 'logLevel']);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -92,6 +108,12 @@ export function resolveOptions(
   }
   if (options.allowUnrestrictedNetwork !== undefined && typeof options.allowUnrestrictedNetwork !== 'boolean') {
     bad('allowUnrestrictedNetwork', 'must be true or false');
+  }
+  if (options.pluginStderr !== undefined && options.pluginStderr !== 'inherit' && options.pluginStderr !== 'pipe') {
+    bad('pluginStderr', "must be 'inherit' or 'pipe'");
+  }
+  if (options.logLevel !== undefined && options.logLevel !== 'info' && options.logLevel !== 'debug') {
+    bad('logLevel', "must be 'info' or 'debug'");
   }
   const isolation = options.isolation ?? plugin.defaultIsolation;
   const sandbox = resolveSandboxOption(options.sandbox, isolation, bad);
@@ -139,6 +161,8 @@ export function resolveOptions(
     sandbox,
     clientOptions,
     env,
+    pluginStderr: options.pluginStderr ?? 'inherit',
+    logLevel: options.logLevel ?? (environment.ANYLLM_LOG?.toLowerCase() === 'debug' ? 'debug' : 'info'),
   };
 }
 

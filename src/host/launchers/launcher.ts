@@ -24,6 +24,11 @@ export interface LaunchSpec {
   capabilities: Capabilities;
   /** Sandbox tier: the OS boundary its child runs in (resolved by `AnyLLM.create`); none when absent. */
   osBoundary?: OsBoundary;
+  /**
+   * Where its stderr goes besides the crash report: `forward` (default true) writes the prefixed
+   * lines to the host's stderr; `onLine` receives each line, escaped, without the prefix.
+   */
+  stderr?: { forward?: boolean; onLine?: (line: string) => void };
 }
 
 /** Why a plugin ended. */

@@ -1,6 +1,6 @@
 /**
- * Starts a plugin in a worker thread, with only its declared environment, the flags anyllm chooses
- * and a heap cap.
+ * Starts a plugin in a worker thread, with only its declared environment, the flags anyllm chooses,
+ * a heap cap, and its stderr read like a child's (stderr-sink.ts).
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { pluginRuntimeDir } from '../../package-paths.js';
 import { PortTransport } from '../../protocol/transport.js';
 import type { Launcher, PluginExit } from './launcher.js';
 import { pluginFlags } from './plugin-flags.js';
+import { sinkStderr } from './stderr-sink.js';
 
 const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
 
@@ -30,7 +31,10 @@ export const launchWorker: Launcher = (spec) => {
     // Explicit, never the host's own execArgv (`--input-type`, `--import` hooks ...): see plugin-flags.ts.
     execArgv: pluginFlags(),
     resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
+    // Its process.stderr is a pipe we read (not the host's own): prefixed, bounded, and receivable.
+    stderr: true,
   });
+  const stderr = sinkStderr(worker.stderr, spec);
   let killedFor: string | undefined;
   let failure: Error | undefined;
   worker.on('error', (error) => {
@@ -38,6 +42,7 @@ export const launchWorker: Launcher = (spec) => {
   });
   const exited = new Promise<PluginExit>((resolve) => {
     worker.once('exit', (code) => {
+      stderr.flush();
       const reason =
         killedFor ??
         (failure
