@@ -8,6 +8,7 @@ import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
 import type { Isolation } from '../types.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
+import { checkClientOptions } from './client-options.js';
 import { explainUngranted } from './env-grant.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
 
@@ -144,6 +145,8 @@ export function resolveOptions(
     }
     clientOptions[name] = value;
   }
+
+  checkClientOptions(plugin, Object.keys(clientOptions), [...HOST_OPTIONS]);
 
   const env: Record<string, string> = {};
   for (const name of granted) {
