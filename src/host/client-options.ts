@@ -16,9 +16,8 @@ const OPENAI = ['organization', 'project', 'webhookSecret', 'timeout', 'maxRetri
 const KNOWN: Readonly<Record<string, readonly string[]>> = {
   openai: OPENAI,
   '@anthropic-ai/sdk': ['authToken', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'logLevel', 'dangerouslyAllowBrowser'],
-  // plugins/gemini/index.ts refuses anything else.
-  '@google/genai': ['timeout', 'maxRetries', 'headers', 'apiVersion'],
 };
+// Not gemini: its plugin refuses any other option itself (UnsupportedParameterError naming the four it takes).
 const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureopenai: [...OPENAI, 'apiVersion', 'deployment', 'endpoint'],
 };
