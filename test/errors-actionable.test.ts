@@ -68,6 +68,24 @@ describe('debug log', () => {
     }
   });
 
+  it('ANYLLM_LOG=debug switches it on for every client', async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv('ANYLLM_LOG', 'debug');
+    try {
+      const llm = await AnyLLM.create('openai', { apiKey: 'sk-env-switch-secret', apiBase: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+      open.push(llm);
+      await llm.start();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(written.join('')).toMatch(/\[anyllm\] openai plugin:ready startupMs=\d+/);
+    expect(written.join('')).not.toContain('sk-env-switch-secret');
+  });
+
   it('is off by default', async () => {
     const written: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -10,12 +10,12 @@ import { InvalidRequestError } from '../errors.js';
 import type { RegisteredPlugin } from './registry.js';
 
 /** openai-node's `ClientOptions` that are plain data (what can cross to a plugin). */
-const OPENAI = ['organization', 'project', 'webhookSecret', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'logLevel', 'dangerouslyAllowBrowser'];
+const OPENAI = ['organization', 'project', 'webhookSecret', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'dangerouslyAllowBrowser'];
 
 /** By the SDK a built-in's manifest names; Azure's client takes its own on top of openai's. */
 const KNOWN: Readonly<Record<string, readonly string[]>> = {
   openai: OPENAI,
-  '@anthropic-ai/sdk': ['authToken', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'logLevel', 'dangerouslyAllowBrowser'],
+  '@anthropic-ai/sdk': ['authToken', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'dangerouslyAllowBrowser'],
 };
 // Not gemini: its plugin refuses any other option itself (UnsupportedParameterError naming the four it takes).
 const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {

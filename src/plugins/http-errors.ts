@@ -120,6 +120,12 @@ const SCOPES: Readonly<Record<string, string>> = {
  * Node's permission-model refusal (`ERR_ACCESS_DENIED`, "Use --allow-fs-write to manage
  * permissions", a flag the caller cannot pass) as what the plugin tried and what the sandbox allows.
  * The sandbox's own refusals (grant.ts) already say so and are left as they are.
+ *
+ * @example
+ * ```ts
+ * try { writeFileSync('/tmp/x', ''); } catch (error) { throw sandboxDenial(error, 'acme') ?? error; }
+ * // "The sandbox does not let plugin 'acme' write files (/tmp/x): a sandboxed plugin may only read ..."
+ * ```
  */
 export function sandboxDenial(error: unknown, provider: string): ProviderError | undefined {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; permission?: unknown; resource?: unknown; message?: unknown };
