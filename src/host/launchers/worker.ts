@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { PassThrough } from 'node:stream';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { PortTransport } from '../../protocol/transport.js';
 import type { Launcher, PluginExit } from './launcher.js';
@@ -25,16 +26,23 @@ const workerMain = pathToFileURL(join(pluginRuntimeDir, 'worker-main.js'));
  * ```
  */
 export const launchWorker: Launcher = (spec) => {
+  const stderrChannel = new MessageChannel();
   const worker = new Worker(workerMain, {
     name: `anyllm:${spec.provider}`,
     env: spec.env,
     // Explicit, never the host's own execArgv (`--input-type`, `--import` hooks ...): see plugin-flags.ts.
     execArgv: pluginFlags(),
     resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
-    // Its process.stderr is a pipe we read (not the host's own): prefixed, bounded, and receivable.
-    stderr: true,
+    // Its process.stderr writes come over this port (worker-main.ts), not Node's `stderr: true`
+    // pipe: reading that one holds the host's event loop open even while the worker is unref'd.
+    workerData: { stderrPort: stderrChannel.port2 },
+    transferList: [stderrChannel.port2],
   });
-  const stderr = sinkStderr(worker.stderr, spec);
+  const stderrText = new PassThrough();
+  stderrChannel.port1.on('message', (text: unknown) => {
+    if (typeof text === 'string') stderrText.write(text);
+  });
+  const stderr = sinkStderr(stderrText, spec);
   let killedFor: string | undefined;
   let failure: Error | undefined;
   worker.on('error', (error) => {
@@ -42,7 +50,11 @@ export const launchWorker: Launcher = (spec) => {
   });
   const exited = new Promise<PluginExit>((resolve) => {
     worker.once('exit', (code) => {
-      stderr.flush();
+      // Its last writes may still be on the port: read them before the reason is final.
+      setImmediate(() => {
+        stderrChannel.port1.close();
+        stderr.flush();
+      });
       const reason =
         killedFor ??
         (failure
@@ -60,7 +72,13 @@ export const launchWorker: Launcher = (spec) => {
       killedFor ??= reason;
       void worker.terminate();
     },
-    ref: () => worker.ref(),
-    unref: () => worker.unref(),
+    ref: () => {
+      worker.ref();
+      stderrChannel.port1.ref();
+    },
+    unref: () => {
+      worker.unref();
+      stderrChannel.port1.unref();
+    },
   };
 };
