@@ -135,6 +135,32 @@ export class ConnectionError extends ProviderError {
     this.retries = options.retries;
   }
 }
+/** Options of a `MissingSdkError`. */
+export interface MissingSdkErrorOptions extends AnyLLMErrorOptions {
+  /** The npm package the provider needs (`openai`, `@anthropic-ai/sdk`). */
+  packageName?: string;
+}
+
+/**
+ * A package the provider needs could not be loaded: not installed (code `missing_sdk`: install it
+ * with `installCommand`), or, for a community plugin, not declared in its `package.json`, so the
+ * sandbox does not let it read the package (code `undeclared_dependency`). Not an upstream failure.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof MissingSdkError) console.error(`run: ${err.installCommand}`); }
+ * ```
+ */
+export class MissingSdkError extends AnyLLMError {
+  readonly packageName: string | undefined;
+  /** `npm install <package>`. */
+  readonly installCommand: string | undefined;
+  constructor(message: string, options: MissingSdkErrorOptions = {}) {
+    super(message, options);
+    this.packageName = options.packageName;
+    this.installCommand = options.packageName === undefined ? undefined : `npm install ${options.packageName}`;
+  }
+}
 /** The call did not finish within its `timeoutMs`, or a plugin did not answer in time. */
 export class TimeoutError extends AnyLLMError {}
 /** The plugin crashed (exited, was killed, ran out of memory) while the call was in flight. */
@@ -198,7 +224,7 @@ export class StructuredOutputError extends AnyLLMError {
   }
 }
 
-type ErrorClass = new (message: string, options?: ConnectionErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
+type ErrorClass = new (message: string, options?: ConnectionErrorOptions & MissingSdkErrorOptions & { retryAfterMs?: number }) => AnyLLMError;
 
 /**
  * The classes that may be rebuilt from the wire, by name: what a provider raises. The classes only
@@ -217,6 +243,7 @@ const wireClasses: Record<string, ErrorClass> = {
   ProviderError,
   ConnectionError,
   TimeoutError,
+  MissingSdkError,
 };
 
 /** The `data` member of a JSON-RPC error sent by a plugin. */
@@ -233,6 +260,8 @@ export interface WireErrorData {
   /** For ConnectionError. */
   origin?: string;
   retries?: number;
+  /** For MissingSdkError. */
+  packageName?: string;
 }
 
 /** A JSON-RPC error object as AnyLLM sends it. */
@@ -279,6 +308,7 @@ export function toWireError(error: unknown, provider?: string): WireError {
       if (error.origin !== undefined) data.origin = error.origin;
       if (error.retries !== undefined) data.retries = error.retries;
     }
+    if (error instanceof MissingSdkError && error.packageName !== undefined) data.packageName = error.packageName;
     return { code: RpcErrorCode.providerError, message: error.message, data };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -307,7 +337,13 @@ export function fromWireError(wire: { code: number; message: string; data?: unkn
     retryAfterMs: wireRetryAfter(data.retryAfterMs),
     origin: typeof data.origin === 'string' ? data.origin : undefined,
     retries: wireInteger(data.retries, 0, 1000),
+    packageName: typeof data.packageName === 'string' && isNpmName(data.packageName) ? data.packageName : undefined,
   });
+}
+
+/** A plausible npm package name (the host builds an install command from it: nothing else may pass). */
+function isNpmName(name: string): boolean {
+  return name.length <= 214 && /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/.test(name);
 }
 
 /** The longest wait a plugin may ask for: a caller's retry loop must never stall on 1e15 ms. */

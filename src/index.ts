@@ -28,6 +28,7 @@ export type {
   PluginExitEvent,
   PluginReadyEvent,
   PluginRestartEvent,
+  PluginStderrEvent,
   PluginStartEvent,
 } from './host/events.js';
 export type { PluginManifest } from './host/manifest.js';
@@ -39,6 +40,7 @@ export {
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,
+  MissingSdkError,
   MissingApiKeyError,
   ModelNotFoundError,
   PluginCrashedError,

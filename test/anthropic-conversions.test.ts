@@ -1,6 +1,6 @@
 // The Anthropic plugin's pure conversions, OpenAI shape <-> Anthropic wire format, without the SDK.
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, ProviderError, UnsupportedParameterError } from '../src/errors.js';
+import { InvalidRequestError, MissingSdkError, ProviderError, UnsupportedParameterError } from '../src/errors.js';
 import type { ChatCompletionChunk, CompletionParams, JsonObject } from '../src/types.js';
 import { convertRequest, DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, THINKING_BUDGETS } from '../plugins/anthropic/convert-request.js';
 import { convertResponse, convertUsage, finishReason } from '../plugins/anthropic/convert-response.js';
@@ -442,7 +442,7 @@ describe('anthropic plugin runtime', () => {
   it('names the package to install when the SDK is missing', async () => {
     const missing = Object.assign(new Error("Cannot find package '@anthropic-ai/sdk'"), { code: 'ERR_MODULE_NOT_FOUND' });
     const load = loadAnthropicSdk('anthropic', () => Promise.reject(missing));
-    await expect(load).rejects.toBeInstanceOf(ProviderError);
+    await expect(load).rejects.toBeInstanceOf(MissingSdkError);
     await expect(load).rejects.toThrow(/npm install @anthropic-ai\/sdk/);
   });
 

@@ -120,10 +120,14 @@ describe('the process tier', () => {
   });
 
   it('keeps the channel clean when the plugin logs to stdout', async () => {
-    const llm = await AnyLLM.create('hostile', { isolation: 'process' });
+    // Its 50 protocol-looking lines are captured (pluginStderr: 'pipe') and asserted, not printed.
+    const llm = await AnyLLM.create('hostile', { isolation: 'process', pluginStderr: 'pipe' });
+    const lines: string[] = [];
+    llm.on('plugin:stderr', (event) => lines.push(event.line));
     try {
       const res = await llm.completion({ model: 'log', messages: [{ role: 'user', content: '{"lines":50}' }] });
       expect(JSON.parse(res.choices[0].message.content as string)).toEqual({ logged: 50 });
+      await expect.poll(() => lines.filter((line) => line.startsWith('log line ')).length).toBe(50);
     } finally {
       await llm.close();
     }

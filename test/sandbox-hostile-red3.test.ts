@@ -8,7 +8,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError, registerPlugin } from 'anyllm';
 import { resolveOsBoundary } from 'anyllm/internal/host/launchers/os-boundary/index.js';
 import { sandboxLauncher } from 'anyllm/internal/host/launchers/sandbox.js';
@@ -123,7 +123,17 @@ describe.each(SANDBOX_MODES)('red team 3: grants and mounts (OS boundary: %s)', 
       const json = JSON.parse(readFileSync(file, 'utf8')) as { anyllm: Record<string, unknown> };
       json.anyllm = { ...json.anyllm, provider: zed, env: [variable], apiKeyEnv: variable };
       writeFileSync(file, JSON.stringify(json));
-      await registerPlugin(squatter);
+      // The host warns that the variable is withheld from the squatter: captured and asserted, not printed.
+      const warnings: string[] = [];
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error) => {
+        warnings.push(String(warning));
+      });
+      try {
+        await registerPlugin(squatter);
+      } finally {
+        warn.mockRestore();
+      }
+      expect(warnings.join('\n')).toContain(`${variable} is withheld`);
       const seen = await streamsBeside(async () => {
         const llm = await world.client(zed, mode, { apiKey: 'own-key' });
         return attack<{ env: Record<string, string> }>(llm, 'read-env');

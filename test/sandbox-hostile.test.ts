@@ -141,6 +141,8 @@ describe.each(SANDBOX_MODES)('a hostile plugin in the sandbox (OS boundary: %s)'
       const error = await attack(h, 'allocate-heap', {}, 10_000).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PluginCrashedError);
       expect((error as Error).message).toMatch(/memory/);
+      // V8's own report was captured (pluginStderr: 'pipe'), not printed into the test output.
+      await expect.poll(() => world.stderr.get(h)?.join('\n')).toMatch(/heap out of memory/);
     }, { memoryLimitMb: 64 });
   });
 

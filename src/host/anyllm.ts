@@ -26,6 +26,7 @@ import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
+import { attachDebugLog } from './debug-log.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
 import { prepareStructuredOutput } from './structured-output.js';
 import { validateCompletionParams } from './validate.js';
@@ -103,6 +104,7 @@ export class AnyLLM {
         osBoundary,
         network: resolved.network,
         execPath,
+        stderr: { forward: resolved.pluginStderr === 'inherit' },
       },
       launch,
       apiKey: resolved.apiKey,
@@ -112,6 +114,7 @@ export class AnyLLM {
       isolation: resolved.isolation,
       supervision: resolved.supervision,
     });
+    if (resolved.logLevel === 'debug') attachDebugLog(supervisor.events);
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor);
   }
 

@@ -67,6 +67,16 @@ export interface PluginRestartEvent extends EventBase {
   recentCrashes: number;
 }
 
+/**
+ * A line the plugin wrote to its stderr (a child's or a worker's): control characters escaped,
+ * without the `[anyllm:<name>] ` prefix; at most 64 KiB per plugin run, then one
+ * `(further output dropped)` line. With `pluginStderr: 'pipe'` this event is the only place it goes.
+ */
+export interface PluginStderrEvent extends EventBase {
+  type: 'plugin:stderr';
+  line: string;
+}
+
 /** The methods a call event names. */
 export type CallMethod = 'completion' | 'completionStream' | 'listModels';
 
@@ -106,6 +116,7 @@ export interface AnyLLMEvents {
   'plugin:ready': PluginReadyEvent;
   'plugin:exit': PluginExitEvent;
   'plugin:restart': PluginRestartEvent;
+  'plugin:stderr': PluginStderrEvent;
   'call:start': CallStartEvent;
   'call:end': CallEndEvent;
 }
@@ -122,6 +133,7 @@ export const DIAGNOSTICS_CHANNELS: { readonly [T in AnyLLMEventType]: `anyllm:${
   'plugin:ready': 'anyllm:plugin:ready',
   'plugin:exit': 'anyllm:plugin:exit',
   'plugin:restart': 'anyllm:plugin:restart',
+  'plugin:stderr': 'anyllm:plugin:stderr',
   'call:start': 'anyllm:call:start',
   'call:end': 'anyllm:call:end',
 };

@@ -9,6 +9,7 @@ import type { Isolation } from '../types.js';
 import { checkRuntimeOption, type NodeRuntime } from './launchers/runtime-option.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
+import { checkClientOptions } from './client-options.js';
 import { explainUngranted } from './env-grant.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
 import { resolveNetwork, type NetworkOptions, type ResolvedNetwork } from './network-options.js';
@@ -43,6 +44,20 @@ export interface AnyLLMOptions extends NetworkOptions {
    * host's own. Electron's main process needs one for the sandbox (see docs/ELECTRON.md).
    */
   runtime?: { execPath: string };
+  /**
+   * The plugin's stderr. `'inherit'` (default): its lines go to this process's stderr, prefixed
+   * `[anyllm:<name>] `, and to `plugin:stderr` events; `'pipe'`: only to `plugin:stderr` events
+   * (`llm.on('plugin:stderr', (e) => log(e.line))`). Either way a crash's last error line is in
+   * the `PluginCrashedError` and the `plugin:exit` reason.
+   */
+  pluginStderr?: 'inherit' | 'pipe';
+  /**
+   * `'debug'`: log plugin lifecycle, calls (method, model, outcome, latency, usage; never a key,
+   * never message text) and the plugin's stderr to this process's stderr, as `[anyllm] ...` lines.
+   * Default `'info'` (nothing but the plugin's own stderr). The environment variable
+   * `ANYLLM_LOG=debug` does the same for every client.
+   */
+  logLevel?: 'info' | 'debug';
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -64,9 +79,14 @@ export interface ResolvedOptions {
   env: Record<string, string>;
   /** Proxy, extra CAs and the caller's own origin (network-options.ts). */
   network: ResolvedNetwork;
+  pluginStderr: 'inherit' | 'pipe';
+  logLevel: 'info' | 'debug';
 }
 
-const HOST_OPTIONS = new Set(['apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision', 'proxy', 'noProxy', 'ca', 'runtime']);
+const HOST_OPTIONS = new Set([
+  'apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision',
+  'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel',
+]);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
@@ -104,6 +124,12 @@ export function resolveOptions(
   if (options.allowUnrestrictedNetwork !== undefined && typeof options.allowUnrestrictedNetwork !== 'boolean') {
     bad('allowUnrestrictedNetwork', 'must be true or false');
   }
+  if (options.pluginStderr !== undefined && options.pluginStderr !== 'inherit' && options.pluginStderr !== 'pipe') {
+    bad('pluginStderr', "must be 'inherit' or 'pipe'");
+  }
+  if (options.logLevel !== undefined && options.logLevel !== 'info' && options.logLevel !== 'debug') {
+    bad('logLevel', "must be 'info' or 'debug'");
+  }
   const isolation = options.isolation ?? plugin.defaultIsolation;
   const sandbox = resolveSandboxOption(options.sandbox, isolation, bad);
   const runtime = checkRuntimeOption(options.runtime, provider, isolation);
@@ -137,6 +163,8 @@ export function resolveOptions(
     clientOptions[name] = value;
   }
 
+  checkClientOptions(plugin, Object.keys(clientOptions), [...HOST_OPTIONS]);
+
   const env: Record<string, string> = {};
   for (const name of granted) {
     const value = environment[name];
@@ -155,6 +183,8 @@ export function resolveOptions(
     clientOptions,
     env,
     network,
+    pluginStderr: options.pluginStderr ?? 'inherit',
+    logLevel: options.logLevel ?? (environment.ANYLLM_LOG?.toLowerCase() === 'debug' ? 'debug' : 'info'),
   };
 }
 

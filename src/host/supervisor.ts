@@ -391,7 +391,7 @@ export class Supervisor {
     if (restart && this.#events.wants('plugin:restart')) {
       this.#events.emit({ type: 'plugin:restart', ...this.#base(), recentCrashes: this.#budget.recent });
     }
-    const instance = launch(spec);
+    const instance = launch({ ...spec, stderr: { ...spec.stderr, onLine: (line) => this.#emitStderr(line) } });
     const streams: Session['streams'] = new Map();
     const connection = new Connection(instance.transport, {
       provider: this.#provider,
@@ -653,6 +653,10 @@ export class Supervisor {
 
   #base(): { provider: string; isolation: Isolation; time: number } {
     return { provider: this.#provider, isolation: this.#isolation, time: Date.now() };
+  }
+
+  #emitStderr(line: string): void {
+    if (this.#events.wants('plugin:stderr')) this.#events.emit({ type: 'plugin:stderr', ...this.#base(), line });
   }
 
   #emitPlugin(type: 'plugin:start', extra: { restart: boolean; boundary: OsBoundaryKind }): void {

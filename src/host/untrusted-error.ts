@@ -13,7 +13,7 @@ import { escapeControls } from './stderr-lines.js';
 export const MAX_UNTRUSTED_MESSAGE = 4096;
 const MAX_UNTRUSTED_FIELD = 256;
 /** The members `fromWireError` reads. */
-const DATA_KEYS = ['type', 'provider', 'status', 'code', 'retryAfterMs', 'parameter', 'envVar', 'origin', 'retries'] as const;
+const DATA_KEYS = ['type', 'provider', 'status', 'code', 'retryAfterMs', 'parameter', 'envVar', 'origin', 'retries', 'packageName'] as const;
 
 function bounded(text: string, max: number): string {
   if (text.length <= max) return escapeControls(text);

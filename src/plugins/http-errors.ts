@@ -68,7 +68,7 @@ export function mapSdkError(
   override: { status?: number; message?: string; origin?: string } = {},
 ): Error {
   // A sandbox network denial explains itself better than the SDK's 'Connection error.' wrapping it.
-  const denial = networkDenial(error);
+  const denial = networkDenial(error) ?? sandboxDenial(error, provider);
   if (denial) return denial;
   if (error instanceof AnyLLMError) return error;
   if (isAbortError(error)) return createAbortError();
@@ -76,6 +76,7 @@ export function mapSdkError(
   const name = typeof shape.name === 'string' ? shape.name : '';
   const message = override.message ?? (typeof shape.message === 'string' ? shape.message : String(error));
   const status = override.status ?? shape.status;
+  const text = typeof status === 'number' ? withoutStatus(message, status) : message;
   if (name === 'APIUserAbortError') return createAbortError();
   if (name === 'APIConnectionTimeoutError') return new TimeoutError(message, { provider, cause: error });
   if (typeof status !== 'number') {
@@ -83,7 +84,7 @@ export function mapSdkError(
     if (failure) return connectionError(failure, provider, override.origin, error);
   }
   if (typeof status === 'number') {
-    return errorForStatus(status, message, {
+    return errorForStatus(status, text, {
       provider,
       code: codeOf(shape),
       retryAfterMs: parseRetryAfter(headersOf(shape.headers)),
@@ -91,6 +92,52 @@ export function mapSdkError(
     });
   }
   return new ProviderError(message, { provider, cause: error });
+}
+
+/**
+ * The SDKs start their messages with the status (`429 Rate limit reached`, `429 status code (no
+ * body)`); the status is in `error.status`, so the message says it once, in words.
+ */
+function withoutStatus(message: string, status: number): string {
+  const rest = message.startsWith(`${status} `) ? message.slice(String(status).length + 1).trim() : message.trim();
+  if (rest === '' || rest === String(status) || /^status code \(no body\)$/.test(rest)) return `The provider answered with HTTP status ${status} and no message.`;
+  return rest;
+}
+
+/** What each Node permission scope lets a plugin do, in words, for a denial's message. */
+const SCOPES: Readonly<Record<string, string>> = {
+  FileSystemWrite: 'write files',
+  FileSystemRead: 'read this file',
+  ChildProcess: 'start a process',
+  WorkerThreads: 'start a worker thread',
+  Net: 'open a network connection',
+  Addon: 'load a native addon',
+  Inspector: 'open the inspector',
+  WASI: 'use WASI',
+};
+
+/**
+ * Node's permission-model refusal (`ERR_ACCESS_DENIED`, "Use --allow-fs-write to manage
+ * permissions", a flag the caller cannot pass) as what the plugin tried and what the sandbox allows.
+ * The sandbox's own refusals (grant.ts) already say so and are left as they are.
+ *
+ * @example
+ * ```ts
+ * try { writeFileSync('/tmp/x', ''); } catch (error) { throw sandboxDenial(error, 'acme') ?? error; }
+ * // "The sandbox does not let plugin 'acme' write files (/tmp/x): a sandboxed plugin may only read ..."
+ * ```
+ */
+export function sandboxDenial(error: unknown, provider: string): ProviderError | undefined {
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; permission?: unknown; resource?: unknown; message?: unknown };
+  if (shape.code !== 'ERR_ACCESS_DENIED' || typeof shape.message !== 'string' || !/--allow-|has been restricted/.test(shape.message)) return undefined;
+  const scope = typeof shape.permission === 'string' ? shape.permission : undefined;
+  const tried = (scope && SCOPES[scope]) ?? 'use an API it is not allowed';
+  const resource = typeof shape.resource === 'string' && shape.resource !== '' ? ` (${shape.resource.slice(0, 200)})` : '';
+  return new ProviderError(
+    `The sandbox does not let plugin '${provider}' ${tried}${resource}: a sandboxed plugin may only read its own folder and its ` +
+      `declared dependencies, reach its declared hosts through fetch, and cannot write files or start processes.`,
+    { provider, code: 'sandbox_denied', cause: error },
+  );
 }
 
 /** The host's refusal of a sandboxed request (code `network_denied`) somewhere in `error`'s cause chain. */

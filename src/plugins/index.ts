@@ -17,6 +17,7 @@ export {
   ContentFilterError,
   ContextLengthExceededError,
   InvalidRequestError,
+  MissingSdkError,
   ModelNotFoundError,
   ProviderError,
   RateLimitError,

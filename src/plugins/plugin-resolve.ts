@@ -10,6 +10,20 @@ import * as nodeModule from 'node:module';
 
 const PLUGIN_API = new URL('./index.js', import.meta.url).href;
 let installed = false;
+/** Module files loaded in this thread, oldest first (the newest 256): load-error.ts reads them after a SyntaxError. */
+const loaded: string[] = [];
+
+/**
+ * The module files loaded so far, oldest first.
+ *
+ * @example
+ * ```ts
+ * locateSyntaxError(loadedModules());
+ * ```
+ */
+export function loadedModules(): readonly string[] {
+  return loaded;
+}
 
 /**
  * Installs the resolve hook in this thread (a no-op when already installed, or on a Node without
@@ -28,6 +42,13 @@ export function installPluginResolution(): void {
     resolve(specifier, context, nextResolve) {
       if (specifier === 'anyllm/plugin') return { url: PLUGIN_API, format: 'module', shortCircuit: true };
       return nextResolve(specifier, context);
+    },
+    load(url, context, nextLoad) {
+      if (url.startsWith('file:')) {
+        loaded.push(url);
+        if (loaded.length > 256) loaded.shift();
+      }
+      return nextLoad(url, context);
     },
   });
 }

@@ -23,8 +23,9 @@ import {
 import type { Transport } from '../protocol/transport.js';
 import type { ChatCompletion } from '../types.js';
 import { installFetchAttempts, trackFetchAttempts } from './fetch-attempts.js';
-import { mapSdkError } from './http-errors.js';
-import { installPluginResolution } from './plugin-resolve.js';
+import { mapSdkError, sandboxDenial } from './http-errors.js';
+import { locateSyntaxError } from './load-error.js';
+import { installPluginResolution, loadedModules } from './plugin-resolve.js';
 import { Provider } from './provider.js';
 import { missingSdkError } from './sdk.js';
 import { createSandboxFetch } from './sandbox-fetch.js';
@@ -146,8 +147,12 @@ async function loadProvider(entry: string, name: string): Promise<Provider> {
     module = (await import(url)) as { default?: unknown };
   } catch (error) {
     const missing = missingPackage(error);
-    if (missing) throw missingSdkError(missing, name, error);
-    throw new ProviderError(`Provider '${name}' failed to load: ${(error as Error).message}`, { provider: name });
+    if (missing) throw missingSdkError(missing, name, error, entry);
+    const denied = sandboxDenial(error, name);
+    if (denied) throw denied;
+    const at = error instanceof SyntaxError ? locateSyntaxError(loadedModules()) : undefined;
+    const where = at ? ` (${at.where})` : '';
+    throw new ProviderError(`Provider '${name}' failed to load${where}: ${(error as Error).message}`, { provider: name, code: 'plugin_load_failed' });
   }
   const ProviderClass = module.default;
   if (typeof ProviderClass !== 'function') {

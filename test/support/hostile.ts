@@ -88,14 +88,21 @@ export class HostileWorld {
     rmSync(join(this.homeSecret, '..'), { recursive: true, force: true });
   }
 
+  /** What each client's plugin wrote to stderr: captured (`pluginStderr: 'pipe'`), so expected crashes stay out of the test output. */
+  readonly stderr = new WeakMap<AnyLLM, string[]>();
+
   /** A client of `provider` in the sandbox under `mode`, closed after the test. */
   async client(provider: string, mode: SandboxMode, options: Record<string, unknown> = {}): Promise<AnyLLM> {
     const llm = await AnyLLM.create(provider, {
       apiBase: `${this.declared.origin}/v1`,
       idleTimeoutMs: 0,
       sandbox: { os: mode },
+      pluginStderr: 'pipe',
       ...options,
     });
+    const lines: string[] = [];
+    this.stderr.set(llm, lines);
+    llm.on('plugin:stderr', (event) => lines.push(event.line));
     this.#open.push(llm);
     return llm;
   }

@@ -1,7 +1,7 @@
 /**
  * What the process and sandbox tiers share: a child process running `process-main.js`, spoken to
  * over stdin/stdout, with only its declared environment, a heap cap, a resident-memory watchdog,
- * and its stderr kept for the crash report.
+ * and its stderr kept for the crash report (stderr-sink.ts).
  *
  * @module
  */
@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { StdioTransport } from '../../protocol/stdio-transport.js';
 import type { Transport } from '../../protocol/transport.js';
-import { escapeControls, StderrLines } from '../stderr-lines.js';
+import { escapeControls } from '../stderr-lines.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
 import type { ChildCommand } from './os-boundary/index.js';
+import { sinkStderr } from './stderr-sink.js';
 
 const processMain = join(pluginRuntimeDir, 'process-main.js');
-const STDERR_TAIL = 4096;
-const STDERR_FORWARD_LIMIT = 64 * 1024;
 const WATCH_INTERVAL_MS = 100;
 
 /** Children still running; killed if the host exits first (a busy-looping plugin never notices). */
@@ -65,7 +64,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
     child.kill('SIGKILL');
   };
 
-  const stderr = collectStderr(child, spec.provider);
+  const stderr = sinkStderr(child.stderr!, spec);
   const watchdog = watchMemory(child, rssLimitMb(spec.memoryLimitMb), kill, options.payloadPid);
 
   const exited = new Promise<PluginExit>((resolve) => {
@@ -74,6 +73,7 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
       if (done) return;
       done = true;
       live.delete(child);
+      stderr.flush();
       clearInterval(watchdog);
       resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb), violation });
     };
@@ -116,19 +116,6 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const child of live) child.kill('SIGKILL');
   });
-}
-
-/** Keeps the last part of stderr for the exit reason, and forwards a bounded amount to ours, escaped and prefixed. */
-function collectStderr(child: ChildProcess, provider: string): { tail(): string } {
-  let tail = '';
-  const lines = new StderrLines({ provider, limit: STDERR_FORWARD_LIMIT });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (text: string) => {
-    tail = (tail + text).slice(-STDERR_TAIL);
-    const out = lines.push(text);
-    if (out !== '') process.stderr.write(out);
-  });
-  return { tail: () => tail };
 }
 
 /** Polls the child's resident memory (Linux `/proc`) and kills it above `limitMb`. */

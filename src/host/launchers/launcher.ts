@@ -29,6 +29,11 @@ export interface LaunchSpec {
   network?: ResolvedNetwork;
   /** Process and sandbox tiers: the Node binary to run (the `runtime.execPath` option); default `process.execPath`. */
   execPath?: string;
+  /**
+   * Where its stderr goes besides the crash report: `forward` (default true) writes the prefixed
+   * lines to the host's stderr; `onLine` receives each line, escaped, without the prefix.
+   */
+  stderr?: { forward?: boolean; onLine?: (line: string) => void };
 }
 
 /** Why a plugin ended. */
