@@ -56,7 +56,7 @@ beforeAll(async () => {
   await build({ ...common, entryPoints: [join(work, 'src', 'main-cjs.mjs')], format: 'cjs', outfile: join(work, 'out-esbuild-cjs', 'main.cjs') });
   const { rolldown } = await import('rolldown');
   const bundle = await rolldown({ input: join(work, 'src', 'main.mjs'), platform: 'node', logLevel: 'silent' });
-  await bundle.write({ file: join(work, 'out-rolldown', 'main.mjs'), format: 'esm', inlineDynamicImports: true });
+  await bundle.write({ file: join(work, 'out-rolldown', 'main.mjs'), format: 'esm', codeSplitting: false });
   await bundle.close();
 }, 120_000);
 
