@@ -15,6 +15,13 @@ export const MUTATION_TESTS = [
   'test/result-shape.test.ts',
   'test/address-policy.test.ts',
   'test/stderr-lines.test.ts',
+  'test/json-bounds.test.ts',
+  'test/unit-channel-guard.test.ts',
+  'test/unit-timers.test.ts',
+  'test/unit-supervision.test.ts',
+  'test/unit-env-grant.test.ts',
+  'test/unit-connection.test.ts',
+  'test/unit-launch-args.test.ts',
 ];
 
 export default defineConfig({
