@@ -22,6 +22,7 @@ export const MUTATION_TESTS = [
   'test/unit-env-grant.test.ts',
   'test/unit-connection.test.ts',
   'test/unit-launch-args.test.ts',
+  'test/unit-fetch-proxy.test.ts',
 ];
 
 export default defineConfig({
