@@ -23,6 +23,8 @@ export const MUTATION_TESTS = [
   'test/unit-connection.test.ts',
   'test/unit-launch-args.test.ts',
   'test/unit-fetch-proxy.test.ts',
+  'test/unit-stdio-transport.test.ts',
+  'test/unit-json-bounds.test.ts',
 ];
 
 export default defineConfig({
