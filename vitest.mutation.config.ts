@@ -25,6 +25,8 @@ export const MUTATION_TESTS = [
   'test/unit-fetch-proxy.test.ts',
   'test/unit-stdio-transport.test.ts',
   'test/unit-json-bounds.test.ts',
+  'test/unit-methods.test.ts',
+  'test/unit-events.test.ts',
 ];
 
 export default defineConfig({
