@@ -27,6 +27,8 @@ export const MUTATION_TESTS = [
   'test/unit-json-bounds.test.ts',
   'test/unit-methods.test.ts',
   'test/unit-events.test.ts',
+  'test/compat-normalise.test.ts',
+  'test/compat-think-tags.test.ts',
 ];
 
 export default defineConfig({
