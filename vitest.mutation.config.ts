@@ -29,6 +29,7 @@ export const MUTATION_TESTS = [
   'test/unit-events.test.ts',
   'test/compat-normalise.test.ts',
   'test/compat-think-tags.test.ts',
+  'test/unit-read-paths.test.ts',
 ];
 
 export default defineConfig({
