@@ -87,6 +87,22 @@ describe('ChannelGuard: the transport it wraps', () => {
     expect(violations[0]).toMatch(/answered request id 1, which the host is not waiting on/);
   });
 
+  it('forgets the plugin\'s open requests and bodies when closed', () => {
+    const { guard, host, plugin, violations } = setup();
+    plugin(fetchRequest(1, 7));
+    host(fetchResult(2));
+    guard.close();
+    plugin({ jsonrpc: '2.0', method: '$/cancel', params: { id: 1 } });
+    expect(violations[0]).toBe('cancelled request 1, which it has not sent');
+    const s = setup();
+    s.plugin(fetchRequest(1, 7));
+    s.host(fetchResult(1));
+    s.host({ method: '$/fetchBody', params: { stream: 7, data: 'QUJD' } });
+    s.guard.close();
+    s.plugin({ jsonrpc: '2.0', method: '$/fetchCredit', params: { stream: 7, credits: 1, bytes: 1 } });
+    expect(s.violations[0]).toBe('credited fetch body 7, which is not open');
+  });
+
   it('closes the transport and reports once; nothing after a violation is delivered or judged', () => {
     const { inner, plugin, violations, delivered, host } = setup();
     plugin({ jsonrpc: '1.0', method: '$/chunks' });
@@ -127,6 +143,7 @@ describe('ChannelGuard: the envelope and the method map', () => {
       [{ jsonrpc: '2.0', id: 2, method: 'initialize', params: {} }, /^called 'initialize'/],
       [{ jsonrpc: '2.0', id: 2, method: 'toString' }, /^called 'toString'/],
       [{ jsonrpc: '2.0', method: 'x'.repeat(200) }, new RegExp(`^sent the notification '${'x'.repeat(80)}', which`)],
+      [{ jsonrpc: '2.0', id: 1, method: 'y'.repeat(200) }, new RegExp(`^called '${'y'.repeat(80)}', which`)],
     ];
     for (const [message, reason] of cases) {
       const { plugin, violations } = setup();
