@@ -191,6 +191,51 @@ describe('ChannelGuard: the envelope and the method map', () => {
   });
 });
 
+describe('ChannelGuard: what it delivers', () => {
+  it('delivers each allowed plugin message itself, unchanged', () => {
+    const { host, plugin, delivered } = setup();
+    const sent = [
+      fetchRequest(1, 7),
+      { jsonrpc: '2.0', method: '$/cancel', params: { id: 1 } },
+    ];
+    for (const m of sent) plugin(m);
+    host(fetchResult(1));
+    host({ method: '$/fetchBody', params: { stream: 7, data: 'QUJD' } });
+    const credit = { jsonrpc: '2.0', method: '$/fetchCredit', params: { stream: 7, credits: 1, bytes: 1 } };
+    const cancel = { jsonrpc: '2.0', method: '$/fetchCancel', params: { stream: 7 } };
+    plugin(credit);
+    plugin(cancel);
+    expect(delivered.map((d) => (d as { message: unknown }).message)).toEqual([...sent, credit, cancel]);
+    for (const [i, m] of [...sent, credit, cancel].entries()) expect((delivered[i] as { message: unknown }).message).toBe(m);
+  });
+
+  it('without fetch, still takes stream chunks and cancels', () => {
+    const { host, plugin, violations, delivered } = setup(false);
+    host(stream(1));
+    plugin(chunks(1));
+    expect(violations).toEqual([]);
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('a host $/credit for a request that is not a stream is ignored', () => {
+    const { host, plugin, violations } = setup();
+    host({ id: 1, method: 'completion', params: {} });
+    expect(() => host({ method: '$/credit', params: { id: 1, credits: 1, bytes: 1 } })).not.toThrow();
+    plugin({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'x' } });
+    expect(violations).toEqual([]);
+  });
+
+  it('an answer without an id, or to a method outside the map, is judged without throwing', () => {
+    let s = setup();
+    s.plugin({ jsonrpc: '2.0', result: {} });
+    expect(s.violations[0]).toBe('answered request id undefined, which the host is not waiting on');
+    s = setup();
+    s.host({ id: 1, method: 'custom', params: {} });
+    s.plugin({ jsonrpc: '2.0', id: 1, result: {} }, 10);
+    expect(s.violations[0]).toBe("answered 'custom' with 10 bytes, over its cap of 0");
+  });
+});
+
 describe('ChannelGuard: answers', () => {
   it('delivers an answer to a request the host sent, once; a second answer or an unknown id is refused', () => {
     const { host, plugin, violations, delivered } = setup();
@@ -419,9 +464,9 @@ describe('ChannelGuard: fetch body credit (the host\'s window, mirrored)', () =>
     }
   });
 
-  it('a body part after the end is no longer counted', () => {
+  it.each([{ done: true }, { error: 'reset' }])('a body part after the end (%o) is no longer counted', (end) => {
     const s = openBody(4, 0);
-    s.host({ method: '$/fetchBody', params: { stream: 7, done: true } });
+    s.host({ method: '$/fetchBody', params: { stream: 7, ...end } });
     s.host({ method: '$/fetchBody', params: { stream: 7, data: 'QUJD' } });
     s.plugin(credit(1, 0));
     expect(s.violations[0]).toMatch(/when only 0 \/ 0 were outstanding/);

@@ -3,7 +3,7 @@
  * process: requests and answers, errors across the wire, cancellation both ways, notifications in
  * order with their size, close, and what a peer that breaks the protocol is reported as.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
 import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
 import { PluginProtocolError, RateLimitError } from 'anyllm/internal/errors.js';
@@ -199,6 +199,54 @@ describe('Connection', () => {
     expect(signals.get(1)?.aborted).toBe(false);
     expect(signals.get(2)?.aborted).toBe(true);
     expect((signals.get(2)?.reason as Error).name).toBe('AbortError');
+  });
+
+  it('a $/cancel for a request that is not running is ignored, not a protocol error', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { a } = pair({ onProtocolError: (e) => errors.push(e) });
+    a.listener!({ jsonrpc: '2.0', method: '$/cancel', params: { id: 99 } }, 10);
+    await tick();
+    expect(errors).toEqual([]);
+  });
+
+  it('a finished handler is no longer running: close does not abort its signal', async () => {
+    const { host, plugin } = pair();
+    let signal: AbortSignal | undefined;
+    plugin.onRequest('listModels', (_p, context) => {
+      signal = context.signal;
+      return { data: [] };
+    });
+    await host.request('listModels', {});
+    plugin.close();
+    expect(signal?.aborted).toBe(false);
+  });
+
+  it('close leaves nothing pending', async () => {
+    const { host, plugin } = pair();
+    plugin.onRequest('completion', () => new Promise(() => {}));
+    const pending = host.request('completion', { params: {} as never }).catch(() => {});
+    expect(host.pendingCount).toBe(1);
+    host.close();
+    expect(host.pendingCount).toBe(0);
+    await pending;
+  });
+
+  it('null and primitives from the peer are reported, never thrown; nothing goes to the console', async () => {
+    const errors: PluginProtocolError[] = [];
+    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((name) => vi.spyOn(console, name).mockImplementation(() => {}));
+    const { a, host, plugin } = pair({ onProtocolError: (e) => errors.push(e) });
+    expect(() => a.listener!(null, 4)).not.toThrow();
+    expect(() => a.listener!(5, 1)).not.toThrow();
+    a.listener!({ jsonrpc: '2.0', id: 12345, result: {} }, 10);
+    a.listener!({ jsonrpc: '2.0', id: 7, method: 'nobody', params: {} }, 10);
+    plugin.onRequest('completion', () => {
+      throw new Error('handler failed');
+    });
+    await host.request('completion', { params: {} as never }).catch(() => {});
+    await tick();
+    expect(errors.length).toBeGreaterThan(0);
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
   });
 
   it('passes backedUp and drained through', async () => {

@@ -84,6 +84,8 @@ describe('explainUngranted', () => {
       "ACME_REGION is not granted to the community plugin 'acme' (by default it gets only ACME_API_KEY and ACME_BASE_URL); grant it with registerPlugin(dir, { allowEnv: ['ACME_REGION'] })",
     );
     expect(explainUngranted(withheld, 'GITHUB_REGION', 'github')).toMatch(/^GITHUB_REGION is not granted/);
+    // A default of a plugin whose prefix is its own is never "withheld".
+    expect(explainUngranted(open, 'ACME_API_KEY', 'acme')).toMatch(/^ACME_API_KEY is not granted to the community plugin 'acme'/);
   });
 });
 
@@ -115,6 +117,7 @@ describe('checkAllowEnv', () => {
     expect(refuse(['AB\n'])).toMatch(/not an environment variable name/);
     expect(refuse([7])).toBe("registerPlugin(): option 'allowEnv' has 7, which is not an environment variable name.");
     expect(refuse([''])).toMatch(/not an environment variable name/);
+    expect(refuse([['AB']])).toBe(`registerPlugin(): option 'allowEnv' has ["AB"], which is not an environment variable name.`);
   });
 
   it('refuses the names that configure the plugin\'s Node runtime', () => {

@@ -69,6 +69,7 @@ describe('resolveSupervision', () => {
     expect(refuse({ startTimeoutMs: '5' })).toBe("Option 'supervision.startTimeoutMs' must be a number >= 0.");
     expect(refuse({ shutdownGraceMs: Infinity })).toBe("Option 'supervision.shutdownGraceMs' must be a number >= 0.");
     expect(refuse({ streamWindow: Infinity })).toBe("Option 'supervision.streamWindow' must be a number >= 1.");
+    expect(refuse({ maxCrashes: '5' })).toBe("Option 'supervision.maxCrashes' must be a number >= 1 (or Infinity).");
     expect(refuse({ maxCrashes: NaN })).toBe("Option 'supervision.maxCrashes' must be a number >= 1 (or Infinity).");
   });
 });
@@ -133,6 +134,15 @@ describe('CrashBudget', () => {
     const wait = real.blockedForMs();
     expect(wait).toBeGreaterThan(59_000);
     expect(wait).toBeLessThanOrEqual(60_000);
+  });
+
+  it('is no longer blocked once the window has passed, asked directly', () => {
+    const time = clock();
+    const budget = new CrashBudget(1, 100, time.now);
+    budget.record();
+    expect(budget.blockedForMs()).toBe(100);
+    time.advance(100);
+    expect(budget.blockedForMs()).toBe(0);
   });
 
   it('prunes as it records: old crashes leave the window', () => {

@@ -46,7 +46,10 @@ describe('Heartbeat', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(pings()).toBe(12);
     expect(events).toEqual([]);
+    // One timer between beats: the overdue timer of an answered ping is cleared.
+    expect(vi.getTimerCount()).toBe(1);
     beat.stop();
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(pings()).toBe(12);
   });
@@ -103,10 +106,16 @@ describe('Heartbeat', () => {
     expect(events).toEqual([`broken answered $/ping with an error: ${'x'.repeat(200)}`]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(events).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
     ({ beat, events } = heartbeat(() => Promise.reject('plain')));
     beat.start();
     await vi.advanceTimersByTimeAsync(100);
     expect(events).toEqual(['broken answered $/ping with an error: plain']);
+    ({ beat, events } = heartbeat(() => Promise.reject(undefined)));
+    beat.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).toEqual(['broken answered $/ping with an error: undefined']);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('says nothing when stopped while a ping is out (the connection closed under it)', async () => {
@@ -130,6 +139,9 @@ describe('Heartbeat', () => {
     await vi.advanceTimersByTimeAsync(100);
     beat.stop();
     answer({ ok: true });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(pings()).toBe(1);
   });
