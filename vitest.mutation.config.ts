@@ -30,6 +30,7 @@ export const MUTATION_TESTS = [
   'test/compat-normalise.test.ts',
   'test/compat-think-tags.test.ts',
   'test/unit-read-paths.test.ts',
+  'test/unit-flow-control.test.ts',
 ];
 
 export default defineConfig({

@@ -124,6 +124,8 @@ describe('checks of what a plugin sends', () => {
     expect(checkFetchRequest({ ...ok, method: 'A'.repeat(16) })).toBeUndefined();
     expect(checkFetchRequest({ ...ok, method: '' })).toBe('method must be an HTTP method');
     expect(checkFetchRequest({ ...ok, method: 7 })).toBe('method must be an HTTP method');
+    expect(checkFetchRequest({ ...ok, method: ['GET'] })).toBe('method must be an HTTP method');
+    expect(checkFetchRequest({ ...ok, url: ['https://a.example/'] })).toBe('url must be a URL');
     expect(checkFetchRequest({ ...ok, method: 'GET\n' })).toBe('method must be an HTTP method');
     expect(checkFetchRequest({ ...ok, method: 'xGET' })).toBeUndefined();
     for (const headers of [{}, [['a']], [['a', 'b', 'c']], [['a', 1]], [[1, 'a']], ['ab'], [['a', 'b'], 'x']]) {
