@@ -59,6 +59,7 @@ describe('fetch proxy: refusals', () => {
     const error = await failure(w.fetch({ url: 'ftp://a.example/' }));
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(error?.message).toBe("Malformed fetch from plugin 'acme': ftp: URLs are not fetched.");
+    expect(error?.provider).toBe('acme');
   });
 
   it('refuses an origin not in the network list, naming the list, or saying it is empty', async () => {
@@ -93,10 +94,12 @@ describe('fetch proxy: refusals', () => {
     void w.fetch({ stream: 1 }).catch(() => {});
     let error = await failure(w.fetch({ stream: 1 }));
     expect(error?.message).toBe('fetch stream 1 is already open.');
+    expect(error?.provider).toBe('acme');
     expect(error).toBeInstanceOf(InvalidRequestError);
     void w.fetch({ stream: 2 }).catch(() => {});
     error = await failure(w.fetch({ stream: 3 }));
     expect(error?.message).toBe("Plugin 'acme' has 2 fetches open already.");
+    expect(error?.provider).toBe('acme');
     w.proxy.close();
   });
 
@@ -314,6 +317,64 @@ describe('fetch proxy: how a body ends', () => {
     const error = await pending;
     expect(error?.message).toBe('The fetch was aborted.');
     expect(error?.code).toBe('fetch_aborted');
+  });
+
+  it('an upstream that honours the abort: the fetch fails with the reason the call ended', async () => {
+    const w = world(
+      (seen) =>
+        new Promise<Response>((_resolve, reject) =>
+          seen.signal.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError'))),
+        ),
+    );
+    const pending = failure(w.fetch({}));
+    await settle();
+    w.proxy.setActive(false);
+    const error = await pending;
+    expect(error?.message).toBe("Plugin 'acme' may fetch only while a call is in flight; its call ended.");
+    expect(error?.code).toBe('fetch_aborted');
+  });
+
+  it('an aborted fetch whose upstream answers with no body still fails cleanly', async () => {
+    let answer!: (response: Response) => void;
+    const w = world(() => new Promise<Response>((resolve) => (answer = resolve)));
+    const controller = new AbortController();
+    const pending = failure(w.fetch({}, controller.signal));
+    await settle();
+    controller.abort();
+    answer(new Response(null, { status: 204 }));
+    expect((await pending)?.message).toBe('The fetch was aborted.');
+  });
+
+  it('a body whose upstream read fails because the plugin cancelled it ends without an error part', async () => {
+    const w = world(
+      (seen) =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('a'));
+              seen.signal.addEventListener('abort', () => controller.error(new Error('aborted upstream')));
+            },
+          }),
+        ),
+    );
+    await w.fetch({});
+    await settle();
+    expect(text(w.bodies)).toBe('a');
+    w.cancel(1);
+    await settle();
+    expect(w.bodies.filter((b) => b.error)).toEqual([]);
+  });
+
+  it('a call starting again does not cut off an open body', async () => {
+    const w = world(() => chunked(['a', 'b']), { window: { messages: 1, bytes: 1_000 } });
+    await w.fetch({});
+    await settle();
+    w.proxy.setActive(true);
+    w.credit({ stream: 1, credits: 1, bytes: 1 });
+    await settle();
+    expect(text(w.bodies)).toBe('ab');
+    expect(w.bodies.filter((b) => b.error)).toEqual([]);
+    expect(w.seen[0]?.signal.aborted).toBe(false);
   });
 
   it('close aborts every open body without a message and forgets them', async () => {
