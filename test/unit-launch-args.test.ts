@@ -7,7 +7,7 @@
 import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { bubblewrapArgs, bubblewrapBoundary, explainFailure, parseLdd, type BubblewrapSetup } from 'anyllm/internal/host/launchers/os-boundary/bubblewrap.js';
 import { expose, linksOnTheWaySync, mergeExposures } from 'anyllm/internal/host/launchers/os-boundary/exposure.js';
 import { pluginFlags, withoutNodeOptions } from 'anyllm/internal/host/launchers/plugin-flags.js';
@@ -152,7 +152,23 @@ describe('pluginFlags', () => {
     expect(pluginFlags({ sourceMapsEnabled: false, noDeprecation: false, flags: ['--import', 'x', '--inspect'] })).toEqual([]);
     expect(pluginFlags({ sourceMapsEnabled: true, noDeprecation: true, flags: ['--no-warnings'] })).toEqual(['--enable-source-maps', '--no-deprecation', '--no-warnings']);
     expect(pluginFlags({ sourceMapsEnabled: false, noDeprecation: true, flags: [] })).toEqual(['--no-deprecation']);
-    expect(Array.isArray(pluginFlags())).toBe(true);
+  });
+
+  it('reads the host\'s own state by default: process.noDeprecation, execArgv and NODE_OPTIONS', () => {
+    const before = process.noDeprecation;
+    vi.stubEnv('NODE_OPTIONS', '--inspect  --no-warnings');
+    try {
+      process.noDeprecation = true;
+      expect(pluginFlags()).toContain('--no-deprecation');
+      expect(pluginFlags()).toContain('--no-warnings');
+      process.noDeprecation = false;
+      expect(pluginFlags()).not.toContain('--no-deprecation');
+      vi.stubEnv('NODE_OPTIONS', '--inspect');
+      expect(pluginFlags().includes('--no-warnings')).toBe(process.execArgv.includes('--no-warnings'));
+    } finally {
+      process.noDeprecation = before;
+      vi.unstubAllEnvs();
+    }
   });
 
   it('withoutNodeOptions drops NODE_OPTIONS and keeps the rest, returning the same object when there is none', () => {

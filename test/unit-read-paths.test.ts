@@ -53,6 +53,11 @@ describe('sandboxReadPaths', () => {
     expect(granted).toContain(join(app, 'node_modules', 'sdk'));
     expect(granted).not.toContain(join(app, 'node_modules', 'other'));
     expect(granted.some((path) => path.endsWith(join('node_modules', 'json-rpc-2.0')))).toBe(true);
+    // AnyLLM's plugin runtime: the plugins and protocol folders, errors and types.
+    expect(granted.some((path) => path.endsWith(join('src', 'plugins')))).toBe(true);
+    expect(granted.some((path) => path.endsWith(join('src', 'protocol')))).toBe(true);
+    expect(granted.some((path) => path.endsWith(join('src', 'errors.js')))).toBe(true);
+    expect(granted.some((path) => path.endsWith(join('src', 'types.js')))).toBe(true);
     expect(new Set(granted).size).toBe(granted.length);
   });
 
