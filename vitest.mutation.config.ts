@@ -15,6 +15,22 @@ export const MUTATION_TESTS = [
   'test/result-shape.test.ts',
   'test/address-policy.test.ts',
   'test/stderr-lines.test.ts',
+  'test/json-bounds.test.ts',
+  'test/unit-channel-guard.test.ts',
+  'test/unit-timers.test.ts',
+  'test/unit-supervision.test.ts',
+  'test/unit-env-grant.test.ts',
+  'test/unit-connection.test.ts',
+  'test/unit-launch-args.test.ts',
+  'test/unit-fetch-proxy.test.ts',
+  'test/unit-stdio-transport.test.ts',
+  'test/unit-json-bounds.test.ts',
+  'test/unit-methods.test.ts',
+  'test/unit-events.test.ts',
+  'test/compat-normalise.test.ts',
+  'test/compat-think-tags.test.ts',
+  'test/unit-read-paths.test.ts',
+  'test/unit-flow-control.test.ts',
 ];
 
 export default defineConfig({

@@ -1,0 +1,265 @@
+/**
+ * The JSON-RPC connection (src/protocol/connection.ts) between two fake transports in the test
+ * process: requests and answers, errors across the wire, cancellation both ways, notifications in
+ * order with their size, close, and what a peer that breaks the protocol is reported as.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { Connection } from 'anyllm/internal/protocol/connection.js';
+import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
+import { PluginProtocolError, RateLimitError } from 'anyllm/internal/errors.js';
+
+class End implements Transport {
+  peer!: End;
+  listener: MessageListener | undefined;
+  log: unknown[] = [];
+  closed = 0;
+  backedUp?: boolean;
+  drained?: () => Promise<void>;
+  send(message: Message): number {
+    this.log.push(message);
+    const size = JSON.stringify(message).length;
+    // Delivered asynchronously, like a real transport.
+    queueMicrotask(() => this.peer.listener?.(JSON.parse(JSON.stringify(message)), size));
+    return size;
+  }
+  onMessage(listener: MessageListener): void {
+    this.listener = listener;
+  }
+  close(): void {
+    this.closed++;
+  }
+}
+
+function pair(options: ConstructorParameters<typeof Connection>[1] = {}) {
+  const a = new End();
+  const b = new End();
+  a.peer = b;
+  b.peer = a;
+  const host = new Connection(a, { provider: 'acme', ...options });
+  const plugin = new Connection(b, { provider: 'acme' });
+  return { a, b, host, plugin };
+}
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('Connection', () => {
+  it('answers a request with the handler\'s result, null for undefined; ids count up from 1', async () => {
+    const { host, plugin, a } = pair();
+    plugin.onRequest('listModels', (params) => ({ echo: params }));
+    plugin.onRequest('shutdown', () => undefined);
+    expect(host.pendingCount).toBe(0);
+    const first = host.request('listModels', {});
+    expect(host.pendingCount).toBe(1);
+    await expect(first).resolves.toEqual({ echo: {} });
+    expect(host.pendingCount).toBe(0);
+    await expect(host.request('shutdown', {})).resolves.toBeNull();
+    expect((a.log as { id: number }[]).map((m) => m.id)).toEqual([1, 2]);
+    expect(host.nextId()).toBe(3);
+    await expect(host.request('shutdown', {}, 'mine')).resolves.toBeNull();
+    expect((a.log[2] as { id: unknown }).id).toBe('mine');
+  });
+
+  it('carries a thrown error across as its class, through the wireError hook when given', async () => {
+    let { host, plugin } = pair();
+    plugin.onRequest('completion', () => {
+      throw new RateLimitError('slow down', { provider: 'acme', retryAfterMs: 5 });
+    });
+    const error = await host.request('completion', { params: {} as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).message).toBe('slow down');
+    ({ host, plugin } = pair({ wireError: (wire) => ({ ...wire, message: `rewritten: ${wire.message}` }) }));
+    plugin.onRequest('completion', () => {
+      throw new Error('boom');
+    });
+    await expect(host.request('completion', { params: {} as never })).rejects.toThrow('rewritten: boom');
+  });
+
+  it('cancel rejects the caller at once with an AbortError, tells the peer, and the handler\'s signal aborts', async () => {
+    const { host, plugin, a } = pair();
+    let seen: AbortSignal | undefined;
+    plugin.onRequest('completion', (_params, { signal, id }) => {
+      seen = signal;
+      expect(id).toBe(1);
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    });
+    const call = host.request('completion', { params: {} as never });
+    const settled = call.catch((e: unknown) => e);
+    await tick();
+    host.cancel(1, 'user');
+    expect(host.pendingCount).toBe(0);
+    const error = (await settled) as Error;
+    expect(error.name).toBe('AbortError');
+    expect((error as { cause?: unknown }).cause).toBe('user');
+    expect(a.log.at(-1)).toEqual({ jsonrpc: '2.0', method: '$/cancel', params: { id: 1 } });
+    await tick();
+    expect(seen?.aborted).toBe(true);
+    // The late answer is dropped; cancelling an id that is not pending sends nothing.
+    const sent = a.log.length;
+    host.cancel(1);
+    host.cancel(42);
+    expect(a.log.length).toBe(sent);
+  });
+
+  it('delivers notifications in order with their size; a throwing handler is a protocol error', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { host, plugin } = pair({ onProtocolError: (e) => errors.push(e) });
+    const got: [unknown, number | undefined][] = [];
+    host.onNotification('$/chunks', (params, size) => got.push([params, size]));
+    expect(plugin.notify('$/chunks', { id: 1, chunks: [] })).toBe(JSON.stringify({ jsonrpc: '2.0', method: '$/chunks', params: { id: 1, chunks: [] } }).length);
+    plugin.notify('$/chunks', { id: 2, chunks: [] });
+    await tick();
+    expect(got.map(([p]) => (p as { id: number }).id)).toEqual([1, 2]);
+    expect(got[0][1]).toBe(JSON.stringify({ jsonrpc: '2.0', method: '$/chunks', params: { id: 1, chunks: [] } }).length);
+    host.onNotification('$/chunks', () => {
+      throw new Error('bad batch');
+    });
+    plugin.notify('$/chunks', { id: 3, chunks: [] });
+    await tick();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(PluginProtocolError);
+    expect(errors[0].message).toBe("Handling '$/chunks' failed: bad batch");
+    expect(errors[0].provider).toBe('acme');
+  });
+
+  it('ignores a notification nobody handles, and reports a message that is not JSON-RPC', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { a, host } = pair({ onProtocolError: (e) => errors.push(e) });
+    a.listener!({ jsonrpc: '2.0', method: '$/unknown', params: {} }, 10);
+    expect(errors).toEqual([]);
+    a.listener!({ hello: 'world' }, 10);
+    await tick();
+    expect(errors.map((e) => e.message)).toEqual(['The peer sent a message that is not JSON-RPC 2.0.']);
+    // Without a listener the report is dropped, not thrown.
+    const quiet = pair();
+    quiet.a.listener!({ hello: 'world' }, 10);
+    await tick();
+    expect(host.pendingCount).toBe(0);
+  });
+
+  it('a message with both a method and an id is a request, not a notification', async () => {
+    const { host, a } = pair();
+    let notified = 0;
+    host.onNotification('shutdown', () => notified++);
+    let requested = 0;
+    host.onRequest('shutdown', () => {
+      requested++;
+      return { ok: true };
+    });
+    a.listener!({ jsonrpc: '2.0', id: 9, method: 'shutdown', params: {} }, 10);
+    await tick();
+    expect(notified).toBe(0);
+    expect(requested).toBe(1);
+    expect(a.log.at(-1)).toEqual({ jsonrpc: '2.0', id: 9, result: { ok: true } });
+  });
+
+  it('close rejects what is pending with its error, aborts running handlers, closes the transport once, and refuses new work', async () => {
+    const { host, plugin, a, b } = pair();
+    let signal: AbortSignal | undefined;
+    host.onRequest('fetch', (_p, context) => {
+      signal = context.signal;
+      return new Promise(() => {});
+    });
+    plugin.onRequest('completion', () => new Promise(() => {}));
+    const pending = host.request('completion', { params: {} as never }).catch((e: unknown) => e);
+    plugin.request('fetch', {} as never).catch(() => {});
+    await tick();
+    const reason = new Error('gone');
+    host.close(reason);
+    expect(await pending).toBe(reason);
+    expect(signal?.aborted).toBe(true);
+    expect(a.closed).toBe(1);
+    host.close();
+    expect(a.closed).toBe(1);
+    await expect(host.request('listModels', {})).rejects.toBe(reason);
+    const before = a.log.length;
+    expect(host.notify('$/credit', { id: 1, credits: 1, bytes: 1 })).toBeUndefined();
+    expect(a.log.length).toBe(before);
+    // After close nothing received is handled.
+    let handled = 0;
+    host.onNotification('$/chunks', () => handled++);
+    a.listener!({ jsonrpc: '2.0', method: '$/chunks', params: {} }, 1);
+    expect(handled).toBe(0);
+    expect(b.closed).toBe(0);
+    const closedDefault = pair();
+    closedDefault.host.close();
+    await expect(closedDefault.host.request('listModels', {})).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('the peer\'s $/cancel aborts the running handler of that id only', async () => {
+    const { host, plugin } = pair();
+    const signals = new Map<unknown, AbortSignal>();
+    plugin.onRequest('completion', (_p, { id, signal }) => {
+      signals.set(id, signal);
+      return new Promise(() => {});
+    });
+    host.request('completion', { params: {} as never }, 1).catch(() => {});
+    host.request('completion', { params: {} as never }, 2).catch(() => {});
+    await tick();
+    host.cancel(2);
+    await tick();
+    expect(signals.get(1)?.aborted).toBe(false);
+    expect(signals.get(2)?.aborted).toBe(true);
+    expect((signals.get(2)?.reason as Error).name).toBe('AbortError');
+  });
+
+  it('a $/cancel for a request that is not running is ignored, not a protocol error', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { a } = pair({ onProtocolError: (e) => errors.push(e) });
+    a.listener!({ jsonrpc: '2.0', method: '$/cancel', params: { id: 99 } }, 10);
+    await tick();
+    expect(errors).toEqual([]);
+  });
+
+  it('a finished handler is no longer running: close does not abort its signal', async () => {
+    const { host, plugin } = pair();
+    let signal: AbortSignal | undefined;
+    plugin.onRequest('listModels', (_p, context) => {
+      signal = context.signal;
+      return { data: [] };
+    });
+    await host.request('listModels', {});
+    plugin.close();
+    expect(signal?.aborted).toBe(false);
+  });
+
+  it('close leaves nothing pending', async () => {
+    const { host, plugin } = pair();
+    plugin.onRequest('completion', () => new Promise(() => {}));
+    const pending = host.request('completion', { params: {} as never }).catch(() => {});
+    expect(host.pendingCount).toBe(1);
+    host.close();
+    expect(host.pendingCount).toBe(0);
+    await pending;
+  });
+
+  it('null and primitives from the peer are reported, never thrown; nothing goes to the console', async () => {
+    const errors: PluginProtocolError[] = [];
+    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((name) => vi.spyOn(console, name).mockImplementation(() => {}));
+    const { a, host, plugin } = pair({ onProtocolError: (e) => errors.push(e) });
+    expect(() => a.listener!(null, 4)).not.toThrow();
+    expect(() => a.listener!(5, 1)).not.toThrow();
+    a.listener!({ jsonrpc: '2.0', id: 12345, result: {} }, 10);
+    a.listener!({ jsonrpc: '2.0', id: 7, method: 'nobody', params: {} }, 10);
+    plugin.onRequest('completion', () => {
+      throw new Error('handler failed');
+    });
+    await host.request('completion', { params: {} as never }).catch(() => {});
+    await tick();
+    expect(errors.length).toBeGreaterThan(0);
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
+
+  it('passes backedUp and drained through', async () => {
+    const { host, a } = pair();
+    expect(host.backedUp).toBe(false);
+    a.backedUp = true;
+    expect(host.backedUp).toBe(true);
+    await expect(host.drained()).resolves.toBeUndefined();
+    let called = 0;
+    a.drained = async () => {
+      called++;
+    };
+    await host.drained();
+    expect(called).toBe(1);
+  });
+});
