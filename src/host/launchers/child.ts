@@ -6,18 +6,17 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { StdioTransport } from '../../protocol/stdio-transport.js';
 import type { Transport } from '../../protocol/transport.js';
 import { escapeControls } from '../stderr-lines.js';
+import { watchResident } from './memory-watch.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
 import type { ChildCommand } from './os-boundary/index.js';
 import { sinkStderr } from './stderr-sink.js';
 
 const processMain = join(pluginRuntimeDir, 'process-main.js');
-const WATCH_INTERVAL_MS = 100;
 
 /** Children still running; killed if the host exits first (a busy-looping plugin never notices). */
 const live = new Set<ChildProcess>();
@@ -118,35 +117,26 @@ function installExitHook(): void {
   });
 }
 
-/** Polls the child's resident memory (Linux `/proc`) and kills it above `limitMb`. */
+/**
+ * The resident-memory watchdog of `child`: the payload's pid (bwrap's grandchild, under the OS
+ * boundary) once known, else the spawned one; nothing once the child has exited.
+ */
 function watchMemory(
   child: ChildProcess,
   limitMb: number,
   kill: (reason: string) => void,
   payloadPid: (spawned: number) => Promise<number | undefined> = async (spawned) => spawned,
 ): NodeJS.Timeout | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let reading = false;
   let watched: number | undefined;
-  const timer = setInterval(() => {
-    if (reading || child.pid === undefined || child.exitCode !== null) return;
-    reading = true;
-    const spawned = child.pid;
-    (watched === undefined ? payloadPid(spawned).then((pid) => (watched = pid)) : Promise.resolve(watched))
-      .then((pid) => readFile(`/proc/${pid ?? spawned}/status`, 'utf8'))
-      .then(
-        (status) => {
-          reading = false;
-          const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-          if (kb / 1024 > limitMb) kill(`ran out of memory (resident ${Math.round(kb / 1024)} MiB, limit ${limitMb} MiB)`);
-        },
-        () => {
-          reading = false;
-        },
-      );
-  }, WATCH_INTERVAL_MS);
-  timer.unref();
-  return timer;
+  return watchResident(
+    async () => {
+      if (child.pid === undefined || child.exitCode !== null) return undefined;
+      watched ??= await payloadPid(child.pid);
+      return watched ?? child.pid;
+    },
+    limitMb,
+    kill,
+  );
 }
 
 /**

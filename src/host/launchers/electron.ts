@@ -12,7 +12,6 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { App, ForkOptions, UtilityProcess } from 'electron';
 import { pluginRuntimeDir } from '../../package-paths.js';
@@ -20,6 +19,7 @@ import { UtilityProcessTransport } from '../../protocol/electron-transport.js';
 import { StderrLines } from '../stderr-lines.js';
 import { exitReason, launchChild, rssLimitMb } from './child.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
+import { watchResident } from './memory-watch.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
 
 /** What the launcher uses of Electron's main-process module (a stand-in in tests). */
@@ -39,7 +39,6 @@ export type UtilityProcessHandle = Pick<UtilityProcess, 'postMessage' | 'kill' |
 
 const STDERR_TAIL = 4096;
 const STDERR_FORWARD_LIMIT = 64 * 1024;
-const WATCH_INTERVAL_MS = 100;
 /** How long a `kill()` (SIGTERM) may take before the pid gets SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
@@ -177,25 +176,3 @@ function collectOutput(child: UtilityProcessHandle, provider: string): { tail():
   return { tail: () => tail };
 }
 
-/** Polls the resident memory of `pid()` (Linux `/proc`) and kills above `limitMb`. */
-function watchResident(pid: () => number | undefined, limitMb: number, kill: (reason: string) => void): NodeJS.Timeout | undefined {
-  if (process.platform !== 'linux') return undefined;
-  let reading = false;
-  const timer = setInterval(() => {
-    const current = pid();
-    if (reading || current === undefined) return;
-    reading = true;
-    readFile(`/proc/${current}/status`, 'utf8').then(
-      (status) => {
-        reading = false;
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        if (kb / 1024 > limitMb) kill(`ran out of memory (resident ${Math.round(kb / 1024)} MiB, limit ${limitMb} MiB)`);
-      },
-      () => {
-        reading = false;
-      },
-    );
-  }, WATCH_INTERVAL_MS);
-  timer.unref();
-  return timer;
-}
