@@ -32,6 +32,7 @@ export const MUTATION_TESTS = [
   'test/unit-read-paths.test.ts',
   'test/unit-flow-control.test.ts',
   'test/unit-openai-normalise.test.ts',
+  'test/unit-bubblewrap-probe.test.ts',
 ];
 
 export default defineConfig({
