@@ -31,6 +31,8 @@ export const MUTATION_TESTS = [
   'test/compat-think-tags.test.ts',
   'test/unit-read-paths.test.ts',
   'test/unit-flow-control.test.ts',
+  'test/unit-openai-normalise.test.ts',
+  'test/unit-bubblewrap-probe.test.ts',
 ];
 
 export default defineConfig({

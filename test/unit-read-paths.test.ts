@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GRANT_LIMITS, sandboxReadPaths } from 'anyllm/internal/host/launchers/read-paths.js';
 import { InvalidRequestError } from 'anyllm/internal/errors.js';
 
@@ -164,5 +164,131 @@ describe('sandboxReadPaths', () => {
     const { app, dir } = plugin({}, { sdk: {} });
     rmSync(join(dir, 'package.json'));
     expect(sandboxReadPaths(dir, 'sdk')).toContain(join(app, 'node_modules', 'sdk'));
+  });
+});
+
+describe('sandboxReadPaths: each folder walked once, the host app refused, every refusal worded exactly', () => {
+  /** A plugin with dependency `a` installed inside its own node_modules (walked with the plugin). */
+  function nestedPlugin() {
+    const { app, dir } = plugin({ a: '1' });
+    const a = join(dir, 'node_modules', 'a');
+    mkdirSync(a, { recursive: true });
+    writeFileSync(join(a, 'package.json'), JSON.stringify({ name: 'a' }));
+    return { app, dir, a };
+  }
+
+  it('walks a dependency nested in the plugin folder once: its entries count once against the limit', () => {
+    const { dir, a } = nestedPlugin();
+    // package.json, index.js, node_modules, node_modules/a, node_modules/a/package.json: 5 entries.
+    const granted = sandboxReadPaths(dir, undefined, { ...GRANT_LIMITS, maxEntries: 5 });
+    expect(granted).toContain(a);
+    expect(refusal(() => sandboxReadPaths(dir, undefined, { ...GRANT_LIMITS, maxEntries: 4 })).message).toBe(
+      `Cannot sandbox the plugin in ${dir}: it and its dependencies hold more than 4 files.`,
+    );
+  });
+
+  it('still checks a dependency nested in the plugin folder (walked as part of it)', () => {
+    const { dir, a } = nestedPlugin();
+    symlinkSync('/etc/passwd', join(a, 'out'));
+    expect(refusal(() => sandboxReadPaths(dir)).message).toBe(
+      `Cannot sandbox the plugin in ${dir}: ${join(a, 'out')} is a symlink to /etc/passwd, outside the folders the plugin may read.`,
+    );
+  });
+
+  it('takes a symlink to the plugin folder itself (the grant includes the folder, not just what is under it)', () => {
+    const { dir } = plugin();
+    symlinkSync('.', join(dir, 'self'));
+    expect(sandboxReadPaths(dir)[0]).toBe(dir);
+  });
+
+  /** A plugin depending on `hostapp`, a package that holds `bin/cli.js`. */
+  function hostAppPlugin() {
+    const { app, dir } = plugin({ hostapp: '1' }, { hostapp: {} });
+    const hostapp = join(app, 'node_modules', 'hostapp');
+    mkdirSync(join(hostapp, 'bin'));
+    writeFileSync(join(hostapp, 'bin', 'cli.js'), '');
+    return { dir, hostapp, cli: join(hostapp, 'bin', 'cli.js') };
+  }
+  const withArgv1 = <T>(value: string | undefined, run: () => T): T => {
+    const saved = process.argv[1];
+    process.argv[1] = value as string;
+    try {
+      return run();
+    } finally {
+      process.argv[1] = saved;
+    }
+  };
+  const hostMessage = (dir: string, folder: string, held: string) =>
+    `Cannot sandbox the plugin in ${dir}: its dependency ${folder} holds the host's own files (${held}), so it is the host app, not a package to grant.`;
+
+  it("refuses a dependency that holds the host's entry script, named directly or through a symlink", () => {
+    const { dir, hostapp, cli } = hostAppPlugin();
+    expect(withArgv1(cli, () => refusal(() => sandboxReadPaths(dir))).message).toBe(hostMessage(dir, hostapp, cli));
+    const link = join(base, `cli-link${counter++}.js`);
+    symlinkSync(cli, link);
+    expect(withArgv1(link, () => refusal(() => sandboxReadPaths(dir))).message).toBe(hostMessage(dir, hostapp, cli));
+    // A script path that does not exist is compared as written.
+    const ghost = join(hostapp, 'bin', 'gone.js');
+    expect(withArgv1(ghost, () => refusal(() => sandboxReadPaths(dir))).message).toBe(hostMessage(dir, hostapp, ghost));
+  });
+
+  it("refuses a dependency that holds the host's working folder, and grants it when the host runs elsewhere", () => {
+    const { dir, hostapp } = hostAppPlugin();
+    expect(withArgv1(undefined, () => sandboxReadPaths(dir))).toContain(hostapp);
+    // Stryker runs tests in worker threads, where process.chdir() is refused: stand in for it.
+    const cwd = vi.spyOn(process, 'cwd').mockReturnValue(join(hostapp, 'bin'));
+    try {
+      expect(refusal(() => sandboxReadPaths(dir)).message).toBe(hostMessage(dir, hostapp, join(hostapp, 'bin')));
+    } finally {
+      cwd.mockRestore();
+    }
+  });
+
+  it('looks a package up as Node does: skips node_modules/node_modules and folders without a package.json', () => {
+    const { app, dir } = plugin({ a: '1', c: '1' }, { a: { dependencies: { b: '1' } }, b: {}, c: {} });
+    // A decoy `b` where a lookup that did not skip node_modules/node_modules would find it first.
+    const decoy = join(app, 'node_modules', 'node_modules', 'b');
+    mkdirSync(decoy, { recursive: true });
+    writeFileSync(join(decoy, 'package.json'), JSON.stringify({ name: 'b' }));
+    // A nearer `c` folder with no package.json is not the package.
+    mkdirSync(join(dir, 'node_modules', 'c'), { recursive: true });
+    const granted = sandboxReadPaths(dir);
+    expect(granted).toContain(join(app, 'node_modules', 'b'));
+    expect(granted).not.toContain(decoy);
+    expect(granted).toContain(join(app, 'node_modules', 'c'));
+  });
+
+  it('names the sdk as the source of a bad sdk package, exactly', () => {
+    const { app, dir } = plugin({}, { sdk: { name: 'other' } });
+    expect(refusal(() => sandboxReadPaths(dir, 'sdk')).message).toBe(
+      `Cannot sandbox the plugin in ${dir}: dependency 'sdk' of ${join(dir, 'package.json')} ('sdk') resolves to ${join(app, 'node_modules', 'sdk')}, whose package.json names "other".`,
+    );
+  });
+
+  it('refuses a dependency whose package.json is null, naming no package', () => {
+    const { app, dir } = plugin({ a: '1' }, { a: {} });
+    writeFileSync(join(app, 'node_modules', 'a', 'package.json'), 'null');
+    expect(refusal(() => sandboxReadPaths(dir)).message).toBe(
+      `Cannot sandbox the plugin in ${dir}: dependency 'a' of ${join(dir, 'package.json')} resolves to ${join(app, 'node_modules', 'a')}, whose package.json names undefined.`,
+    );
+  });
+
+  it("refuses a plugin whose own package.json is not JSON, as its manifest (a missing one is a built-in's)", () => {
+    const { dir } = plugin();
+    writeFileSync(join(dir, 'package.json'), '{ not json');
+    const error = refusal(() => sandboxReadPaths(dir));
+    expect(error.code).toBe('invalid_manifest');
+    expect(error.message).toMatch(new RegExp(`^Cannot read plugin manifest ${join(dir, 'package.json')}: `));
+  });
+
+  it('words the hard-link refusal exactly, with the installers that cause it', () => {
+    const { dir } = plugin();
+    linkSync(join(dir, 'index.js'), join(dir, 'twin.js'));
+    const first = ['index.js', 'twin.js'].map((name) => join(dir, name));
+    const message = refusal(() => sandboxReadPaths(dir)).message;
+    expect(first.map((path) =>
+      `Cannot sandbox the plugin in ${dir}: ${path} has 2 hard links, so it may be a file from outside the plugin ` +
+      '(installers that hard-link from a store, like pnpm and bun, need their copy mode for a sandboxed plugin).',
+    )).toContain(message);
   });
 });
