@@ -48,6 +48,11 @@ describe('finish reasons', () => {
     expect((completion({ content: 'a' }, { finish_reason: undefined }).choices as Json[])[0].finish_reason).toBe('stop');
   });
 
+  it('a response with tool calls and no finish reason reports tool_calls (OpenAI code looks for it)', () => {
+    const call = { id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } };
+    expect((completion({ content: null, tool_calls: [call] }, { finish_reason: null }).choices as Json[])[0].finish_reason).toBe('tool_calls');
+  });
+
   it('stop after a streamed tool call becomes tool_calls, in the same chunk or a later one; length stays length', () => {
     const call = { index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } };
     expect(firstChoice(one(deltaChunk({ tool_calls: [call] }, 'stop'))).finish_reason).toBe('tool_calls');

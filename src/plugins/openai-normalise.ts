@@ -311,8 +311,8 @@ export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}
       call.type ??= call.custom ? 'custom' : 'function';
       delete call.index;
     }
-    // A whole response without a finish reason ended normally.
-    choice.finish_reason = finishReason(choice.finish_reason, calls.length > 0) ?? 'stop';
+    // A whole response without a finish reason ended normally: on its tool calls, if it made any.
+    choice.finish_reason = finishReason(choice.finish_reason, calls.length > 0) ?? (calls.length > 0 ? 'tool_calls' : 'stop');
   });
   return response as unknown as ChatCompletion;
 }
