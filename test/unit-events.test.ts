@@ -46,6 +46,7 @@ describe('EventHub', () => {
       'plugin:ready': 'anyllm:plugin:ready',
       'plugin:exit': 'anyllm:plugin:exit',
       'plugin:restart': 'anyllm:plugin:restart',
+      'plugin:stderr': 'anyllm:plugin:stderr',
       'call:start': 'anyllm:call:start',
       'call:end': 'anyllm:call:end',
     });
