@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Message, MessageListener, Transport } from './transport.js';
+import { PortTransport, type Message, type MessageListener, type PortLike, type Transport } from './transport.js';
 
 /** The part of Electron's `UtilityProcess` (main process) the host side uses. */
 export interface UtilityProcessLike {
@@ -91,33 +91,26 @@ export class UtilityProcessTransport implements Transport {
  * serve(new ParentPortTransport(process.parentPort), { exit: () => process.exit(0) });
  * ```
  */
-export class ParentPortTransport implements Transport {
-  readonly #port: ParentPortLike;
-  #listener: ((event: { data: unknown }) => void) | undefined;
-  #closed = false;
-
+export class ParentPortTransport extends PortTransport {
   constructor(port: ParentPortLike) {
-    this.#port = port;
+    super(unwrapEvents(port));
   }
+}
 
-  send(message: Message): undefined {
-    if (this.#closed) return;
-    try {
-      this.#port.postMessage(message);
-    } catch {
-      // The host has gone.
-    }
-  }
-
-  onMessage(listener: MessageListener): void {
-    if (this.#listener) this.#port.off('message', this.#listener);
-    this.#listener = (event) => listener(event.data, undefined);
-    this.#port.on('message', this.#listener);
-  }
-
-  close(): void {
-    this.#closed = true;
-    if (this.#listener) this.#port.off('message', this.#listener);
-    this.#listener = undefined;
-  }
+/** `parentPort` as a plain port: each listener gets the event's `data`, and can be removed again. */
+function unwrapEvents(port: ParentPortLike): PortLike {
+  const wrapped = new Map<(message: unknown) => void, (event: { data: unknown }) => void>();
+  return {
+    postMessage: (message) => port.postMessage(message),
+    on(event, listener) {
+      const unwrap = (incoming: { data: unknown }) => listener(incoming.data);
+      wrapped.set(listener, unwrap);
+      return port.on(event, unwrap);
+    },
+    off(event, listener) {
+      const unwrap = wrapped.get(listener);
+      wrapped.delete(listener);
+      return unwrap && port.off(event, unwrap);
+    },
+  };
 }
