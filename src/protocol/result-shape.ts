@@ -156,23 +156,7 @@ function checkToolCallDeltas(calls: unknown, path: string): ShapeProblem {
  * ```
  */
 export function checkCompletion(value: unknown): ShapeProblem {
-  if (!isRecord(value)) return wrong('the completion', 'an object', value);
-  const problem = checkEnvelope(value, 'chat.completion');
-  if (problem !== undefined) return problem;
-  const choices = value.choices as unknown[];
-  for (let i = 0; i < choices.length; i++) {
-    const choice: unknown = choices[i];
-    if (!isRecord(choice)) return wrong(`choices[${i}]`, 'an object', choice);
-    const common = checkChoiceCommon(choice, `choices[${i}]`);
-    if (common !== undefined) return common;
-    const message = choice.message;
-    if (!isRecord(message)) return wrong(`choices[${i}].message`, 'an object', message);
-    if (message.role !== 'assistant') return wrongLiteral(`choices[${i}].message.role`, 'assistant', message.role);
-    if (!isTextOrNull(message.content)) return wrong(`choices[${i}].message.content`, 'a string or null', message.content);
-    const rest = checkTextFields(message, `choices[${i}].message`) ?? checkToolCalls(message.tool_calls, `choices[${i}].message.tool_calls`);
-    if (rest !== undefined) return rest;
-  }
-  return undefined;
+  return checkChoices(value, 'the completion', 'chat.completion', checkMessage);
 }
 
 /**
@@ -185,23 +169,46 @@ export function checkCompletion(value: unknown): ShapeProblem {
  * ```
  */
 export function checkChunk(value: unknown): ShapeProblem {
-  if (!isRecord(value)) return wrong('the chunk', 'an object', value);
-  const problem = checkEnvelope(value, 'chat.completion.chunk');
+  return checkChoices(value, 'the chunk', 'chat.completion.chunk', checkDelta);
+}
+
+/** The envelope, then each choice: what every choice has, then its `message` or `delta` (`body`). */
+function checkChoices(
+  value: unknown,
+  what: string,
+  object: string,
+  body: (choice: Record<string, unknown>, path: string) => ShapeProblem,
+): ShapeProblem {
+  if (!isRecord(value)) return wrong(what, 'an object', value);
+  const problem = checkEnvelope(value, object);
   if (problem !== undefined) return problem;
   const choices = value.choices as unknown[];
   for (let i = 0; i < choices.length; i++) {
     const choice: unknown = choices[i];
-    if (!isRecord(choice)) return wrong(`choices[${i}]`, 'an object', choice);
-    const common = checkChoiceCommon(choice, `choices[${i}]`);
-    if (common !== undefined) return common;
-    const delta = choice.delta;
-    if (!isRecord(delta)) return wrong(`choices[${i}].delta`, 'an object', delta);
-    if (delta.role !== undefined && delta.role !== 'assistant') return wrongLiteral(`choices[${i}].delta.role`, 'assistant', delta.role);
-    if (!isOptionalText(delta.content)) return wrong(`choices[${i}].delta.content`, 'a string or null', delta.content);
-    const rest = checkTextFields(delta, `choices[${i}].delta`) ?? checkToolCallDeltas(delta.tool_calls, `choices[${i}].delta.tool_calls`);
-    if (rest !== undefined) return rest;
+    const path = `choices[${i}]`;
+    if (!isRecord(choice)) return wrong(path, 'an object', choice);
+    const wrongChoice = checkChoiceCommon(choice, path) ?? body(choice, path);
+    if (wrongChoice !== undefined) return wrongChoice;
   }
   return undefined;
+}
+
+/** A completion choice's `message`. */
+function checkMessage(choice: Record<string, unknown>, path: string): ShapeProblem {
+  const message = choice.message;
+  if (!isRecord(message)) return wrong(`${path}.message`, 'an object', message);
+  if (message.role !== 'assistant') return wrongLiteral(`${path}.message.role`, 'assistant', message.role);
+  if (!isTextOrNull(message.content)) return wrong(`${path}.message.content`, 'a string or null', message.content);
+  return checkTextFields(message, `${path}.message`) ?? checkToolCalls(message.tool_calls, `${path}.message.tool_calls`);
+}
+
+/** A chunk choice's `delta`. */
+function checkDelta(choice: Record<string, unknown>, path: string): ShapeProblem {
+  const delta = choice.delta;
+  if (!isRecord(delta)) return wrong(`${path}.delta`, 'an object', delta);
+  if (delta.role !== undefined && delta.role !== 'assistant') return wrongLiteral(`${path}.delta.role`, 'assistant', delta.role);
+  if (!isOptionalText(delta.content)) return wrong(`${path}.delta.content`, 'a string or null', delta.content);
+  return checkTextFields(delta, `${path}.delta`) ?? checkToolCallDeltas(delta.tool_calls, `${path}.delta.tool_calls`);
 }
 
 /**
