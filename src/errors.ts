@@ -170,6 +170,37 @@ export class PluginUnavailableError extends AnyLLMError {}
 /** The plugin broke the protocol (version mismatch, malformed message, forged id). */
 export class PluginProtocolError extends AnyLLMError {}
 
+/**
+ * Every step of a fallback chain failed: what each one got, in order. `errors[i]` belongs to
+ * `attempts[i]`; the first is the call as made.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof FallbackError) for (const [i, e] of err.errors.entries()) console.log(err.attempts[i], e.message); }
+ * ```
+ */
+export class FallbackError extends AnyLLMError {
+  readonly attempts: readonly string[];
+  readonly errors: readonly unknown[];
+
+  constructor(attempts: readonly string[], errors: readonly unknown[]) {
+    const lines = attempts.map((name, i) => `${name}: ${describe(errors[i])}`);
+    const last = errors[errors.length - 1];
+    super(`Every provider in the fallback chain failed (${lines.join('; ')}).`, {
+      status: last instanceof AnyLLMError ? last.status : undefined,
+      code: 'fallbacks_exhausted',
+    });
+    this.attempts = attempts;
+    this.errors = errors;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+
 /** Why a structured-output reply was refused (`StructuredOutputError.code`). */
 export type StructuredOutputFailure = 'invalid_json' | 'schema_mismatch' | 'length' | 'content_filter' | 'refusal';
 

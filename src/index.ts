@@ -14,15 +14,18 @@ export { registerPlugin, knownProviders, type RegisterPluginOptions } from './ho
 export { LLMProvider } from './host/providers.js';
 export type { AnyLLMOptions } from './host/options.js';
 export type { SupervisionOptions } from './host/supervision.js';
-export type { SupervisorStats as AnyLLMStats } from './host/supervisor.js';
+export type { ClientStats as AnyLLMStats } from './host/plugin-client.js';
+export type { RetryOptions } from './types.js';
 export { DIAGNOSTICS_CHANNELS } from './host/events.js';
 export type {
   AnyLLMEvent,
   AnyLLMEvents,
   AnyLLMEventType,
   CallEndEvent,
+  CallFallbackEvent,
   CallMethod,
   CallOutcome,
+  CallRetryEvent,
   CallStartEvent,
   PluginExitCause,
   PluginExitEvent,
@@ -39,6 +42,7 @@ export {
   ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
+  FallbackError,
   InvalidRequestError,
   MissingSdkError,
   MissingApiKeyError,

@@ -367,6 +367,28 @@ export interface CallOptions {
    * the whole response is the first data, so it acts as a timeout.
    */
   idleTimeoutMs?: number;
+  /** This call's retries, field by field over the client's `retry` option; `false`: none. */
+  retry?: RetryOptions | false;
+  /**
+   * Where to go when the call still fails with a retryable error after its retries: each
+   * `'provider:model'` is tried in turn with the same params. The result's `model` and the
+   * `call:fallback` event say which one served.
+   */
+  fallbacks?: readonly string[];
+}
+
+/** The `retry` option, on `AnyLLM.create` and per call. Every field is optional. */
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 3; 1 = no retries. */
+  maxAttempts?: number;
+  /** The wait before the first retry. Default 500 ms. */
+  initialDelayMs?: number;
+  /** The longest wait; a provider's `retry-after` beyond it is not waited for (the call fails, or falls back). Default 30 000 ms. */
+  maxDelayMs?: number;
+  /** Each wait is the previous one times this. Default 2. */
+  factor?: number;
+  /** The share of each backoff wait taken at random (0 = exact, 1 = anywhere from 0 to the wait). Default 0.2. */
+  jitter?: number;
 }
 
 /** What a provider plugin declares it can do. */

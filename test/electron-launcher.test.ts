@@ -12,7 +12,7 @@ import { inElectronMain, processLauncher, type ElectronMain } from 'anyllm/inter
 import { assertElectronSandboxRuntime } from 'anyllm/internal/host/launchers/node-runtime.js';
 import { launchProcess } from 'anyllm/internal/host/launchers/process.js';
 import { lookupProvider } from 'anyllm/internal/host/registry.js';
-import { Supervisor } from 'anyllm/internal/host/supervisor.js';
+import { privateClient, type PluginClient } from 'anyllm/internal/host/plugin-client.js';
 import type { ChatCompletion } from 'anyllm';
 import { standInElectron } from './support/electron-stand-in.js';
 import { LocalServer, sendJson } from './support/local-server.js';
@@ -38,7 +38,7 @@ afterAll(async () => {
 /** The openai plugin under `electron` (undefined: plain Node), with a probe of its process while it runs. */
 async function runOpenAI(electron: ElectronMain | undefined): Promise<{ content: string; streamed: string; environ: string[] }> {
   const plugin = lookupProvider('openai');
-  const supervisor = new Supervisor({
+  const supervisor = privateClient({
     spec: {
       provider: 'openai',
       manifest: plugin.manifest,

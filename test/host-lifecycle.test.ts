@@ -101,15 +101,25 @@ describe('AnyLLM.create', () => {
 });
 
 describe('options the host does not know go to the SDK client', () => {
-  it('maxRetries: 0 stops the SDK retrying a 500; the default retries', async () => {
+  it('maxRetries sets the SDK its own retries when the host retries none; by default only the host retries', async () => {
     onChat(server, (_req, res) => sendOpenAIError(res, 500, 'boom', { type: 'server_error' }));
-    const noRetry = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const noRetry = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0, retry: false });
     await expect(noRetry.completion({ model: 'gpt-4o-mini', messages })).rejects.toMatchObject({ status: 500 });
     expect(server.requests).toHaveLength(1);
     await noRetry.close();
 
+    // The default: three attempts by the host, none by the SDK (the two do not multiply).
     server.requests.length = 0;
-    const oneRetry = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 1 });
+    const byHost = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: { initialDelayMs: 1 } });
+    const retries: number[] = [];
+    byHost.on('call:retry', (event) => retries.push(event.attempt));
+    await expect(byHost.completion({ model: 'gpt-4o-mini', messages })).rejects.toMatchObject({ status: 500 });
+    expect(server.requests).toHaveLength(3);
+    expect(retries).toEqual([1, 2]);
+    await byHost.close();
+
+    server.requests.length = 0;
+    const oneRetry = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 1, retry: false });
     await expect(oneRetry.completion({ model: 'gpt-4o-mini', messages })).rejects.toMatchObject({ status: 500 });
     expect(server.requests).toHaveLength(2);
     await oneRetry.close();

@@ -14,13 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOsBoundary } from 'anyllm/internal/host/launchers/os-boundary/index.js';
 import { sandboxLauncher } from 'anyllm/internal/host/launchers/sandbox.js';
 import { lookupProvider, registerPlugin } from 'anyllm/internal/host/registry.js';
-import { Supervisor } from 'anyllm/internal/host/supervisor.js';
+import { privateClient, type PluginClient } from 'anyllm/internal/host/plugin-client.js';
 import type { ChatCompletion } from 'anyllm';
 import { HOST_SECRETS, HostileWorld, type Attempt } from './support/hostile.js';
 import { isRunning } from './support/processes.js';
 
 const world = new HostileWorld();
-let supervisor: Supervisor;
+let supervisor: PluginClient;
 let victim: ChildProcess;
 let tcp: Server;
 let tcpConnections = 0;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   // The internal registry: the public entry is a bundle with its own copy.
   await registerPlugin(world.hostileCopy.dir);
   const plugin = lookupProvider('hostile');
-  supervisor = new Supervisor({
+  supervisor = privateClient({
     spec: {
       provider: 'hostile',
       manifest: plugin.manifest,

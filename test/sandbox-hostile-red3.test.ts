@@ -13,7 +13,7 @@ import { InvalidRequestError, registerPlugin } from 'anyllm';
 import { resolveOsBoundary } from 'anyllm/internal/host/launchers/os-boundary/index.js';
 import { sandboxLauncher } from 'anyllm/internal/host/launchers/sandbox.js';
 import { lookupProvider, registerPlugin as registerInternal } from 'anyllm/internal/host/registry.js';
-import { Supervisor } from 'anyllm/internal/host/supervisor.js';
+import { privateClient, type PluginClient } from 'anyllm/internal/host/plugin-client.js';
 import type { ChatCompletion } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES, type Attempt } from './support/hostile.js';
 
@@ -181,12 +181,12 @@ describe.each(SANDBOX_MODES)('red team 3: grants and mounts (OS boundary: %s)', 
 const SYSCTLS = ['/proc/sys/kernel/core_pattern', '/proc/sys/kernel/modprobe', '/proc/sys/vm/drop_caches', '/proc/sys/kernel/hostname'];
 
 describe.runIf(process.platform === 'linux')("red team 3: the OS boundary alone (Node's layer removed)", () => {
-  let supervisor: Supervisor;
+  let supervisor: PluginClient;
 
   beforeAll(async () => {
     await registerInternal(world.hostileCopy.dir);
     const plugin = lookupProvider('hostile');
-    supervisor = new Supervisor({
+    supervisor = privateClient({
       spec: {
         provider: 'hostile',
         manifest: plugin.manifest,

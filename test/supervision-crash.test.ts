@@ -54,7 +54,8 @@ describe('a plugin that crashes', () => {
 
   it("leaves other plugins' streams untouched", async () => {
     const steady = await client();
-    const crashing = await client();
+    // Another memory cap makes another plugin (clients with the same settings share one).
+    const crashing = await client({ memoryLimitMb: 300 });
     let crashed: Promise<unknown> | undefined;
     const result = await drain(steady.completionStream({ model: 'every:2:150', messages }), (_chunk, index) => {
       // Ten chunks in, the other plugin dies.

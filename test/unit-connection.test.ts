@@ -47,9 +47,9 @@ describe('Connection', () => {
     plugin.onRequest('listModels', (params) => ({ echo: params }));
     plugin.onRequest('shutdown', () => undefined);
     expect(host.pendingCount).toBe(0);
-    const first = host.request('listModels', {});
+    const first = host.request('listModels', { client: 'c1' });
     expect(host.pendingCount).toBe(1);
-    await expect(first).resolves.toEqual({ echo: {} });
+    await expect(first).resolves.toEqual({ echo: { client: 'c1' } });
     expect(host.pendingCount).toBe(0);
     await expect(host.request('shutdown', {})).resolves.toBeNull();
     expect((a.log as { id: number }[]).map((m) => m.id)).toEqual([1, 2]);
@@ -63,14 +63,14 @@ describe('Connection', () => {
     plugin.onRequest('completion', () => {
       throw new RateLimitError('slow down', { provider: 'acme', retryAfterMs: 5 });
     });
-    const error = await host.request('completion', { params: {} as never }).catch((e: unknown) => e);
+    const error = await host.request('completion', { client: 'c1', params: {} as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as RateLimitError).message).toBe('slow down');
     ({ host, plugin } = pair({ wireError: (wire) => ({ ...wire, message: `rewritten: ${wire.message}` }) }));
     plugin.onRequest('completion', () => {
       throw new Error('boom');
     });
-    await expect(host.request('completion', { params: {} as never })).rejects.toThrow('rewritten: boom');
+    await expect(host.request('completion', { client: 'c1', params: {} as never })).rejects.toThrow('rewritten: boom');
   });
 
   it('cancel rejects the caller at once with an AbortError, tells the peer, and the handler\'s signal aborts', async () => {
@@ -81,7 +81,7 @@ describe('Connection', () => {
       expect(id).toBe(1);
       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     });
-    const call = host.request('completion', { params: {} as never });
+    const call = host.request('completion', { client: 'c1', params: {} as never });
     const settled = call.catch((e: unknown) => e);
     await tick();
     host.cancel(1, 'user');
@@ -159,7 +159,7 @@ describe('Connection', () => {
       return new Promise(() => {});
     });
     plugin.onRequest('completion', () => new Promise(() => {}));
-    const pending = host.request('completion', { params: {} as never }).catch((e: unknown) => e);
+    const pending = host.request('completion', { client: 'c1', params: {} as never }).catch((e: unknown) => e);
     plugin.request('fetch', {} as never).catch(() => {});
     await tick();
     const reason = new Error('gone');
@@ -169,7 +169,7 @@ describe('Connection', () => {
     expect(a.closed).toBe(1);
     host.close();
     expect(a.closed).toBe(1);
-    await expect(host.request('listModels', {})).rejects.toBe(reason);
+    await expect(host.request('listModels', { client: 'c1' })).rejects.toBe(reason);
     const before = a.log.length;
     expect(host.notify('$/credit', { id: 1, credits: 1, bytes: 1 })).toBeUndefined();
     expect(a.log.length).toBe(before);
@@ -181,7 +181,7 @@ describe('Connection', () => {
     expect(b.closed).toBe(0);
     const closedDefault = pair();
     closedDefault.host.close();
-    await expect(closedDefault.host.request('listModels', {})).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(closedDefault.host.request('listModels', { client: 'c1' })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('the peer\'s $/cancel aborts the running handler of that id only', async () => {
@@ -191,8 +191,8 @@ describe('Connection', () => {
       signals.set(id, signal);
       return new Promise(() => {});
     });
-    host.request('completion', { params: {} as never }, 1).catch(() => {});
-    host.request('completion', { params: {} as never }, 2).catch(() => {});
+    host.request('completion', { client: 'c1', params: {} as never }, 1).catch(() => {});
+    host.request('completion', { client: 'c1', params: {} as never }, 2).catch(() => {});
     await tick();
     host.cancel(2);
     await tick();
@@ -216,7 +216,7 @@ describe('Connection', () => {
       signal = context.signal;
       return { data: [] };
     });
-    await host.request('listModels', {});
+    await host.request('listModels', { client: 'c1' });
     plugin.close();
     expect(signal?.aborted).toBe(false);
   });
@@ -224,7 +224,7 @@ describe('Connection', () => {
   it('close leaves nothing pending', async () => {
     const { host, plugin } = pair();
     plugin.onRequest('completion', () => new Promise(() => {}));
-    const pending = host.request('completion', { params: {} as never }).catch(() => {});
+    const pending = host.request('completion', { client: 'c1', params: {} as never }).catch(() => {});
     expect(host.pendingCount).toBe(1);
     host.close();
     expect(host.pendingCount).toBe(0);
@@ -242,7 +242,7 @@ describe('Connection', () => {
     plugin.onRequest('completion', () => {
       throw new Error('handler failed');
     });
-    await host.request('completion', { params: {} as never }).catch(() => {});
+    await host.request('completion', { client: 'c1', params: {} as never }).catch(() => {});
     await tick();
     expect(errors.length).toBeGreaterThan(0);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();

@@ -27,9 +27,19 @@ import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
 import { lookupProvider } from './registry.js';
 import { attachDebugLog } from './debug-log.js';
-import type { Supervisor, SupervisorStats } from './supervisor.js';
+import type { ClientStats, FallbackSource, PluginClient } from './plugin-client.js';
+import { checkFallbacks } from './fallbacks.js';
 import { prepareStructuredOutput } from './structured-output.js';
 import { validateCompletionParams } from './validate.js';
+
+/** Options a fallback provider's client inherits: how plugins run, not whose key or which SDK options. */
+const INHERITED = ['idleTimeoutMs', 'memoryLimitMb', 'supervision', 'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry'] as const;
+
+function hostOptionsOf(options: AnyLLMOptions): AnyLLMOptions {
+  const inherited: AnyLLMOptions = {};
+  for (const name of INHERITED) if (options[name] !== undefined) inherited[name] = options[name] as never;
+  return inherited;
+}
 
 /**
  * A client for one provider.
@@ -49,13 +59,18 @@ export class AnyLLM {
   readonly isolation: Isolation;
   /** What the provider's manifest declares. */
   readonly capabilities: Readonly<Capabilities>;
-  readonly #supervisor: Supervisor;
+  readonly #supervisor: PluginClient;
+  /** The host-level options a fallback provider's client is made with (not this provider's key or SDK options). */
+  readonly #fallbackOptions: AnyLLMOptions;
+  /** Clients of the fallback providers this client's calls named, made on first use, closed with it. */
+  readonly #fallbackClients = new Map<string, Promise<AnyLLM>>();
 
-  private constructor(provider: string, isolation: Isolation, capabilities: Capabilities, supervisor: Supervisor) {
+  private constructor(provider: string, isolation: Isolation, capabilities: Capabilities, supervisor: PluginClient, fallbackOptions: AnyLLMOptions) {
     this.provider = provider;
     this.isolation = isolation;
     this.capabilities = capabilities;
     this.#supervisor = supervisor;
+    this.#fallbackOptions = fallbackOptions;
   }
 
   /**
@@ -73,7 +88,7 @@ export class AnyLLM {
     const plugin = lookupProvider(provider);
     const resolved = resolveOptions(plugin, options);
     // Loaded here, not at import: see runtime.ts.
-    const { loadLauncher, Supervisor } = await import('./runtime.js');
+    const { loadLauncher, PluginClient, sharedSession } = await import('./runtime.js');
     const launch = await loadLauncher(resolved.isolation);
     if (!launch) {
       throw new InvalidRequestError(`Isolation '${resolved.isolation}' is not available in this build.`, { provider });
@@ -92,7 +107,8 @@ export class AnyLLM {
         osBoundary = await resolveOsBoundary(resolved.sandbox.os, provider, execPath === undefined ? undefined : () => probeOsBoundaryFor(execPath));
       }
     }
-    const supervisor = new Supervisor({
+    // Every client of these settings shares one plugin; the key and options are this client's own.
+    const session = sharedSession({
       spec: {
         provider,
         manifest: plugin.manifest,
@@ -107,15 +123,17 @@ export class AnyLLM {
         stderr: { forward: resolved.pluginStderr === 'inherit' },
       },
       launch,
-      apiKey: resolved.apiKey,
-      apiBase: resolved.apiBase,
-      clientOptions: resolved.clientOptions,
-      idleTimeoutMs: resolved.idleTimeoutMs,
       isolation: resolved.isolation,
       supervision: resolved.supervision,
+      idleTimeoutMs: resolved.idleTimeoutMs,
+    });
+    const supervisor = new PluginClient({
+      session,
+      open: { apiKey: resolved.apiKey, apiBase: resolved.apiBase, clientOptions: resolved.clientOptions },
+      retry: resolved.retry,
     });
     if (resolved.logLevel === 'debug') attachDebugLog(supervisor.events);
-    return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor);
+    return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor, hostOptionsOf(options));
   }
 
   /** Whether the plugin is running now. */
@@ -147,7 +165,7 @@ export class AnyLLM {
    * const { calls, crashes, usage } = llm.stats();
    * ```
    */
-  stats(): SupervisorStats {
+  stats(): ClientStats {
     return this.#supervisor.stats();
   }
 
@@ -184,12 +202,53 @@ export class AnyLLM {
   completion<S extends StructuredOutputSchema>(params: StructuredCompletionParams<S>, options?: CallOptions): Promise<ParsedChatCompletion<SchemaOutput<S>>>;
   completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion>;
   async completion(params: CompletionParams, options?: CallOptions): Promise<ChatCompletion> {
-    const { params: wire, parse } = prepareStructuredOutput(params, this.provider);
-    const checked = validateCompletionParams(wire, this.provider);
-    checkCapabilities(checked, this.capabilities, this.provider, { stream: false });
+    const { checked, parse } = this.#prepare(params, false);
     const callOptions = validateCallOptions(options, this.provider);
-    const completion = await this.#supervisor.request<ChatCompletion>(Method.completion, { params: checked }, callOptions);
+    const fallback = this.#fallbackSource(callOptions, (client, model) => ({ params: client.#prepare({ ...params, model }, false).checked }));
+    const completion = await this.#supervisor.request<ChatCompletion>('completion', { params: checked }, callOptions, fallback);
     return parse ? parse(completion) : completion;
+  }
+
+  /** Params made ready for this provider: a schema turned into its JSON Schema, checked, its capabilities honoured. */
+  #prepare(params: CompletionParams, stream: boolean): { checked: CompletionParams; parse: ((completion: ChatCompletion) => Promise<ChatCompletion>) | undefined } {
+    const { params: wire, parse } = prepareStructuredOutput(params, this.provider);
+    const checked = validateCompletionParams(wire, this.provider, stream ? { stream: true } : undefined);
+    checkCapabilities(checked, this.capabilities, this.provider, { stream });
+    return { checked, parse };
+  }
+
+  /**
+   * The call's fallback chain, step by step: each step's client (made on first use) and the params
+   * checked for its provider; a step whose provider refuses a parameter is skipped with that error.
+   */
+  #fallbackSource<P>(options: CallOptions, build: (client: AnyLLM, model: string) => P): FallbackSource<P> | undefined {
+    if (!options.fallbacks || options.fallbacks.length === 0) return undefined;
+    const steps = checkFallbacks(options.fallbacks, this.provider);
+    let index = 0;
+    return async () => {
+      const skipped: { name: string; error: unknown }[] = [];
+      while (index < steps.length) {
+        const step = steps[index++];
+        try {
+          const client = step.provider === this.provider ? this : await this.#fallbackClient(step.provider);
+          return { next: { client: client.#supervisor, params: build(client, step.model), name: step.name }, skipped };
+        } catch (error) {
+          skipped.push({ name: step.name, error });
+        }
+      }
+      return { next: undefined, skipped };
+    };
+  }
+
+  #fallbackClient(provider: string): Promise<AnyLLM> {
+    let client = this.#fallbackClients.get(provider);
+    if (!client) {
+      client = AnyLLM.create(provider, this.#fallbackOptions);
+      this.#fallbackClients.set(provider, client);
+      // A client that could not be made is tried again by the next call that names it.
+      client.catch(() => this.#fallbackClients.delete(provider));
+    }
+    return client;
   }
 
   /**
@@ -212,16 +271,15 @@ export class AnyLLM {
     let callOptions: CallOptions = {};
     let invalid: unknown;
     let parse: ((completion: ChatCompletion) => Promise<ChatCompletion>) | undefined;
+    let fallback: FallbackSource<CompletionParams> | undefined;
     try {
-      const prepared = prepareStructuredOutput(params, this.provider);
-      parse = prepared.parse;
-      checked = validateCompletionParams(prepared.params, this.provider, { stream: true });
-      checkCapabilities(checked, this.capabilities, this.provider, { stream: true });
+      ({ checked, parse } = this.#prepare(params, true));
       callOptions = validateCallOptions(options, this.provider);
+      fallback = this.#fallbackSource(callOptions, (client, model) => client.#prepare({ ...params, model }, true).checked);
     } catch (error) {
       invalid = error;
     }
-    const stream = this.#supervisor.stream(checked as CompletionParams, callOptions)[CONFIGURE_STREAM]({ finish: parse, provider: this.provider });
+    const stream = this.#supervisor.stream(checked as CompletionParams, callOptions, fallback)[CONFIGURE_STREAM]({ finish: parse, provider: this.provider });
     if (invalid !== undefined) stream.fail(invalid);
     return stream;
   }
@@ -239,12 +297,20 @@ export class AnyLLM {
       throw new UnsupportedParameterError('listModels', this.provider, 'this provider has no models endpoint.');
     }
     const callOptions = validateCallOptions(options, this.provider);
-    const result = await this.#supervisor.request<ListModelsResult>(Method.listModels, {}, callOptions);
+    const result = await this.#supervisor.request<ListModelsResult>('listModels', {}, callOptions);
     return result.data;
   }
 
-  /** Shuts the plugin down (a clean exit, or a kill after a grace period). Later calls fail. */
+  /**
+   * Ends this client: its calls get the grace period to finish, then it leaves its plugin (which
+   * exits when no other client uses it). Later calls fail. Fallback clients it made close too.
+   */
   async close(): Promise<void> {
-    await this.#supervisor.close();
+    const fallbacks = [...this.#fallbackClients.values()];
+    this.#fallbackClients.clear();
+    await Promise.all([
+      this.#supervisor.close(),
+      ...fallbacks.map((client) => client.then((c) => c.close(), () => undefined)),
+    ]);
   }
 }

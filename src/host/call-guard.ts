@@ -6,6 +6,8 @@
  */
 import { createAbortError, InvalidRequestError, TimeoutError } from '../errors.js';
 import type { CallOptions } from '../types.js';
+import { checkFallbacks } from './fallbacks.js';
+import { resolveRetry, RETRY_DEFAULTS } from './retry.js';
 
 /**
  * Checks per-call options before anything is sent.
@@ -31,6 +33,9 @@ export function validateCallOptions(options: unknown, provider: string): CallOpt
       throw new InvalidRequestError(`Call option '${name}' must be a positive number of milliseconds.`, { provider });
     }
   }
+  const { retry, fallbacks } = options as CallOptions;
+  if (retry !== undefined) resolveRetry(retry, RETRY_DEFAULTS, provider);
+  if (fallbacks !== undefined) checkFallbacks(fallbacks, provider);
   return options as CallOptions;
 }
 

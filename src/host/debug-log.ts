@@ -7,7 +7,7 @@
  */
 import type { AnyLLMEvent, AnyLLMEventType, EventHub } from './events.js';
 
-const TYPES: readonly AnyLLMEventType[] = ['plugin:start', 'plugin:ready', 'plugin:exit', 'plugin:restart', 'call:start', 'call:end'];
+const TYPES: readonly AnyLLMEventType[] = ['plugin:start', 'plugin:ready', 'plugin:exit', 'plugin:restart', 'call:start', 'call:retry', 'call:end', 'call:fallback'];
 
 /** The fields worth a log line, per event, as `name=value` pairs. */
 function describe(event: AnyLLMEvent): string {
@@ -28,8 +28,13 @@ function describe(event: AnyLLMEvent): string {
       const usage = event.usage ? ` tokens=${event.usage.prompt_tokens}+${event.usage.completion_tokens}` : '';
       const error = event.error ? ` error=${event.error}` : '';
       const chunks = event.chunks === undefined ? '' : ` chunks=${event.chunks}`;
-      return `#${event.callId} ${event.method} ${event.outcome}${error} latencyMs=${event.latencyMs}${chunks}${usage}`;
+      const estimated = event.usageEstimated ? ' (estimated)' : '';
+      return `#${event.callId} ${event.method} ${event.outcome}${error} latencyMs=${event.latencyMs}${chunks}${usage}${estimated} attempts=${event.attempts}`;
     }
+    case 'call:retry':
+      return `#${event.callId} ${event.method} attempt=${event.attempt} error=${event.error} delayMs=${event.delayMs}`;
+    case 'call:fallback':
+      return `from=${event.from} to=${event.to} error=${event.error}`;
   }
 }
 

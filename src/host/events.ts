@@ -100,8 +100,16 @@ export interface CallEndEvent extends EventBase {
   outcome: CallOutcome;
   /** The error's class name (`RateLimitError`, `PluginCrashedError`, `AbortError` ...), when it failed. */
   error: string | undefined;
-  /** Token usage reported by the provider (streams: the usage chunk), when there was one. */
+  /**
+   * Token usage reported by the provider (streams: the usage chunk), when there was one. A stream
+   * that was aborted or failed before its usage chunk carries the usage received so far, or an
+   * estimate (`usageEstimated: true`) from the characters sent and received (about 4 per token).
+   */
   usage: CompletionUsage | undefined;
+  /** Set when `usage` is an estimate, not the provider's count. */
+  usageEstimated?: true;
+  /** Attempts the call took (retries included). */
+  attempts: number;
   /** From the call to its end. */
   latencyMs: number;
   /** Streams: from the call to the first chunk. */
@@ -111,6 +119,32 @@ export interface CallEndEvent extends EventBase {
 }
 
 /** Every event, by type. */
+export interface CallRetryEvent extends EventBase {
+  type: 'call:retry';
+  callId: number;
+  method: CallMethod;
+  model: string | undefined;
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  /** The failed attempt's error class name (`RateLimitError`, `PluginCrashedError` ...). */
+  error: string;
+  /** Its message. */
+  message: string;
+  /** How long the host waits before the next attempt (a provider's `retry-after` when it gave one). */
+  delayMs: number;
+}
+
+export interface CallFallbackEvent extends EventBase {
+  type: 'call:fallback';
+  /** The 'provider:model' that failed. */
+  from: string;
+  /** The 'provider:model' tried next. */
+  to: string;
+  /** The error class name the failed one ended with. */
+  error: string;
+  message: string;
+}
+
 export interface AnyLLMEvents {
   'plugin:start': PluginStartEvent;
   'plugin:ready': PluginReadyEvent;
@@ -119,6 +153,8 @@ export interface AnyLLMEvents {
   'plugin:stderr': PluginStderrEvent;
   'call:start': CallStartEvent;
   'call:end': CallEndEvent;
+  'call:retry': CallRetryEvent;
+  'call:fallback': CallFallbackEvent;
 }
 
 /** An event type name. */
@@ -136,6 +172,8 @@ export const DIAGNOSTICS_CHANNELS: { readonly [T in AnyLLMEventType]: `anyllm:${
   'plugin:stderr': 'anyllm:plugin:stderr',
   'call:start': 'anyllm:call:start',
   'call:end': 'anyllm:call:end',
+  'call:retry': 'anyllm:call:retry',
+  'call:fallback': 'anyllm:call:fallback',
 };
 
 const channels = new Map<string, Channel>();
@@ -182,21 +220,41 @@ export class EventHub {
     return (this.#listeners.get(type)?.size ?? 0) > 0 || channelFor(type).hasSubscribers;
   }
 
-  /** Delivers `event`. A listener that throws does not disturb the supervisor: its error is rethrown on the next tick, as diagnostics_channel does. */
+  /** Delivers `event` to the listeners and to `node:diagnostics_channel`. */
   emit<T extends AnyLLMEventType>(event: AnyLLMEvents[T] & { type: T }): void {
+    this.deliver<T>(event);
+    publishEvent(event as AnyLLMEvent);
+  }
+
+  /**
+   * Delivers `event` to this hub's listeners only (an event of a shared plugin reaches every
+   * client's hub, and the diagnostics channel once). A listener that throws does not disturb the
+   * supervisor: its error is rethrown on the next tick, as diagnostics_channel does.
+   */
+  deliver<T extends AnyLLMEventType>(event: AnyLLMEvents[T] & { type: T }): void {
     const set = this.#listeners.get(event.type);
-    if (set) {
-      for (const listener of set) {
-        try {
-          (listener as Listener<T>)(event);
-        } catch (error) {
-          process.nextTick(() => {
-            throw error;
-          });
-        }
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<T>)(event);
+      } catch (error) {
+        process.nextTick(() => {
+          throw error;
+        });
       }
     }
-    const target = channelFor(event.type);
-    if (target.hasSubscribers) target.publish(event);
   }
+}
+
+/**
+ * Publishes `event` on its `node:diagnostics_channel` (`anyllm:<type>`), when anyone subscribes.
+ *
+ * @example
+ * ```ts
+ * publishEvent({ type: 'plugin:stderr', provider: 'openai', isolation: 'worker', time: Date.now(), line: 'hi' });
+ * ```
+ */
+export function publishEvent(event: AnyLLMEvent): void {
+  const target = channelFor(event.type);
+  if (target.hasSubscribers) target.publish(event);
 }

@@ -39,6 +39,12 @@ export function splitModel(model: unknown): { provider: string; model: string } 
   return { provider: (model as string).slice(0, at), model: (model as string).slice(at + 1) };
 }
 
+/** The per-call part of the top-level options (the key and base URL choose the client). */
+function callOptionsOf(options: TopLevelOptions): CallOptions {
+  const { apiKey: _key, apiBase: _base, ...call } = options;
+  return call;
+}
+
 function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
   const key = JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
   let client = clients.get(key);
@@ -69,7 +75,7 @@ export async function completion(params: CompletionParams, options?: TopLevelOpt
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
-  return client.completion({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+  return client.completion({ ...params, model }, callOptionsOf(options));
 }
 
 /** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */
@@ -158,7 +164,7 @@ export function completionStream(params: CompletionParams, options: TopLevelOpti
   return new LazyCompletionStream(async () => {
     const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
     const client = await clientFor(provider, options);
-    return client.completionStream({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+    return client.completionStream({ ...params, model }, callOptionsOf(options));
   });
 }
 

@@ -5,11 +5,12 @@
  * @module
  */
 import { InvalidRequestError, MissingApiKeyError } from '../errors.js';
-import type { Isolation } from '../types.js';
+import type { Isolation, RetryOptions } from '../types.js';
 import { checkRuntimeOption, type NodeRuntime } from './launchers/runtime-option.js';
 import { OS_BOUNDARY_MODES, type OsBoundaryMode } from './launchers/os-boundary/types.js';
 import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions } from './supervision.js';
-import { checkClientOptions } from './client-options.js';
+import { checkClientOptions, knownClientOptions } from './client-options.js';
+import { resolveRetry, RETRY_DEFAULTS, type RetryPolicy } from './retry.js';
 import { explainUngranted } from './env-grant.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
 import { resolveNetwork, type NetworkOptions, type ResolvedNetwork } from './network-options.js';
@@ -58,6 +59,13 @@ export interface AnyLLMOptions extends NetworkOptions {
    * `ANYLLM_LOG=debug` does the same for every client.
    */
   logLevel?: 'info' | 'debug';
+  /**
+   * How the host retries a failed call (a 429, an overloaded or 5xx provider, a connection error,
+   * a crashed or hung plugin). Default `{ maxAttempts: 3, initialDelayMs: 500, maxDelayMs: 30_000,
+   * factor: 2, jitter: 0.2 }`; `false` turns it off. The built-in SDKs' own retries are off
+   * (`maxRetries: 0`) unless you set `maxRetries` yourself, so the two never multiply. Per call too.
+   */
+  retry?: RetryOptions | false;
   /** Anything else (e.g. `maxRetries`, `timeout`, `defaultHeaders`) is passed to the SDK client. */
   [clientOption: string]: unknown;
 }
@@ -81,11 +89,12 @@ export interface ResolvedOptions {
   network: ResolvedNetwork;
   pluginStderr: 'inherit' | 'pipe';
   logLevel: 'info' | 'debug';
+  retry: RetryPolicy;
 }
 
 const HOST_OPTIONS = new Set([
   'apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision',
-  'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel',
+  'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry',
 ]);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -164,6 +173,12 @@ export function resolveOptions(
   }
 
   checkClientOptions(plugin, Object.keys(clientOptions), [...HOST_OPTIONS]);
+  const retry = resolveRetry(options.retry, RETRY_DEFAULTS, provider);
+  // One layer retries: the host, which sees crashes and hangs too (`retry: false` means none at
+  // all). An SDK known to retry by itself is told not to, unless the caller set its retries.
+  if (clientOptions.maxRetries === undefined && knownClientOptions(plugin)?.includes('maxRetries')) {
+    clientOptions.maxRetries = 0;
+  }
 
   const env: Record<string, string> = {};
   for (const name of granted) {
@@ -185,6 +200,7 @@ export function resolveOptions(
     network,
     pluginStderr: options.pluginStderr ?? 'inherit',
     logLevel: options.logLevel ?? (environment.ANYLLM_LOG?.toLowerCase() === 'debug' ? 'debug' : 'info'),
+    retry,
   };
 }
 

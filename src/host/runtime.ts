@@ -1,6 +1,6 @@
 /**
- * What `AnyLLM.create` loads on first use rather than at `import('anyllm')`: the supervisor (and
- * with it `json-rpc-2.0`) and the launcher of the tier asked for. Keeping them out of the import
+ * What `AnyLLM.create` loads on first use rather than at `import('anyllm')`: the plugin session and
+ * client (and with them `json-rpc-2.0`) and the launcher of the tier asked for. Keeping them out of the import
  * graph keeps `import('anyllm')` small for apps that may never make a call, and a worker-only app
  * never loads the child-process tiers (~10 ms of modules here).
  *
@@ -9,7 +9,8 @@
 import type { Isolation } from '../types.js';
 import type { Launcher } from './launchers/launcher.js';
 
-export { Supervisor } from './supervisor.js';
+export { PluginClient } from './plugin-client.js';
+export { sharedSession } from './shared-plugins.js';
 
 /**
  * The launcher of one tier, or undefined when this build has none for it.

@@ -23,6 +23,11 @@ export interface SupervisionOptions {
   startTimeoutMs?: number;
   /** Chunks of one stream the host buffers before the plugin pauses (credits). Default 1 024. */
   streamWindow?: number;
+  /**
+   * How long a plugin has to acknowledge a cancelled call (an abort or a timeout) before it is
+   * taken as hung, killed and replaced. Default 1 000 ms; 0 = never (the heartbeat still watches).
+   */
+  cancelGraceMs?: number;
 }
 
 /** Supervision settings with every default filled in. */
@@ -36,6 +41,7 @@ export const SUPERVISION_DEFAULTS: Readonly<ResolvedSupervision> = {
   shutdownGraceMs: 2_000,
   startTimeoutMs: 30_000,
   streamWindow: 1024,
+  cancelGraceMs: 1_000,
 };
 
 /**

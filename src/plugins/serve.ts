@@ -11,6 +11,9 @@ import { Connection } from '../protocol/connection.js';
 import {
   Method,
   PROTOCOL_VERSION,
+  type CallEnvelope,
+  type ClientCloseNotification,
+  type ClientOpenParams,
   type CompletionRequest,
   type CreditNotification,
   type InitializeParams,
@@ -47,18 +50,23 @@ export interface ServeOptions {
  * ```
  */
 export function serve(transport: Transport, options: ServeOptions): Connection {
-  const connection = new Connection(transport);
+  // Answers each `$/cancel` with `$/cancelled`: how the host tells a live plugin from a hung one.
+  const connection = new Connection(transport, { acknowledgeCancel: true });
   const streams = new Map<RequestId, ChunkSender>();
-  let provider: Provider | undefined;
+  let ProviderClass: ProviderConstructor | undefined;
+  let init: Omit<InitializeParams, 'protocolVersion' | 'entry' | 'ca'> | undefined;
   let providerName = '';
+  /** One Provider (one SDK client) per host client: each client's key and options stay its own. */
+  const clients = new Map<string, Promise<Provider>>();
 
-  const call = async <T>(run: (p: Provider) => Promise<T>): Promise<T> => {
-    if (!provider) throw new PluginProtocolError('The host called the plugin before initialize.');
-    const current = provider;
+  const call = async <T>(envelope: CallEnvelope, id: RequestId, run: (p: Provider) => Promise<T>): Promise<T> => {
+    if (envelope.ack === true) connection.notify(Method.started, { id });
+    const opened = typeof envelope.client === 'string' ? clients.get(envelope.client) : undefined;
+    if (!opened) throw new PluginProtocolError(`The host called the plugin for client '${String(envelope.client)}', which it never opened.`);
     // Tracked, so a connection error can name the origin and count the SDK's retries.
     return trackFetchAttempts(async () => {
       try {
-        return await run(current);
+        return await run(await opened);
       } catch (error) {
         throw mapSdkError(error, providerName);
       }
@@ -80,28 +88,42 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     // After the sandbox's fetch is in place and before the SDK client reads the global `fetch`.
     installFetchAttempts();
     installPluginResolution();
-    provider = await loadProvider(params.entry, params.provider);
+    ProviderClass = await loadProvider(params.entry, params.provider);
     const capabilities = params.capabilities ?? {};
-    try {
-      await provider.init({
-        provider: params.provider,
-        apiKey: params.apiKey,
-        apiBase: params.apiBase,
-        clientOptions: params.clientOptions ?? {},
-        capabilities,
-      });
-    } catch (error) {
-      throw mapSdkError(error, params.provider);
-    }
+    init = { provider: params.provider, capabilities };
     return { protocolVersion: PROTOCOL_VERSION, provider: params.provider, capabilities } satisfies InitializeResult;
   });
 
+  connection.onRequest(Method.clientOpen, (raw) => {
+    const { client, apiKey, apiBase, clientOptions } = raw as ClientOpenParams;
+    if (!ProviderClass || !init) throw new PluginProtocolError('The host opened a client before initialize.');
+    if (typeof client !== 'string' || clients.has(client)) throw new PluginProtocolError(`Client '${String(client)}' is already open.`);
+    const provider = newProvider(ProviderClass, init.provider);
+    const base = init;
+    // Calls queued behind the open wait for it; a failed init fails each of them with its error.
+    const ready = (async () => {
+      try {
+        await provider.init({ ...base, apiKey, apiBase, clientOptions: clientOptions ?? {} });
+      } catch (error) {
+        throw mapSdkError(error, base.provider);
+      }
+      return provider;
+    })();
+    ready.catch(() => {});
+    clients.set(client, ready);
+    return ready.then(() => ({ ok: true }) as const);
+  });
+
+  connection.onNotification(Method.clientClose, (raw) => {
+    clients.delete((raw as ClientCloseNotification).client);
+  });
+
   connection.onRequest(Method.completion, (raw, context) =>
-    call<ChatCompletion>((p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
+    call<ChatCompletion>(raw as CompletionRequest, context.id, (p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
   );
 
   connection.onRequest(Method.completionStream, (raw, context) =>
-    call<StreamResult>(async (p) => {
+    call<StreamResult>(raw as StreamRequest, context.id, async (p) => {
       const { params, window, windowBytes, encoding } = raw as StreamRequest;
       const sender = new ChunkSender(connection, context.id, { messages: window, bytes: windowBytes }, encoding === 'json');
       streams.set(context.id, sender);
@@ -120,8 +142,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     }),
   );
 
-  connection.onRequest(Method.listModels, (_raw, context) =>
-    call<ListModelsResult>(async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
+  connection.onRequest(Method.listModels, (raw, context) =>
+    call<ListModelsResult>(raw as CallEnvelope, context.id, async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
   );
 
   connection.onRequest(Method.ping, () => ({ ok: true }));
@@ -140,7 +162,9 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   return connection;
 }
 
-async function loadProvider(entry: string, name: string): Promise<Provider> {
+type ProviderConstructor = new () => unknown;
+
+async function loadProvider(entry: string, name: string): Promise<ProviderConstructor> {
   const url = entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
   let module: { default?: unknown };
   try {
@@ -158,7 +182,13 @@ async function loadProvider(entry: string, name: string): Promise<Provider> {
   if (typeof ProviderClass !== 'function') {
     throw new InvalidRequestError(`Plugin entry '${entry}' has no default export class.`, { provider: name });
   }
-  const instance: unknown = new (ProviderClass as new () => unknown)();
+  // One instance now, so a default export that is not a Provider fails the handshake, not a call.
+  newProvider(ProviderClass as ProviderConstructor, name, entry);
+  return ProviderClass as ProviderConstructor;
+}
+
+function newProvider(ProviderClass: ProviderConstructor, name: string, entry = 'the plugin entry'): Provider {
+  const instance: unknown = new ProviderClass();
   if (!isProvider(instance)) {
     throw new InvalidRequestError(
       `The default export of '${entry}' is not a Provider (it needs init, completion and completionStream).`,

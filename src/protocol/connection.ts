@@ -38,6 +38,8 @@ export interface ConnectionOptions {
    * carry terminal escapes or megabytes of text into the caller's `err.message`).
    */
   wireError?: (error: ErrorResponse) => ErrorResponse;
+  /** Answer each `$/cancel` with `$/cancelled` at once (the plugin side: proof its event loop runs). */
+  acknowledgeCancel?: boolean;
 }
 
 /** The `error` member of a JSON-RPC response, as the peer sent it. */
@@ -84,6 +86,7 @@ export class Connection {
     this.onNotification(Method.cancel, (params) => {
       const { id } = params as CancelNotification;
       this.#running.get(id)?.abort(createAbortError());
+      if (options.acknowledgeCancel) this.notify(Method.cancelled, { id } satisfies CancelNotification);
     });
   }
 
@@ -143,6 +146,11 @@ export class Connection {
     this.#pending.delete(id);
     this.notify(Method.cancel, { id } satisfies CancelNotification);
     pending.reject(createAbortError(reason));
+  }
+
+  /** Stops waiting for a request's response without rejecting it (the call moved elsewhere). */
+  forget(id: RequestId): void {
+    this.#pending.delete(id);
   }
 
   /** Serves a request method. A thrown error goes back with its class; an abort as a cancellation. */

@@ -7,12 +7,16 @@ import type { Capabilities, ChatCompletion, ChatCompletionChunk, CompletionParam
 import { checkChunks as checkChunkShapes, checkCompletion, checkInitialize, checkModels, type ShapeProblem } from './result-shape.js';
 
 /** Bumped on any incompatible change; `initialize` refuses a peer with another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** JSON-RPC method names. `$/` marks notifications that carry no response. */
 export const Method = {
-  /** host → plugin, request: handshake. */
+  /** host → plugin, request: handshake (loads the provider module; no key yet). */
   initialize: 'initialize',
+  /** host → plugin, request: one client's key, base URL and SDK options; its calls name it. */
+  clientOpen: 'client/open',
+  /** host → plugin, notification: a client closed; drop its SDK client. */
+  clientClose: '$/client/close',
   /** host → plugin, request: a non-streaming completion. */
   completion: 'completion',
   /** host → plugin, request: a streaming completion; chunks arrive as `$/chunks`, the response ends it. */
@@ -37,6 +41,10 @@ export const Method = {
   fetchCancel: '$/fetchCancel',
   /** host → plugin, request: liveness check; the plugin answers at once. */
   ping: '$/ping',
+  /** plugin → host, notification: the plugin began work on a request sent with `ack: true`. */
+  started: '$/started',
+  /** plugin → host, notification: the plugin took a `$/cancel` (its event loop is alive). */
+  cancelled: '$/cancelled',
 } as const;
 
 /** The id a JSON-RPC request carries. AnyLLM uses numbers. */
@@ -47,10 +55,6 @@ export interface InitializeParams {
   provider: string;
   /** Absolute path (or file URL) of the provider module to import. */
   entry: string;
-  apiKey?: string;
-  apiBase?: string;
-  /** Provider SDK client options the host did not recognise (e.g. `maxRetries`). */
-  clientOptions: Record<string, unknown>;
   /** What the manifest declares the provider can do (handed to `Provider.init`). */
   capabilities: Capabilities;
   /** Extra trusted CA certificates (PEM) the plugin adds to its default store (the `ca` option). */
@@ -63,12 +67,37 @@ export interface InitializeResult {
   capabilities: Capabilities;
 }
 
-export interface CompletionRequest {
+/** One client of a shared plugin: its own SDK client inside the plugin. */
+export interface ClientOpenParams {
+  /** Chosen by the host, unique on this plugin: every call of the client names it. */
+  client: string;
+  apiKey?: string;
+  apiBase?: string;
+  /** Provider SDK client options the host did not recognise (e.g. `maxRetries`). */
+  clientOptions: Record<string, unknown>;
+}
+
+export interface ClientCloseNotification {
+  client: string;
+}
+
+/** What every call request carries besides its own params. */
+export interface CallEnvelope {
+  /** The client (`client/open`) whose key and options serve the call. */
+  client: string;
+  /**
+   * Ask for `$/started` when work begins: the host sets it when other calls are in flight, so
+   * that if the plugin hangs it knows which queued calls never started and can move them.
+   */
+  ack?: true;
+}
+
+export interface CompletionRequest extends CallEnvelope {
   params: CompletionParams;
 }
 export type CompletionResult = ChatCompletion;
 
-export interface StreamRequest {
+export interface StreamRequest extends CallEnvelope {
   params: CompletionParams;
   /** How many chunks the plugin may have unconsumed before it waits for `$/credit`. */
   window: number;
@@ -105,6 +134,8 @@ export interface CreditNotification {
 export interface CancelNotification {
   id: RequestId;
 }
+
+export type ListModelsRequest = CallEnvelope;
 
 export interface ListModelsResult {
   data: Model[];
@@ -178,9 +209,13 @@ export const MAX_FETCH_BODIES_IN_FLIGHT = 64 * MiB;
 /** The params and result of each method, for typed calls. */
 export interface MethodTypes {
   initialize: { params: InitializeParams; result: InitializeResult };
+  'client/open': { params: ClientOpenParams; result: { ok: true } };
+  '$client/close': { params: ClientCloseNotification; result: void };
+  $started: { params: CancelNotification; result: void };
+  $cancelled: { params: CancelNotification; result: void };
   completion: { params: CompletionRequest; result: CompletionResult };
   completionStream: { params: StreamRequest; result: StreamResult };
-  listModels: { params: Record<string, never>; result: ListModelsResult };
+  listModels: { params: ListModelsRequest; result: ListModelsResult };
   shutdown: { params: Record<string, never>; result: { ok: true } };
   $ping: { params: Record<string, never>; result: { ok: true } };
   fetch: { params: FetchRequest; result: FetchResult };
@@ -291,6 +326,8 @@ export function base64Length(text: string): number {
 const onlyId = (what: string) => (params: unknown) => onlyKeys(params, ['id'], what) ?? (isId((params as { id: unknown }).id) ? undefined : `${what} whose id is not a request id`);
 const onlyStream = (what: string) => (params: unknown) =>
   onlyKeys(params, ['stream'], what) ?? (Number.isSafeInteger((params as { stream: unknown }).stream) ? undefined : `${what} whose stream is not an integer`);
+const okResult = (what: string) => (result: unknown) =>
+  isObject(result) && result.ok === true && Object.keys(result).length === 1 ? undefined : `${what} that is not { ok: true }`;
 /** A result check from an OpenAI shape check (result-shape.ts): what it is, and what is wrong with it. */
 const shaped = (what: string, check: (value: unknown) => ShapeProblem) => (result: unknown) => {
   const problem = check(result);
@@ -300,6 +337,10 @@ const shaped = (what: string, check: (value: unknown) => ShapeProblem) => (resul
 /** The map. Every method a sandboxed plugin sends or answers has a size cap and a check. */
 export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
   [Method.initialize]: { from: 'host', kind: 'request', maxBytes: 1 * MiB, checkResult: shaped('a handshake answer', checkInitialize) },
+  [Method.clientOpen]: { from: 'host', kind: 'request', maxBytes: 4 * KiB, checkResult: okResult('a client/open answer') },
+  [Method.clientClose]: { from: 'host', kind: 'notification' },
+  [Method.started]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: onlyId('a started notice') },
+  [Method.cancelled]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: onlyId('a cancel acknowledgement') },
   [Method.completion]: { from: 'host', kind: 'request', maxBytes: 16 * MiB, checkResult: shaped('a completion', checkCompletion) },
   [Method.completionStream]: {
     from: 'host',

@@ -9,10 +9,13 @@ import { accumulate } from './accumulate.js';
 export const faultyDir = fileURLToPath(new URL('../fixtures/plugins/faulty/', import.meta.url));
 export const messages = [{ role: 'user' as const, content: 'Hi' }];
 
-/** A client of the faulty plugin, in a worker unless `options.isolation` says otherwise. */
+/**
+ * A client of the faulty plugin, in a worker unless `options.isolation` says otherwise. Without
+ * host retries unless `options.retry` asks for them: the supervision tests watch each fault surface.
+ */
 export async function faulty(options: AnyLLMOptions = {}): Promise<AnyLLM> {
   const name = await registerPlugin(faultyDir);
-  return AnyLLM.create(name, { isolation: 'worker', ...options });
+  return AnyLLM.create(name, { isolation: 'worker', retry: false, ...options });
 }
 
 type Llm = Awaited<ReturnType<typeof faulty>>;
