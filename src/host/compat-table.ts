@@ -73,15 +73,23 @@ export function compatTable(): ReadonlyMap<string, CompatPlugin> {
       throw new InvalidRequestError(`Invalid provider table ${file}: 'providers' must be an object of rows.`, { code: 'invalid_manifest' });
     }
     for (const [name, row] of Object.entries(json.providers as Record<string, unknown>)) {
-      rows.set(name, fromRow(name, row, dir, `${file} (row '${name}')`));
+      rows.set(name, parseCompatRow(name, row, dir, `${file} (row '${name}')`));
     }
   }
   table = rows;
   return rows;
 }
 
-/** One row as a manifest: the row's own fields, with `env` and `network` derived when not given. */
-function fromRow(name: string, value: unknown, dir: string, source: string): CompatPlugin {
+/**
+ * One row as a manifest: the row's own fields, with `env` and `network` derived when not given;
+ * an unknown field or quirk name is an error (a misspelt quirk would otherwise be ignored).
+ *
+ * @example
+ * ```ts
+ * parseCompatRow('acme', { docs: 'https://acme.example/docs', apiKeyEnv: 'ACME_API_KEY', defaultBaseUrl: 'https://api.acme.example/v1' }, dir, 'test');
+ * ```
+ */
+export function parseCompatRow(name: string, value: unknown, dir: string, source: string): CompatPlugin {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError(`Invalid provider table ${source}: a row must be an object.`, { code: 'invalid_manifest' });
   }
