@@ -13,6 +13,7 @@ import {
   type AnyLLMOptions,
 } from 'anyllm';
 import { compatRows } from './support/compat-table.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { LocalServer, sendJson } from './support/local-server.js';
 import { completionBody } from './support/openai-wire.js';
 
@@ -188,5 +189,20 @@ describe('providers of the OpenAI-compatible table', () => {
     expect((await llm.completion({ model: 'glm-4.6', messages })).choices[0].finish_reason).toBe('length');
     reason = 'sensitive';
     expect((await llm.completion({ model: 'glm-4.6', messages })).choices[0].finish_reason).toBe('content_filter');
+  });
+});
+
+describe.each(SANDBOX_MODES)('the table plugin in the sandbox tier (OS boundary %s)', (os) => {
+  it('runs a row (its quirks read from its own folder) and a createOpenAICompatible server, reaching only the apiBase given', async () => {
+    serveChat('/inference', 'sandboxed row');
+    const row = await client('github', { isolation: 'sandbox', sandbox: { os }, apiKey: 'ghp', apiBase: `${server.origin}/inference` });
+    const res = await row.completion({ model: 'openai/gpt-4.1', messages, max_completion_tokens: 8 });
+    expect(res.choices[0].message.content).toBe('sandboxed row');
+    // The row's maxTokensOnly quirk was read inside the sandbox.
+    expect((server.requests[0].body as Record<string, unknown>).max_tokens).toBe(8);
+    serveChat('/v1', 'sandboxed server');
+    const own = await AnyLLM.createOpenAICompatible(`boxed-${os}`, { isolation: 'sandbox', sandbox: { os }, apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    open.push(own);
+    expect((await own.completion({ model: 'm', messages })).choices[0].message.content).toBe('sandboxed server');
   });
 });
