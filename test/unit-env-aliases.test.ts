@@ -61,6 +61,7 @@ describe('API-key aliases', () => {
 
   it('with neither, MissingApiKeyError names anyllm\'s variable', () => {
     expect(() => resolve('gemini', {})).toThrow(MissingApiKeyError);
+    expect(() => resolve('gemini', {})).toThrow("set the GEMINI_API_KEY environment variable (or GOOGLE_API_KEY)");
   });
 
   it("a keyless provider sends any-llm's optional key variable when set (VLLM_API_KEY), and none otherwise", () => {

@@ -150,7 +150,10 @@ export function resolveOptions(
 
   const apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv) ?? aliasApiKey(manifest, fromAlias)?.value;
   if (apiKey === undefined && manifest.apiKeyEnv) {
-    const detail = granted.has(manifest.apiKeyEnv) || !grant ? undefined : explainUngranted(grant, manifest.apiKeyEnv, provider);
+    const aliases = manifest.envAliases?.apiKey ?? [];
+    const detail = granted.has(manifest.apiKeyEnv) || !grant
+      ? aliases.length ? `set the ${manifest.apiKeyEnv} environment variable (or ${aliases.join(' or ')})` : undefined
+      : explainUngranted(grant, manifest.apiKeyEnv, provider);
     throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
   }
   const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? aliasBaseUrl(manifest, fromAlias);
