@@ -116,5 +116,9 @@ describe('rows of the OpenAI-compatible table', () => {
     expect(() => parseCompatRow('acme', row({ headers: {} }), '/dir', 'test')).toThrow(/'headers' is not a row field/);
     expect(() => parseCompatRow('acme', row({ docs: undefined }), '/dir', 'test')).toThrow(/docs/);
     expect(() => parseCompatRow('acme', row({ capabilities: { vision: true } }), '/dir', 'test')).toThrow(/capabilities\.vision/);
+    expect(() => parseCompatRow('acme', row({ compat: { thinkTags: 'yes' } }), '/dir', 'test')).toThrow(/compat\.thinkTags' must be true or false/);
+    expect(() => parseCompatRow('acme', row({ compat: { unsupported: 'n' } }), '/dir', 'test')).toThrow(/compat\.unsupported/);
+    expect(() => parseCompatRow('acme', row({ compat: { path: '../x' } }), '/dir', 'test')).toThrow(/compat\.path/);
+    expect(parseCompatRow('acme', row({ compat: { path: '/serving-endpoints', unsupported: ['n'], rename: { seed: 'random_seed' } } }), '/dir', 'test').manifest.provider).toBe('acme');
   });
 });

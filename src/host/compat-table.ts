@@ -34,8 +34,21 @@ const ALL_CAPABILITIES: Capabilities = {
 };
 
 const ROW_FIELDS = ['docs', 'apiKeyEnv', 'baseUrlEnv', 'defaultBaseUrl', 'envAliases', 'network', 'capabilities', 'compat'];
-/** The data quirks the plugin applies (`CompatOptions` without its functions, plus `path`). */
-const COMPAT_FIELDS = ['thinkTags', 'unsupported', 'rename', 'maxTokensOnly', 'streamOptions', 'reasoningEcho', 'path'];
+const isFlag = { valid: (v: unknown) => typeof v === 'boolean', what: 'true or false' };
+const isName = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(v);
+/** The data quirks the plugin applies (`CompatOptions` without its functions, plus `path`), each with its value's shape. */
+const COMPAT_FIELDS: Readonly<Record<string, { valid: (value: unknown) => boolean; what: string }>> = {
+  thinkTags: isFlag,
+  maxTokensOnly: isFlag,
+  streamOptions: isFlag,
+  unsupported: { valid: (v) => Array.isArray(v) && v.every(isName), what: 'an array of parameter names' },
+  rename: {
+    valid: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([from, to]) => isName(from) && isName(to)),
+    what: 'an object of parameter name to parameter name',
+  },
+  reasoningEcho: { valid: isName, what: 'a field name' },
+  path: { valid: (v) => typeof v === 'string' && /^\/[A-Za-z0-9._~/-]*$/.test(v) && !v.split('/').includes('..'), what: "a URL path starting with '/'" },
+};
 
 /** A provider the registry can start, built from a row (the fields `registry.ts` keeps). */
 export interface CompatPlugin {
@@ -101,7 +114,11 @@ export function parseCompatRow(name: string, value: unknown, dir: string, source
   if (typeof row.docs !== 'string' || !row.docs.startsWith('https://')) fail("'docs' must be the https link of the provider's API reference");
   if (row.compat !== undefined) {
     if (typeof row.compat !== 'object' || row.compat === null || Array.isArray(row.compat)) fail("'compat' must be an object");
-    for (const key of Object.keys(row.compat as object)) if (!COMPAT_FIELDS.includes(key)) fail(`'compat.${key}' is not a quirk (known: ${COMPAT_FIELDS.join(', ')})`);
+    for (const [key, quirk] of Object.entries(row.compat as Record<string, unknown>)) {
+      const check = COMPAT_FIELDS[key];
+      if (!check) fail(`'compat.${key}' is not a quirk (known: ${Object.keys(COMPAT_FIELDS).join(', ')})`);
+      else if (!check.valid(quirk)) fail(`'compat.${key}' must be ${check.what}`);
+    }
   }
   const env = [row.apiKeyEnv, row.baseUrlEnv].filter((item): item is string => typeof item === 'string');
   const base = typeof row.defaultBaseUrl === 'string' && URL.canParse(row.defaultBaseUrl) ? new URL(row.defaultBaseUrl) : undefined;
