@@ -102,6 +102,8 @@ describe('AnyLLM.createOpenAICompatible', () => {
     const error = await AnyLLM.createOpenAICompatible('typo', { apiBase: `${server.origin}/v1`, maxRetires: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as Error).message).toContain("Did you mean 'maxRetries'?");
+    // A client that was never made leaves no name behind.
+    expect(knownProviders()).not.toContain('typo');
   });
 
   it('a community plugin cannot later take the name of a createOpenAICompatible server', async () => {

@@ -25,7 +25,7 @@ import { validateCallOptions } from './call-guard.js';
 import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
-import { lookupProvider, registerOpenAICompatible } from './registry.js';
+import { lookupProvider, withOpenAICompatible } from './registry.js';
 import { attachDebugLog } from './debug-log.js';
 import type { Supervisor, SupervisorStats } from './supervisor.js';
 import { prepareStructuredOutput } from './structured-output.js';
@@ -132,7 +132,8 @@ export class AnyLLM {
    * ```
    */
   static async createOpenAICompatible(name: string, options: AnyLLMOptions & { apiBase: string }): Promise<AnyLLM> {
-    return AnyLLM.create(registerOpenAICompatible(name, (options as { apiBase?: unknown } | undefined)?.apiBase), options);
+    const apiBase = (options as { apiBase?: unknown } | undefined)?.apiBase;
+    return withOpenAICompatible(name, apiBase, (provider) => AnyLLM.create(provider, options));
   }
 
   /** Whether the plugin is running now. */
