@@ -67,21 +67,28 @@ export function knownProviders(): string[] {
 }
 
 /**
- * Names an OpenAI-compatible server for `AnyLLM.createOpenAICompatible` and returns the name; from
- * then on `AnyLLM.create(name)` and `'name:model'` reach it too. Keyless unless a key is given.
+ * Names an OpenAI-compatible server for `AnyLLM.createOpenAICompatible` while `create` builds its
+ * client; the name stays registered only if that succeeds, and from then on `AnyLLM.create(name)`
+ * and `'name:model'` reach the server too. Keyless unless a key is given.
  *
  * @throws InvalidRequestError for a bad name, a built-in or registered plugin's name, or a bad `apiBase`.
  * @example
  * ```ts
- * const name = registerOpenAICompatible('mylocal', 'http://127.0.0.1:8080/v1');
- * const llm = await AnyLLM.create(name);
+ * const llm = await withOpenAICompatible('mylocal', 'http://127.0.0.1:8080/v1', (name) => AnyLLM.create(name));
  * ```
  */
-export function registerOpenAICompatible(name: unknown, apiBase: unknown): string {
+export async function withOpenAICompatible<T>(name: unknown, apiBase: unknown, create: (provider: string) => Promise<T>): Promise<T> {
   const row = openAICompatiblePlugin(name, apiBase, (taken) => builtinProviders().includes(taken) || community.has(taken));
   const provider = row.manifest.provider;
+  const previous = compatible.get(provider);
   compatible.set(provider, { ...row, builtin: true, defaultIsolation: 'worker', allowEnv: [] });
-  return provider;
+  try {
+    return await create(provider);
+  } catch (error) {
+    if (previous) compatible.set(provider, previous);
+    else compatible.delete(provider);
+    throw error;
+  }
 }
 
 /**
