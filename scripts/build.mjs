@@ -21,6 +21,9 @@ if (process.argv.includes('--if-changed') && existsSync('dist/src/index.js') && 
     for (const name of readdirSync('plugins')) {
       const manifest = join('plugins', name, 'manifest.json');
       if (existsSync(manifest)) cpSync(manifest, join('dist', 'plugins', name, 'manifest.json'));
+      // The OpenAI-compatible table: one row per provider, read by the registry and by its plugin.
+      const table = join('plugins', name, 'providers.json');
+      if (existsSync(table)) cpSync(table, join('dist', 'plugins', name, 'providers.json'));
     }
     await bundleHostEntry('dist/src/index.js');
     writeFileSync(STAMP, inputs);

@@ -1,4 +1,5 @@
-// Regenerates the provider table in README.md from the built-in plugins' manifests, between
+// Regenerates the provider table in README.md from the built-in plugins' manifests (a folder's
+// manifest.json, or a row of plugins/openai-compatible/providers.json), between
 // `<!-- providers:start -->` and `<!-- providers:end -->`. Never edit the table by hand.
 //   node scripts/provider-table.mjs          rewrite README.md
 //   node scripts/provider-table.mjs --check  exit 1 if README.md is out of date
@@ -17,22 +18,39 @@ const COLUMNS = [
   ['listModels', 'listModels'],
 ];
 
-/** The built-in manifests, sorted by provider name. */
+/** The built-in manifests, sorted by provider name: the folders' and the OpenAI-compatible table's rows. */
 export function readManifests(dir = `${root}plugins/`) {
-  return readdirSync(dir, { withFileTypes: true })
+  const folders = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(`${dir}${entry.name}/manifest.json`))
-    .map((entry) => JSON.parse(readFileSync(`${dir}${entry.name}/manifest.json`, 'utf8')))
-    .sort((a, b) => a.provider.localeCompare(b.provider));
+    .map((entry) => JSON.parse(readFileSync(`${dir}${entry.name}/manifest.json`, 'utf8')));
+  return [...folders, ...tableManifests(dir)].sort((a, b) => a.provider.localeCompare(b.provider));
+}
+
+/** The rows of `openai-compatible/providers.json` as manifests (the fields the table shows). */
+function tableManifests(dir) {
+  const file = `${dir}openai-compatible/providers.json`;
+  if (!existsSync(file)) return [];
+  const { providers } = JSON.parse(readFileSync(file, 'utf8'));
+  return Object.entries(providers).map(([provider, row]) => ({
+    provider,
+    env: [row.apiKeyEnv, row.baseUrlEnv].filter(Boolean),
+    apiKeyEnv: row.apiKeyEnv ?? null,
+    baseUrlEnv: row.baseUrlEnv,
+    envAliases: row.envAliases,
+    capabilities: { completion: true, ...row.capabilities },
+  }));
 }
 
 /** The Markdown table for `manifests`. */
 export function renderProviderTable(manifests = readManifests()) {
-  const header = ['Provider', 'Key variable', ...COLUMNS.map(([title]) => title), 'Isolation'];
+  const header = ['Provider', 'Key variable', 'Base-URL variable', 'any-llm names (also read)', ...COLUMNS.map(([title]) => title), 'Isolation'];
   const rows = manifests.map((m) => {
     const keyEnv = m.apiKeyEnv === undefined ? (m.env ?? []).find((name) => name.endsWith('_API_KEY')) : m.apiKeyEnv;
     return [
       `\`${m.provider}\``,
-      keyEnv ? `\`${keyEnv}\`` : 'none (local server)',
+      keyEnv ? `\`${keyEnv}\`` : m.envAliases?.apiKey?.length ? 'optional' : 'none (local server)',
+      m.baseUrlEnv ? `\`${m.baseUrlEnv}\`` : '—',
+      [...(m.envAliases?.apiKey ?? []), ...(m.envAliases?.baseUrl ?? [])].map((name) => `\`${name}\``).join(', ') || '—',
       ...COLUMNS.map(([, capability]) => (m.capabilities?.[capability] ? '✓' : '—')),
       m.isolation ?? 'worker',
     ];

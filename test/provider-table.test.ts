@@ -1,13 +1,12 @@
 // The README's provider table is generated from the manifests, and the built-in names match the folders.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { knownProviders, LLMProvider } from 'anyllm';
 import { renderProviderTable, withProviderTable } from '../scripts/provider-table.mjs';
+import { builtinProviderNames } from './support/compat-table.js';
 
-const pluginFolders = readdirSync(new URL('../plugins/', import.meta.url), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
+// Folders with a manifest, and the rows of plugins/openai-compatible/providers.json.
+const pluginFolders = builtinProviderNames();
 
 describe('provider table', () => {
   it('in README.md is what the manifests generate (run `npm run providers:table` after changing one)', () => {
@@ -22,8 +21,12 @@ describe('provider table', () => {
     expect(rows.find((row) => row.startsWith('| `ollama`'))).toContain('none (local server)');
     expect(rows.find((row) => row.startsWith('| `groq`'))).toContain('`GROQ_API_KEY`');
     // Perplexity's manifest claims no tools; Groq's does.
-    expect(rows.find((row) => row.startsWith('| `perplexity`'))?.split(' | ')[3]).toBe('—');
-    expect(rows.find((row) => row.startsWith('| `groq`'))?.split(' | ')[3]).toBe('✓');
+    expect(rows.find((row) => row.startsWith('| `perplexity`'))?.split(' | ')[5]).toBe('—');
+    expect(rows.find((row) => row.startsWith('| `groq`'))?.split(' | ')[5]).toBe('✓');
+    // any-llm's variable names, read as aliases, are listed with the provider.
+    expect(rows.find((row) => row.startsWith('| `ollama`'))?.split(' | ')[3]).toBe('`OLLAMA_HOST`');
+    expect(rows.find((row) => row.startsWith('| `gemini`'))?.split(' | ')[3]).toBe('`GOOGLE_API_KEY`, `GOOGLE_GEMINI_BASE_URL`');
+    expect(rows.find((row) => row.startsWith('| `deepinfra`'))).toContain('`DEEPINFRA_API_KEY` | `DEEPINFRA_BASE_URL` | `DEEPINFRA_API_BASE` |');
   });
 
   it('replaces only what is between the markers, or appends a Providers section when they are missing', () => {

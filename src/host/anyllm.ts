@@ -25,7 +25,7 @@ import { validateCallOptions } from './call-guard.js';
 import type { AnyLLMEvents, AnyLLMEventType } from './events.js';
 import type { OsBoundary } from './launchers/os-boundary/index.js';
 import { resolveOptions, type AnyLLMOptions } from './options.js';
-import { lookupProvider } from './registry.js';
+import { lookupProvider, withOpenAICompatible } from './registry.js';
 import { attachDebugLog } from './debug-log.js';
 import type { ClientStats, FallbackSource, PluginClient } from './plugin-client.js';
 import { checkFallbacks } from './fallbacks.js';
@@ -134,6 +134,24 @@ export class AnyLLM {
     });
     if (resolved.logLevel === 'debug') attachDebugLog(supervisor.events);
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor, hostOptionsOf(options));
+  }
+
+  /**
+   * A client for any server that speaks OpenAI's Chat Completions API (a local llama-server, a
+   * gateway, a provider anyllm has no name for), under a name of the caller's choosing, which it
+   * reports in errors, events and `stats()`. Keyless unless `apiKey` is given; the server decides
+   * what it can do. Afterwards `AnyLLM.create(name)` and `'name:model'` reach the same server.
+   *
+   * @throws InvalidRequestError for a bad or taken name, or a missing or non-http(s) `apiBase`.
+   * @example
+   * ```ts
+   * const local = await AnyLLM.createOpenAICompatible('mylocal', { apiBase: 'http://127.0.0.1:8080/v1' });
+   * await local.completion({ model: 'qwen3-8b', messages });
+   * ```
+   */
+  static async createOpenAICompatible(name: string, options: AnyLLMOptions & { apiBase: string }): Promise<AnyLLM> {
+    const apiBase = (options as { apiBase?: unknown } | undefined)?.apiBase;
+    return withOpenAICompatible(name, apiBase, (provider) => AnyLLM.create(provider, options));
   }
 
   /** Whether the plugin is running now. */

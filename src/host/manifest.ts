@@ -32,6 +32,18 @@ export interface PluginManifest {
   sdk?: string;
   /** The isolation used when the caller does not choose one. */
   isolation?: Isolation;
+  /**
+   * Other variables read, in order, when `apiKeyEnv` / `baseUrlEnv` is unset: the names another
+   * library (any-llm) uses for the same thing, so its users' environment carries over. Read by the
+   * host only (a community plugin's only when granted); not passed to the plugin.
+   */
+  envAliases?: EnvAliases;
+}
+
+/** Alternative variable names for the key and the base URL (see `env-aliases.ts`). */
+export interface EnvAliases {
+  apiKey?: string[];
+  baseUrl?: string[];
 }
 
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -140,6 +152,8 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     fail('sdk', `must be an npm package name like "openai" or "@scope/name" (got ${JSON.stringify(raw.sdk)})`);
   }
 
+  const envAliases = parseEnvAliases(raw.envAliases, fail);
+
   return {
     provider: provider as string,
     entry: entryPath,
@@ -151,7 +165,23 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     capabilities: capabilities as Capabilities,
     sdk: raw.sdk as string | undefined,
     isolation: raw.isolation as Isolation | undefined,
+    ...(envAliases ? { envAliases } : {}),
   };
+}
+
+/** `envAliases`: `{ apiKey?: string[], baseUrl?: string[] }` of variable names, nothing else. */
+function parseEnvAliases(value: unknown, fail: (field: string, problem: string) => never): EnvAliases | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('envAliases', 'must be an object like { "baseUrl": ["ACME_API_BASE"] }');
+  const out: EnvAliases = {};
+  for (const [key, names] of Object.entries(value as Record<string, unknown>)) {
+    if (key !== 'apiKey' && key !== 'baseUrl') fail(`envAliases.${key}`, 'is not a field (the fields are apiKey and baseUrl)');
+    if (!Array.isArray(names) || names.length > 8 || names.some((name) => typeof name !== 'string' || name.length > 256 || !ENV_NAME.test(name))) {
+      fail(`envAliases.${key}`, 'must be an array of at most 8 environment variable names');
+    }
+    out[key as keyof EnvAliases] = [...(names as string[])];
+  }
+  return out;
 }
 
 /**

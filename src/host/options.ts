@@ -12,6 +12,7 @@ import { resolveSupervision, type ResolvedSupervision, type SupervisionOptions }
 import { checkClientOptions, knownClientOptions } from './client-options.js';
 import { resolveRetry, RETRY_DEFAULTS, type RetryPolicy } from './retry.js';
 import { explainUngranted } from './env-grant.js';
+import { aliasApiKey, aliasBaseUrl } from './env-aliases.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
 import { resolveNetwork, type NetworkOptions, type ResolvedNetwork } from './network-options.js';
 
@@ -153,14 +154,23 @@ export function resolveOptions(
   const grant = plugin.builtin ? undefined : envGrant(plugin);
   const granted = new Set(grant ? grant.names : manifest.env);
   const fromEnv = (name: string | null | undefined) => (name && granted.has(name) ? nonEmpty(environment[name]) : undefined);
+  // Aliases are read by the host, never passed on: a built-in's all, a community plugin's when granted.
+  const fromAlias = (name: string) => (!grant || granted.has(name) ? nonEmpty(environment[name]) : undefined);
 
-  const apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv);
+  const apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv) ?? aliasApiKey(manifest, fromAlias)?.value;
   if (apiKey === undefined && manifest.apiKeyEnv) {
-    const detail = granted.has(manifest.apiKeyEnv) || !grant ? undefined : explainUngranted(grant, manifest.apiKeyEnv, provider);
+    const aliases = manifest.envAliases?.apiKey ?? [];
+    const detail = granted.has(manifest.apiKeyEnv) || !grant
+      ? aliases.length ? `set the ${manifest.apiKeyEnv} environment variable (or ${aliases.join(' or ')})` : undefined
+      : explainUngranted(grant, manifest.apiKeyEnv, provider);
     throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
   }
-  const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv);
+  const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? aliasBaseUrl(manifest, fromAlias);
   const apiBase = callerBase ?? manifest.defaultBaseUrl;
+  if (apiBase === undefined && plugin.baseUrlRequired) {
+    const variables = [manifest.baseUrlEnv, ...(manifest.envAliases?.baseUrl ?? [])].filter(Boolean).join(' or ');
+    bad('apiBase', `is required: provider '${provider}' has no default base URL (pass { apiBase } or set ${variables})`);
+  }
   const network: ResolvedNetwork = { ...resolveNetwork(options, isolation, bad), callerOrigin: callerBase && URL.canParse(callerBase) ? new URL(callerBase).origin : undefined };
 
   const clientOptions: Record<string, unknown> = {};

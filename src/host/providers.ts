@@ -5,7 +5,8 @@
  */
 
 /**
- * Built-in provider names. Every value has a folder under `plugins/` (a test keeps them in step).
+ * Built-in provider names. Every value has a folder under `plugins/` or a row in
+ * `plugins/openai-compatible/providers.json` (a test keeps them in step).
  *
  * @example
  * ```ts
@@ -14,22 +15,49 @@
  */
 export const LLMProvider = {
   ANTHROPIC: 'anthropic',
+  ATLASCLOUD: 'atlascloud',
   AZUREOPENAI: 'azureopenai',
+  CASCADIA: 'cascadia',
   CEREBRAS: 'cerebras',
+  DASHSCOPE: 'dashscope',
+  DATABRICKS: 'databricks',
+  DEEPINFRA: 'deepinfra',
   DEEPSEEK: 'deepseek',
+  EDENAI: 'edenai',
   FIREWORKS: 'fireworks',
   GEMINI: 'gemini',
+  GITHUB: 'github',
+  GMI: 'gmi',
   GROQ: 'groq',
+  HUGGINGFACE: 'huggingface',
+  INCEPTION: 'inception',
+  KENARI: 'kenari',
+  LLAMA: 'llama',
   LLAMACPP: 'llamacpp',
+  LLAMAFILE: 'llamafile',
   LMSTUDIO: 'lmstudio',
+  META: 'meta',
+  MINIMAX: 'minimax',
   MISTRAL: 'mistral',
+  MOONSHOT: 'moonshot',
+  MZAI: 'mzai',
+  NEBIUS: 'nebius',
+  NEOSANTARA: 'neosantara',
   OLLAMA: 'ollama',
   OPENAI: 'openai',
   OPENROUTER: 'openrouter',
+  OTARI: 'otari',
+  OVHCLOUD: 'ovhcloud',
   PERPLEXITY: 'perplexity',
+  PORTKEY: 'portkey',
+  QINIU: 'qiniu',
+  REQUESTY: 'requesty',
+  SAMBANOVA: 'sambanova',
+  TELNYX: 'telnyx',
   TOGETHER: 'together',
   VLLM: 'vllm',
   XAI: 'xai',
+  ZAI: 'zai',
 } as const;
 
 /** A built-in provider name. */

@@ -9,6 +9,7 @@ import { dirname, join, parse, resolve, sep } from 'node:path';
 import { InvalidRequestError, UnsupportedProviderError } from '../errors.js';
 import { builtinPluginsDir } from '../package-paths.js';
 import type { Isolation } from '../types.js';
+import { compatTable, openAICompatiblePlugin } from './compat-table.js';
 import { checkAllowEnv, communityEnvGrant, explainUngranted, type EnvGrant, type EnvOwner } from './env-grant.js';
 import { checkCommunityManifest, dependencyNames, isPackageName, parseManifest, type PluginManifest } from './manifest.js';
 import { readPluginJson } from './safe-read.js';
@@ -39,24 +40,55 @@ export interface RegisteredPlugin {
   defaultIsolation: Isolation;
   /** Variables the caller granted at registration (community plugins; empty for built-ins). */
   allowEnv: string[];
+  /** There is no default base URL (a per-tenant host): `AnyLLM.create` needs one from the caller or the environment. */
+  baseUrlRequired?: boolean;
 }
 
 const builtins = new Map<string, RegisteredPlugin>();
 const community = new Map<string, RegisteredPlugin>();
+/** Servers named by `AnyLLM.createOpenAICompatible`; the latest call for a name wins. */
+const compatible = new Map<string, RegisteredPlugin>();
 let builtinNames: string[] | undefined;
 
-/** The names of the built-in providers, sorted. */
+/** The names of the built-in providers (a folder each, or a row of the OpenAI-compatible table), sorted. */
 export function builtinProviders(): string[] {
-  builtinNames ??= readdirSync(builtinPluginsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(builtinPluginsDir, entry.name, 'manifest.json')))
-    .map((entry) => entry.name)
-    .sort();
+  builtinNames ??= [
+    ...readdirSync(builtinPluginsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(builtinPluginsDir, entry.name, 'manifest.json')))
+      .map((entry) => entry.name),
+    ...compatTable().keys(),
+  ].sort();
   return builtinNames;
 }
 
 /** Every provider name `AnyLLM.create` accepts now, sorted. */
 export function knownProviders(): string[] {
-  return [...new Set([...builtinProviders(), ...community.keys()])].sort();
+  return [...new Set([...builtinProviders(), ...community.keys(), ...compatible.keys()])].sort();
+}
+
+/**
+ * Names an OpenAI-compatible server for `AnyLLM.createOpenAICompatible` while `create` builds its
+ * client; the name stays registered only if that succeeds, and from then on `AnyLLM.create(name)`
+ * and `'name:model'` reach the server too. Keyless unless a key is given.
+ *
+ * @throws InvalidRequestError for a bad name, a built-in or registered plugin's name, or a bad `apiBase`.
+ * @example
+ * ```ts
+ * const llm = await withOpenAICompatible('mylocal', 'http://127.0.0.1:8080/v1', (name) => AnyLLM.create(name));
+ * ```
+ */
+export async function withOpenAICompatible<T>(name: unknown, apiBase: unknown, create: (provider: string) => Promise<T>): Promise<T> {
+  const row = openAICompatiblePlugin(name, apiBase, (taken) => builtinProviders().includes(taken) || community.has(taken));
+  const provider = row.manifest.provider;
+  const previous = compatible.get(provider);
+  compatible.set(provider, { ...row, builtin: true, defaultIsolation: 'worker', allowEnv: [] });
+  try {
+    return await create(provider);
+  } catch (error) {
+    if (previous) compatible.set(provider, previous);
+    else compatible.delete(provider);
+    throw error;
+  }
 }
 
 /**
@@ -68,8 +100,14 @@ export function knownProviders(): string[] {
  * ```
  */
 export function lookupProvider(name: string): RegisteredPlugin {
-  const registered = community.get(name) ?? builtins.get(name);
+  const registered = community.get(name) ?? builtins.get(name) ?? compatible.get(name);
   if (registered) return registered;
+  const row = typeof name === 'string' ? compatTable().get(name) : undefined;
+  if (row) {
+    const plugin: RegisteredPlugin = { ...row, builtin: true, defaultIsolation: 'worker', allowEnv: [] };
+    builtins.set(name, plugin);
+    return plugin;
+  }
   if (typeof name === 'string' && builtinProviders().includes(name)) {
     // Real, as community folders are: the sandbox grants real paths and checks the folder still resolves there.
     const dir = realpathSync(join(builtinPluginsDir, name));
@@ -111,6 +149,9 @@ export async function registerPlugin(dirOrPackageName: string, options: Register
   if (builtinProviders().includes(name)) {
     throw new InvalidRequestError(`Plugin ${packageJson} declares provider '${name}', which is a built-in provider.`);
   }
+  if (compatible.has(name)) {
+    throw new InvalidRequestError(`Plugin ${packageJson} declares provider '${name}', the name of an AnyLLM.createOpenAICompatible server.`);
+  }
   const existing = community.get(name);
   if (existing && existing.dir !== plugin.dir) {
     throw new InvalidRequestError(`Provider '${name}' is already registered from ${existing.dir}.`);
@@ -131,11 +172,16 @@ export async function registerPlugin(dirOrPackageName: string, options: Register
  */
 export function envGrant(plugin: RegisteredPlugin): EnvGrant {
   const others: EnvOwner[] = [
-    ...builtinProviders().map((name) => ({ provider: name, builtin: true, variables: lookupProvider(name).manifest.env })),
+    ...builtinProviders().map((name) => ({ provider: name, builtin: true, variables: builtinVariables(lookupProvider(name).manifest) })),
     // What the caller granted another community plugin by name is that plugin's: its prefix twin never gets it by default.
     ...[...community.values()].map((other) => ({ provider: other.manifest.provider, builtin: false, variables: other.allowEnv })),
   ];
   return communityEnvGrant(plugin.manifest.provider, plugin.manifest.env, plugin.allowEnv, others);
+}
+
+/** A built-in's variables, its aliases included: a community plugin must not get GOOGLE_API_KEY by its prefix either. */
+function builtinVariables(manifest: PluginManifest): string[] {
+  return [...manifest.env, ...(manifest.envAliases?.apiKey ?? []), ...(manifest.envAliases?.baseUrl ?? [])];
 }
 
 function warnWithheld(plugin: RegisteredPlugin): void {

@@ -81,6 +81,9 @@ const FINISH_REASONS: Record<string, FinishReason> = {
   stop_sequence: 'stop',
   tool_call: 'tool_calls',
   tool_use: 'tool_calls',
+  // z.ai (GLM): the context window ran out; the output was moderated.
+  model_context_window_exceeded: 'length',
+  sensitive: 'content_filter',
 };
 
 function finishReason(value: unknown, sawToolCalls: boolean): FinishReason | null {

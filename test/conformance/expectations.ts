@@ -18,6 +18,8 @@
  * text); the rest is written from the providers' published docs at the links given.
  */
 
+import { EXPECTED_COMPAT } from './expectations-compat.js';
+
 export const CAPABILITIES = ['streaming', 'tools', 'reasoning', 'images', 'pdf', 'listModels', 'responseFormat'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export type Documented = boolean | 'silent';
@@ -232,6 +234,8 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://docs.x.ai/docs/guides/structured-outputs',
     },
   },
+  // The rows of plugins/openai-compatible/providers.json.
+  ...EXPECTED_COMPAT,
 };
 
 /**

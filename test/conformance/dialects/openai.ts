@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { LocalServer, RecordedRequest } from '../../support/local-server.js';
 import { sendJson, sendSse } from '../../support/local-server.js';
 import type { Dialect, ReceivedMessage, ReceivedRequest, Scenario, ScenarioUsage } from '../dialect.js';
+import { compatRows } from '../../support/compat-table.js';
 
 /** How one provider's server differs on the OpenAI wire. */
 export interface OpenAIWireStyle {
@@ -24,6 +25,8 @@ export interface OpenAIWireStyle {
   echo?: 'reasoning_content';
   /** Azure: the model is the deployment in the path. */
   azure?: boolean;
+  /** The caller gives the host only; the provider appends `prefix` itself (Databricks' `/serving-endpoints`). */
+  hostOnly?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -249,7 +252,7 @@ export function openAIDialect(style: OpenAIWireStyle): Dialect & OpenAIDialectEx
       server.on('POST', path, (req, res) => answer(style, scenario, req, res));
     },
     apiBase(server) {
-      return style.azure ? server.origin : `${server.origin}${style.prefix}`;
+      return style.azure || style.hostOnly ? server.origin : `${server.origin}${style.prefix}`;
     },
     serveModels(server, ids) {
       const modelsPath = style.azure ? '/openai/models' : `${style.prefix}/models`;
@@ -297,6 +300,15 @@ export const openAIWireStyles: OpenAIWireStyle[] = [
   { provider: 'lmstudio', model: 'qwen/qwen3-8b', prefix: '/v1', reasoning: 'reasoning_content' },
   { provider: 'llamacpp', model: 'qwen3-8b-q4_k_m.gguf', prefix: '/v1', reasoning: 'think_tags' },
   { provider: 'vllm', model: 'Qwen/Qwen3-8B', prefix: '/v1', reasoning: 'reasoning_content' },
+  // The rows of plugins/openai-compatible/providers.json: served under the path of their default base
+  // URL (or their `path` quirk), reasoning inline as <think> tags where the row says so.
+  ...compatRows().map(([provider, row]): OpenAIWireStyle => ({
+    provider,
+    model: `${provider}-test-model`,
+    prefix: row.compat?.path ?? (row.defaultBaseUrl ? new URL(row.defaultBaseUrl).pathname.replace(/\/+$/, '') : '/v1'),
+    reasoning: row.compat?.thinkTags ? 'think_tags' : 'reasoning_content',
+    hostOnly: row.compat?.path !== undefined,
+  })),
 ];
 
 /** One dialect per provider of the family. */
