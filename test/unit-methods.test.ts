@@ -26,6 +26,10 @@ describe('the method map', () => {
     const table = Object.fromEntries(Object.entries(METHODS).map(([name, spec]) => [name, [spec.from, spec.kind, spec.maxBytes]]));
     expect(table).toEqual({
       initialize: ['host', 'request', 1 * MiB],
+      'client/open': ['host', 'request', 4 * KiB],
+      '$/client/close': ['host', 'notification', undefined],
+      '$/started': ['plugin', 'notification', 1 * KiB],
+      '$/cancelled': ['plugin', 'notification', 1 * KiB],
       completion: ['host', 'request', 16 * MiB],
       completionStream: ['host', 'request', 64 * KiB],
       listModels: ['host', 'request', 8 * MiB],
@@ -45,7 +49,7 @@ describe('the method map', () => {
     expect(FETCH_WINDOW).toEqual({ messages: 32, bytes: 4 * MiB });
     expect(MAX_FETCH_BODY).toBe(32 * MiB);
     expect(MAX_FETCH_BODIES_IN_FLIGHT).toBe(64 * MiB);
-    expect(PROTOCOL_VERSION).toBe(1);
+    expect(PROTOCOL_VERSION).toBe(2);
   });
 
   it('methodSpec knows only the protocol\'s own methods', () => {
@@ -61,6 +65,21 @@ describe('checks of what a plugin sends', () => {
   const chunks = METHODS['$/chunks'].checkParams!;
   const credit = METHODS['$/fetchCredit'].checkParams!;
   const fetchCancel = METHODS['$/fetchCancel'].checkParams!;
+
+  it('$/started and $/cancelled: only an id; a client/open answer: exactly { ok: true }', () => {
+    const started = METHODS['$/started'].checkParams!;
+    const cancelled = METHODS['$/cancelled'].checkParams!;
+    const opened = METHODS['client/open'].checkResult!;
+    expect(started({ id: 3 })).toBeUndefined();
+    expect(started({ id: 3, client: 'c1' })).toBe("a started notice with the unexpected member 'client'");
+    expect(started({ id: {} })).toBe('a started notice whose id is not a request id');
+    expect(cancelled({ id: 'x' })).toBeUndefined();
+    expect(cancelled({ id: 1.5 })).toBe('a cancel acknowledgement whose id is not a request id');
+    expect(opened({ ok: true })).toBeUndefined();
+    expect(opened({ ok: true, key: 'sk-1' })).toBe('a client/open answer that is not { ok: true }');
+    expect(opened({ ok: 1 })).toBe('a client/open answer that is not { ok: true }');
+    expect(opened(null)).toBe('a client/open answer that is not { ok: true }');
+  });
 
   it('$/cancel: only an id, a safe integer or a string', () => {
     expect(cancel({ id: 1 })).toBeUndefined();

@@ -91,13 +91,17 @@ export class HostileWorld {
   /** What each client's plugin wrote to stderr: captured (`pluginStderr: 'pipe'`), so expected crashes stay out of the test output. */
   readonly stderr = new WeakMap<AnyLLM, string[]>();
 
-  /** A client of `provider` in the sandbox under `mode`, closed after the test. */
+  /**
+   * A client of `provider` in the sandbox under `mode`, closed after the test. No host retries
+   * unless `options.retry` asks: each attack's outcome is what one attempt got.
+   */
   async client(provider: string, mode: SandboxMode, options: Record<string, unknown> = {}): Promise<AnyLLM> {
     const llm = await AnyLLM.create(provider, {
       apiBase: `${this.declared.origin}/v1`,
       idleTimeoutMs: 0,
       sandbox: { os: mode },
       pluginStderr: 'pipe',
+      retry: false,
       ...options,
     });
     const lines: string[] = [];
