@@ -14,8 +14,11 @@
  */
 export const LLMProvider = {
   ANTHROPIC: 'anthropic',
+  AZURE: 'azure',
+  AZUREANTHROPIC: 'azureanthropic',
   AZUREOPENAI: 'azureopenai',
   CEREBRAS: 'cerebras',
+  COHERE: 'cohere',
   DEEPSEEK: 'deepseek',
   FIREWORKS: 'fireworks',
   GEMINI: 'gemini',

@@ -42,6 +42,18 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'JSON output with a forced tool ("JSON mode"): https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/overview',
     },
   },
+  azureanthropic: {
+    docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: false, responseFormat: true },
+    notes: {
+      reasoning: 'The docs list extended thinking among the core capabilities Foundry supports.',
+      images: '"Image and text input" (Available Claude models); the Messages API takes image blocks.',
+      pdf: '"PDF support" among the core capabilities Foundry supports.',
+      listModels:
+        "The APIs listed are Messages, Token Count, Files and Skills: no models endpoint (Anthropic's Foundry client sets `models` to undefined).",
+      responseFormat: 'Done as on Anthropic, with a forced tool on the Messages API (tool use is among the supported features).',
+    },
+  },
   azureopenai: {
     docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
