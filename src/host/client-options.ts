@@ -23,6 +23,7 @@ const KNOWN: Readonly<Record<string, readonly string[]>> = {
 // Not gemini: its plugin refuses any other option itself (UnsupportedParameterError naming the four it takes).
 const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureopenai: [...OPENAI, 'apiVersion', 'deployment', 'endpoint'],
+  azure: [...OPENAI, 'apiVersion'],
   azureanthropic: [...ANTHROPIC, 'resource'],
 };
 

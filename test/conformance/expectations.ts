@@ -42,6 +42,18 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'JSON output with a forced tool ("JSON mode"): https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/overview',
     },
   },
+  azure: {
+    docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/model-inference/reference/reference-model-inference-chat-completions',
+    capabilities: { streaming: true, tools: true, reasoning: false, images: true, pdf: false, listModels: false, responseFormat: true },
+    notes: {
+      reasoning: 'The request body lists no reasoning control (no reasoning_effort) and the response message no reasoning field.',
+      images: 'ChatMessageImageContentItem: an image_url part in a user message (Definitions).',
+      pdf: 'User content items are text, image_url and input_audio: no file part.',
+      listModels:
+        'No catalog listing: GET /info (https://learn.microsoft.com/en-us/azure/ai-foundry/model-inference/reference/reference-model-inference-info) describes the one model behind an endpoint.',
+      responseFormat: 'ChatCompletionsResponseFormatJsonSchema: response_format with type json_schema (Definitions).',
+    },
+  },
   azureanthropic: {
     docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: false, responseFormat: true },
