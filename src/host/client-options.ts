@@ -25,6 +25,8 @@ const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureopenai: [...OPENAI, 'apiVersion', 'deployment', 'endpoint'],
   azure: [...OPENAI, 'apiVersion'],
   azureanthropic: [...ANTHROPIC, 'resource'],
+  // Its plugin calls Cohere's API with fetch: these two are all it reads.
+  cohere: ['maxRetries', 'defaultHeaders'],
 };
 
 /**

@@ -89,6 +89,18 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://inference-docs.cerebras.ai/capabilities/structured-outputs',
     },
   },
+  cohere: {
+    docs: 'https://docs.cohere.com/reference/chat',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
+    notes: {
+      tools: 'https://docs.cohere.com/docs/tool-use-overview; streamed tool calls: https://docs.cohere.com/docs/tool-use-streaming',
+      reasoning: 'The thinking parameter and thinking content blocks: https://docs.cohere.com/docs/reasoning',
+      images: 'image_url content items in a user message: https://docs.cohere.com/docs/image-inputs',
+      pdf: 'User content items are text and image_url; documents (RAG) are text, not a PDF file part.',
+      listModels: 'GET /v1/models: https://docs.cohere.com/reference/list-models',
+      responseFormat: 'response_format json_object with a json_schema: https://docs.cohere.com/docs/structured-outputs',
+    },
+  },
   deepseek: {
     docs: 'https://api-docs.deepseek.com/api/create-chat-completion',
     capabilities: { streaming: true, tools: true, reasoning: true, images: false, pdf: false, listModels: true, responseFormat: false },

@@ -4,8 +4,9 @@
  */
 import type { Dialect } from '../dialect.js';
 import { anthropicDialect, azureAnthropicDialect } from './anthropic.js';
+import { cohereDialect } from './cohere.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, azureAnthropicDialect, geminiDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, azureAnthropicDialect, cohereDialect, geminiDialect];
