@@ -5,10 +5,16 @@
  * @module
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { normaliseModels } from '../../src/plugins/openai-normalise.js';
-import { importSdk } from '../../src/plugins/sdk.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  Provider,
+  normaliseModels,
+  importSdk,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+} from '../../src/plugins/index.js';
 import { convertRequest, JSON_TOOL_NAME, usesJsonTool } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStreamEvent, createStreamState, type StreamState } from './convert-stream.js';

@@ -15,8 +15,7 @@
  * @module
  */
 import type OpenAI from 'openai';
-import { InvalidRequestError } from '../../src/errors.js';
-import { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule } from '../../src/plugins/openai-compatible.js';
+import { InvalidRequestError, OpenAICompatibleProvider, type CompatOptions, type OpenAIModule } from '../../src/plugins/index.js';
 
 /** The API version of the Azure AI Model Inference API's reference. */
 export const DEFAULT_API_VERSION = '2024-05-01-preview';

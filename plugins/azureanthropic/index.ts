@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidRequestError } from '../../src/errors.js';
+import { InvalidRequestError } from '../../src/plugins/index.js';
 import AnthropicProvider from '../anthropic/index.js';
 
 /**

@@ -6,10 +6,16 @@
  *
  * @module
  */
-import { UnsupportedParameterError } from '../../src/errors.js';
-import { rejectOpenAIOnly } from '../../src/plugins/openai-only.js';
-import { rejectUnsupported } from '../../src/plugins/provider.js';
-import type { AssistantMessage, ChatMessage, CompletionParams, ReasoningEffort, TextContentPart } from '../../src/types.js';
+import {
+  UnsupportedParameterError,
+  rejectOpenAIOnly,
+  rejectUnsupported,
+  type AssistantMessage,
+  type ChatMessage,
+  type CompletionParams,
+  type ReasoningEffort,
+  type TextContentPart,
+} from '../../src/plugins/index.js';
 import type { CohereMessage, CohereRequest, CohereTextItem, CohereThinkingItem, CohereTool } from './wire-types.js';
 
 /** OpenAI parameters Cohere's chat has no equivalent of. */

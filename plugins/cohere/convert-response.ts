@@ -5,8 +5,13 @@
  *
  * @module
  */
-import { ProviderError } from '../../src/errors.js';
-import type { ChatCompletion, ChatCompletionMessage, CompletionUsage, FinishReason } from '../../src/types.js';
+import {
+  ProviderError,
+  type ChatCompletion,
+  type ChatCompletionMessage,
+  type CompletionUsage,
+  type FinishReason,
+} from '../../src/plugins/index.js';
 import type { CohereFinishReason, CohereResponse, CohereUsage } from './wire-types.js';
 
 const FINISH: Readonly<Record<string, FinishReason>> = {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason } from '../../src/types.js';
+import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason } from '../../src/plugins/index.js';
 import { convertUsage, finishReason } from './convert-response.js';
 import type { CohereStreamEvent } from './wire-types.js';
 

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { AuthenticationError, createAbortError, parseRetryAfter } from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
+import { AuthenticationError, createAbortError, parseRetryAfter, mapSdkError } from '../../src/plugins/index.js';
 
 export interface CohereHttpOptions {
   provider: string;

@@ -7,9 +7,15 @@
  *
  * @module
  */
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { sseEvents } from '../../src/plugins/sse.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  Provider,
+  sseEvents,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+} from '../../src/plugins/index.js';
 import { convertRequest } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStreamEvent, createStreamState, type StreamState } from './convert-stream.js';

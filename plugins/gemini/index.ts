@@ -10,10 +10,16 @@
  * @module
  */
 import type { GenerateContentParameters, GoogleGenAI, HttpOptions } from '@google/genai';
-import { UnsupportedParameterError } from '../../src/errors.js';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { importSdk } from '../../src/plugins/sdk.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  UnsupportedParameterError,
+  Provider,
+  importSdk,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+} from '../../src/plugins/index.js';
 import { mapGeminiError } from './errors.js';
 import { convertModel } from './models.js';
 import { convertParams } from './request.js';
