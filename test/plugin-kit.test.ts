@@ -1,7 +1,14 @@
 // The author kit is the whole kit: a built-in provider imports from the project only what
 // `anyllm/plugin` exports (its entry module), so a community plugin can do all a built-in does.
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import AnthropicProvider from '../plugins/anthropic/index.js';
+import type { StreamState as AnthropicStreamState } from '../plugins/anthropic/convert-stream.js';
+import type { AnthropicStreamEvent } from '../plugins/anthropic/wire-types.js';
+import CohereProvider from '../plugins/cohere/index.js';
+import type { StreamState as CohereStreamState } from '../plugins/cohere/convert-stream.js';
+import type { CohereRequest, CohereResponse, CohereStreamEvent } from '../plugins/cohere/wire-types.js';
+import { chatEvents } from './support/cohere-wire.js';
 
 const root = new URL('../', import.meta.url);
 const KIT = '../../src/plugins/index.js';
@@ -45,5 +52,19 @@ describe('the plugin author kit', () => {
     expect(values.size).toBeGreaterThan(10);
     const missing = [...values].filter((name) => kit[name] === undefined);
     expect(missing).toEqual([]);
+  });
+
+  it("types the conversion hooks over the provider's own request, response, event and stream state", () => {
+    expectTypeOf<ReturnType<CohereProvider['convertCompletionParams']>>().toEqualTypeOf<CohereRequest>();
+    expectTypeOf<Parameters<CohereProvider['convertCompletionResponse']>[0]>().toEqualTypeOf<CohereResponse>();
+    expectTypeOf<Parameters<CohereProvider['convertCompletionChunkResponse']>>().toEqualTypeOf<[CohereStreamEvent, CohereStreamState]>();
+    expectTypeOf<Parameters<AnthropicProvider['convertCompletionChunkResponse']>>().toEqualTypeOf<[AnthropicStreamEvent, AnthropicStreamState]>();
+    // The hooks alone convert a whole stream: the state comes from createStreamState, not an untyped bag.
+    const provider = new CohereProvider();
+    const state = provider.createStreamState({ model: 'command-a-03-2025', messages: [] });
+    const events = chatEvents({ text: 'Hello there', finishReason: 'COMPLETE', usage: { input: 2, output: 3 } }) as CohereStreamEvent[];
+    const chunks = events.flatMap((event) => provider.convertCompletionChunkResponse(event, state));
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hello there');
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 }, model: 'command-a-03-2025' });
   });
 });
