@@ -74,6 +74,24 @@ describe('cohere: the request', () => {
     });
   });
 
+  it('reads the key and base URL from COHERE_API_KEY and COHERE_BASE_URL', async () => {
+    serveCohere(server, { text: 'from env', finishReason: 'COMPLETE', usage: { input: 1, output: 2 } });
+    const saved = { key: process.env.COHERE_API_KEY, base: process.env.COHERE_BASE_URL };
+    process.env.COHERE_API_KEY = 'co-env-key';
+    process.env.COHERE_BASE_URL = server.origin;
+    const fromEnv = await AnyLLM.create('cohere');
+    try {
+      expect((await fromEnv.completion({ model, messages })).choices[0].message.content).toBe('from env');
+      expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer co-env-key');
+    } finally {
+      await fromEnv.close();
+      for (const [name, value] of [['COHERE_API_KEY', saved.key], ['COHERE_BASE_URL', saved.base]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it.each([
     ['low', { type: 'enabled', token_budget: 1024 }],
     ['high', { type: 'enabled', token_budget: 24576 }],
