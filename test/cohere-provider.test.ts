@@ -13,6 +13,7 @@ import {
 } from 'anyllm';
 import { accumulateStream as accumulate } from './support/accumulate.js';
 import { chatEvents, onCohereChat, sendCohereError, serveCohere, streamCohere } from './support/cohere-wire.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { LocalServer, sendJson } from './support/local-server.js';
 
 let server: LocalServer;
@@ -218,6 +219,22 @@ describe('cohere: errors and retries', () => {
       expect(calls).toBe(3);
     } finally {
       await retrying.close();
+    }
+  });
+});
+
+describe('cohere: sandboxed', () => {
+  it.each(SANDBOX_MODES)("runs in the sandbox (OS boundary: %s), its fetch going through the host to the caller's apiBase", async (os) => {
+    const sandboxed = await AnyLLM.create('cohere', { isolation: 'sandbox', sandbox: { os }, apiKey: 'co-sandbox', apiBase: server.origin, maxRetries: 0 });
+    try {
+      serveCohere(server, { text: 'Hello from the sandbox', finishReason: 'COMPLETE', usage: { input: 2, output: 4 } });
+      expect((await sandboxed.completion({ model, messages })).choices[0].message.content).toBe('Hello from the sandbox');
+      const streamed = await accumulate(sandboxed.completionStream({ model, messages }));
+      expect(streamed.message.content).toBe('Hello from the sandbox');
+      expect(streamed.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 4 });
+      expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer co-sandbox');
+    } finally {
+      await sandboxed.close();
     }
   });
 });
