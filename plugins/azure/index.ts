@@ -20,6 +20,13 @@ import { InvalidRequestError, OpenAICompatibleProvider, type CompatOptions, type
 /** The API version of the Azure AI Model Inference API's reference. */
 export const DEFAULT_API_VERSION = '2024-05-01-preview';
 
+/**
+ * @example
+ * ```ts
+ * const llm = await AnyLLM.create('azure', { apiBase: 'https://my-res.services.ai.azure.com/models' }); // AZURE_API_KEY
+ * await llm.completion({ model: 'Phi-4', messages });
+ * ```
+ */
 export default class AzureProvider extends OpenAICompatibleProvider {
   protected override readonly compat: CompatOptions = {
     // OpenAI parameters the Model Inference API's chat request does not list.

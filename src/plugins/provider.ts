@@ -43,7 +43,7 @@ export interface ProviderInit {
  * @example
  * ```ts
  * import { Provider, type CallContext } from 'anyllm/plugin';
- * export default class Acme extends Provider {
+ * export default class Acme extends Provider<AcmeRequest, AcmeResponse, AcmeEvent, AcmeStreamState> {
  *   protected initClient(apiKey) { this.client = new AcmeClient({ apiKey }); }
  *   async completion(params, ctx) { return this.convertCompletionResponse(await this.client.chat(this.convertCompletionParams(params), { signal: ctx.signal })); }
  *   async *completionStream(params, ctx) { ... }
