@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, AuthenticationError, completion, InvalidRequestError, UnsupportedParameterError, type ChatMessage } from 'anyllm';
 import { foundryEndpoint } from '../plugins/azureanthropic/index.js';
 import { onMessages, serveMessage, wireMessage } from './support/anthropic-wire.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { LocalServer, sendJson } from './support/local-server.js';
 
 let server: LocalServer;
@@ -106,6 +107,17 @@ describe('azureanthropic', () => {
     try {
       await expect(llm.listModels()).rejects.toBeInstanceOf(UnsupportedParameterError);
       expect(server.requests).toHaveLength(0);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it.each(SANDBOX_MODES)('runs sandboxed (OS boundary: %s): the sandbox lets it read the anthropic plugin it builds on', async (os) => {
+    serveMessage(server, wireMessage([{ type: 'text', text: 'from the sandbox' }]), { prefix: '/anthropic' });
+    const llm = await AnyLLM.create('azureanthropic', { apiKey: 'azure-key-2', apiBase, isolation: 'sandbox', sandbox: { os }, maxRetries: 0 });
+    try {
+      expect((await llm.completion({ model, messages })).choices[0].message.content).toBe('from the sandbox');
+      expect(server.requests.at(-1)?.headers['x-api-key']).toBe('azure-key-2');
     } finally {
       await llm.close();
     }

@@ -32,6 +32,12 @@ export interface PluginManifest {
   sdk?: string;
   /** The isolation used when the caller does not choose one. */
   isolation?: Isolation;
+  /**
+   * Built-in only: the built-in providers whose folders this one's code imports (`azureanthropic`
+   * builds on `anthropic`). The sandbox grants those folders and their SDKs too. A community plugin
+   * depends on packages instead, so its manifest may not have it.
+   */
+  builtOn?: string[];
 }
 
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -136,6 +142,10 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   if (raw.isolation !== undefined && !ISOLATIONS.includes(raw.isolation as Isolation)) {
     fail('isolation', `must be one of ${ISOLATIONS.join(', ')}`);
   }
+  const builtOn = raw.builtOn;
+  if (builtOn !== undefined && (!Array.isArray(builtOn) || builtOn.length > 8 || builtOn.some((name) => typeof name !== 'string' || !PROVIDER_NAME.test(name)))) {
+    fail('builtOn', 'must be an array of at most 8 provider names');
+  }
   if (raw.sdk !== undefined && !isPackageName(raw.sdk)) {
     fail('sdk', `must be an npm package name like "openai" or "@scope/name" (got ${JSON.stringify(raw.sdk)})`);
   }
@@ -151,6 +161,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     capabilities: capabilities as Capabilities,
     sdk: raw.sdk as string | undefined,
     isolation: raw.isolation as Isolation | undefined,
+    ...(builtOn !== undefined ? { builtOn: builtOn as string[] } : {}),
   };
 }
 
@@ -165,6 +176,12 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
  * ```
  */
 export function checkCommunityManifest(manifest: PluginManifest, source: string): void {
+  if (manifest.builtOn !== undefined) {
+    throw new InvalidRequestError(
+      `Invalid plugin manifest in ${source}: 'builtOn' is for built-in providers; a community plugin lists what it builds on in its package.json dependencies.`,
+      { code: 'invalid_manifest' },
+    );
+  }
   if (manifest.isolation !== undefined && manifest.isolation !== 'sandbox') {
     throw new InvalidRequestError(
       `Invalid plugin manifest in ${source}: 'isolation' cannot be '${manifest.isolation}' for a community plugin: ` +
