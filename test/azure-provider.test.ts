@@ -13,6 +13,7 @@ import {
   type ChatMessage,
 } from 'anyllm';
 import { DEFAULT_API_VERSION } from '../plugins/azure/index.js';
+import { SANDBOX_MODES } from './support/hostile.js';
 import { completionBody, onChat, streamChunks, textChunk } from './support/openai-wire.js';
 import { LocalServer, sendJson } from './support/local-server.js';
 
@@ -136,6 +137,16 @@ describe('azure', () => {
     } finally {
       await llm.close();
       if (saved !== undefined) process.env.AZURE_AI_CHAT_ENDPOINT = saved;
+    }
+  });
+
+  it.each(SANDBOX_MODES)("runs sandboxed (OS boundary: %s), reaching the caller's endpoint", async (os) => {
+    const llm = await AnyLLM.create('azure', { apiKey: 'azure-sbx', apiBase, isolation: 'sandbox', sandbox: { os }, maxRetries: 0 });
+    try {
+      expect((await llm.completion({ model, messages })).choices[0].message.content).toBe('Hello');
+      expect(server.requests.at(-1)?.headers['api-key']).toBe('azure-sbx');
+    } finally {
+      await llm.close();
     }
   });
 });
