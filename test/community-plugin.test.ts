@@ -42,6 +42,22 @@ afterAll(async () => {
   plugin.remove();
 });
 
+describe('a community manifest', () => {
+  it("may not claim a built-in's folder with builtOn (the sandbox grants those to built-ins only)", async () => {
+    const copy = copyPlugin(example, [server.origin], (manifest) => {
+      manifest.builtOn = ['anthropic'];
+    });
+    try {
+      const error = await registerPlugin(copy.dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error).toMatchObject({ code: 'invalid_manifest' });
+      expect((error as Error).message).toMatch(/'builtOn' is for built-in providers/);
+    } finally {
+      copy.remove();
+    }
+  });
+});
+
 describe.each(SANDBOX_MODES)('the example community plugin, sandboxed (OS boundary: %s)', (mode) => {
   it('registers by folder and by installed package name, and runs sandboxed by default', async () => {
     expect(await registerPlugin(plugin.dir)).toBe('acme');

@@ -40,6 +40,19 @@ const refusal = (run: () => unknown) => {
 };
 
 describe('sandboxReadPaths', () => {
+  it("grants a built-in's bases (manifest builtOn) with their SDKs, and refuses a base that is not a folder", () => {
+    const { app, dir } = plugin({}, { sdk: {}, 'base-sdk': {} });
+    const baseDir = join(app, 'base');
+    mkdirSync(baseDir);
+    writeFileSync(join(baseDir, 'index.js'), '');
+    const granted = sandboxReadPaths(dir, 'sdk', GRANT_LIMITS, [{ dir: baseDir, sdk: 'base-sdk' }]);
+    expect(granted).toContain(baseDir);
+    expect(granted).toContain(join(app, 'node_modules', 'base-sdk'));
+    expect(sandboxReadPaths(dir, 'sdk')).not.toContain(baseDir);
+    const notFolder = refusal(() => sandboxReadPaths(dir, 'sdk', GRANT_LIMITS, [{ dir: join(baseDir, 'index.js') }]));
+    expect(notFolder.message).toMatch(/index\.js is not a folder/);
+  });
+
   it('the documented limits', () => {
     expect(GRANT_LIMITS).toEqual({ maxEntries: 50_000, maxDepth: 40, maxPackages: 2_000 });
   });

@@ -8,15 +8,16 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type {
-  AssistantMessage,
-  ChatMessage,
-  ContentPart,
-  RefusalContentPart,
-  TextContentPart,
-  ToolMessage,
-} from '../../src/types.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  type AssistantMessage,
+  type ChatMessage,
+  type ContentPart,
+  type RefusalContentPart,
+  type TextContentPart,
+  type ToolMessage,
+} from '../../src/plugins/index.js';
 import { fromProviderData } from './provider-data.js';
 import type {
   AnthropicAssistantBlock,

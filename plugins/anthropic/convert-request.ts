@@ -4,10 +4,17 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { CompletionParams, JsonObject, ReasoningEffort, Tool, ToolChoice } from '../../src/types.js';
-import { rejectOpenAIOnly } from '../../src/plugins/openai-only.js';
-import { rejectUnsupported } from '../../src/plugins/provider.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  rejectOpenAIOnly,
+  rejectUnsupported,
+  type CompletionParams,
+  type JsonObject,
+  type ReasoningEffort,
+  type Tool,
+  type ToolChoice,
+} from '../../src/plugins/index.js';
 import { convertMessages } from './convert-messages.js';
 import type { AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice } from './wire-types.js';
 

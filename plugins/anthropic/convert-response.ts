@@ -4,13 +4,7 @@
  *
  * @module
  */
-import type {
-  ChatCompletion,
-  ChatCompletionMessage,
-  CompletionUsage,
-  FinishReason,
-  ToolCall,
-} from '../../src/types.js';
+import type { ChatCompletion, ChatCompletionMessage, CompletionUsage, FinishReason, ToolCall } from '../../src/plugins/index.js';
 import { toProviderData, type ThinkingBlock } from './provider-data.js';
 import type { AnthropicAssistantBlock, AnthropicResponse, AnthropicUsage } from './wire-types.js';
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason } from '../../src/types.js';
+import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason } from '../../src/plugins/index.js';
 import { convertUsage, finishReason } from './convert-response.js';
 import { toProviderData, type ThinkingBlock } from './provider-data.js';
 import type { AnthropicAssistantBlock, AnthropicStreamEvent, AnthropicUsage } from './wire-types.js';

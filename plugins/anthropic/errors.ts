@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mapSdkError } from '../../src/plugins/http-errors.js';
+import { mapSdkError } from '../../src/plugins/index.js';
 
 /** Anthropic's error types and the HTTP status each one is sent with. */
 const STATUS_BY_TYPE: Readonly<Record<string, number>> = {

@@ -5,10 +5,16 @@
  * @module
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { normaliseModels } from '../../src/plugins/openai-normalise.js';
-import { importSdk } from '../../src/plugins/sdk.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  Provider,
+  normaliseModels,
+  importSdk,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+} from '../../src/plugins/index.js';
 import { convertRequest, JSON_TOOL_NAME, usesJsonTool } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStreamEvent, createStreamState, type StreamState } from './convert-stream.js';
@@ -52,7 +58,7 @@ const now = (): number => Math.floor(Date.now() / 1000);
  * const res = await llm.completion({ model: 'claude-haiku-4-5', messages, reasoning_effort: 'low' });
  * ```
  */
-export default class AnthropicProvider extends Provider {
+export default class AnthropicProvider extends Provider<AnthropicRequest, AnthropicResponse, AnthropicStreamEvent, StreamState> {
   protected client!: Anthropic;
 
   protected async initClient(
@@ -73,7 +79,7 @@ export default class AnthropicProvider extends Provider {
         body.max_tokens > NON_STREAMING_MAX_TOKENS
           ? await this.client.messages.stream(body as never, { signal: ctx.signal }).finalMessage()
           : await this.client.messages.create(body as never, { signal: ctx.signal });
-      return this.convertCompletionResponse(response, usesJsonTool(params) ? JSON_TOOL_NAME : undefined);
+      return this.convertCompletionResponse(response as unknown as AnthropicResponse, usesJsonTool(params) ? JSON_TOOL_NAME : undefined);
     } catch (error) {
       throw mapAnthropicError(error, this.name);
     }
@@ -81,11 +87,7 @@ export default class AnthropicProvider extends Provider {
 
   async *completionStream(params: CompletionParams, ctx: CallContext): AsyncIterable<ChatCompletionChunk> {
     const body = this.convertCompletionParams(params, { stream: true });
-    const state = createStreamState({
-      created: now(),
-      jsonTool: usesJsonTool(params) ? JSON_TOOL_NAME : undefined,
-      includeUsage: params.stream_options?.include_usage !== false,
-    });
+    const state = this.createStreamState(params);
     try {
       const stream = (await this.client.messages.create(body as never, { signal: ctx.signal })) as unknown as AsyncIterable<AnthropicStreamEvent>;
       // Per event: convert and yield each chunk (a `yield*` over the array costs more in an async generator).
@@ -111,13 +113,19 @@ export default class AnthropicProvider extends Provider {
   }
 
   /** `jsonTool`: the JSON tool's name when the request asked for `json_object`. */
-  convertCompletionResponse(response: unknown, jsonTool?: string): ChatCompletion {
-    return convertResponse(response as AnthropicResponse, { created: now(), jsonTool });
+  convertCompletionResponse(response: AnthropicResponse, jsonTool?: string): ChatCompletion {
+    return convertResponse(response, { created: now(), jsonTool });
   }
 
-  /** `state.anthropic` holds the stream's `StreamState` (a fresh one is made when absent). */
-  convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[] {
-    state.anthropic ??= createStreamState({ created: now() });
-    return convertStreamEvent(chunk as AnthropicStreamEvent, state.anthropic as StreamState);
+  override createStreamState(params: CompletionParams): StreamState {
+    return createStreamState({
+      created: now(),
+      jsonTool: usesJsonTool(params) ? JSON_TOOL_NAME : undefined,
+      includeUsage: params.stream_options?.include_usage !== false,
+    });
+  }
+
+  convertCompletionChunkResponse(chunk: AnthropicStreamEvent, state: StreamState): ChatCompletionChunk[] {
+    return convertStreamEvent(chunk, state);
   }
 }

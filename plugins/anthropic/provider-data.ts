@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JsonObject } from '../../src/types.js';
+import type { JsonObject } from '../../src/plugins/index.js';
 import type { AnthropicRedactedThinkingBlock, AnthropicThinkingBlock } from './wire-types.js';
 
 export type ThinkingBlock = AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JsonObject } from '../../src/types.js';
+import type { JsonObject } from '../../src/plugins/index.js';
 
 export interface AnthropicTextBlock {
   type: 'text';

@@ -7,8 +7,7 @@
  * @module
  */
 import type OpenAI from 'openai';
-import { InvalidRequestError } from '../../src/errors.js';
-import { OpenAICompatibleProvider, type OpenAIModule } from '../../src/plugins/openai-compatible.js';
+import { InvalidRequestError, OpenAICompatibleProvider, type OpenAIModule } from '../../src/plugins/index.js';
 
 const DEFAULT_API_VERSION = '2024-10-21';
 

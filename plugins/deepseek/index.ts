@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { OpenAICompatibleProvider, type CompatOptions, type OpenAIRequest } from '../../src/plugins/openai-compatible.js';
-import type { CompletionParams } from '../../src/types.js';
+import { OpenAICompatibleProvider, type CompatOptions, type OpenAIRequest, type CompletionParams } from '../../src/plugins/index.js';
 
 const REASONER_IGNORES = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs'];
 

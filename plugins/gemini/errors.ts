@@ -12,8 +12,8 @@ import {
   errorForStatus,
   isAbortError,
   TimeoutError,
-} from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
+  mapSdkError,
+} from '../../src/plugins/index.js';
 
 /** Google's error body. */
 interface GoogleErrorBody {

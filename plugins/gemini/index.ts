@@ -10,10 +10,16 @@
  * @module
  */
 import type { GenerateContentParameters, GoogleGenAI, HttpOptions } from '@google/genai';
-import { UnsupportedParameterError } from '../../src/errors.js';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { importSdk } from '../../src/plugins/sdk.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  UnsupportedParameterError,
+  Provider,
+  importSdk,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+} from '../../src/plugins/index.js';
 import { mapGeminiError } from './errors.js';
 import { convertModel } from './models.js';
 import { convertParams } from './request.js';
@@ -39,7 +45,7 @@ export function splitApiBase(apiBase: string): { baseUrl: string; apiVersion?: s
   return match ? { baseUrl: match[1], apiVersion: match[2] } : { baseUrl: trimmed };
 }
 
-export default class GeminiProvider extends Provider {
+export default class GeminiProvider extends Provider<GenerateContentParameters, GeminiResponse, GeminiResponse, GeminiStreamState> {
   protected client!: GoogleGenAI;
   #timeoutMs: number | undefined;
 
@@ -93,7 +99,7 @@ export default class GeminiProvider extends Provider {
     if (ctx.signal.aborted) forward();
     else ctx.signal.addEventListener('abort', forward, { once: true });
     const request = this.#withSignal(this.convertCompletionParams(params), upstream.signal);
-    const state = createStreamState(params.model, this.name, params.stream_options?.include_usage !== false);
+    const state = this.createStreamState(params);
     try {
       const stream = await this.client.models.generateContentStream(request);
       for await (const event of stream) for (const chunk of convertStreamEvent(event as GeminiResponse, state)) yield chunk;
@@ -121,14 +127,17 @@ export default class GeminiProvider extends Provider {
     return convertParams(params, this.name);
   }
 
-  convertCompletionResponse(response: unknown): ChatCompletion {
-    const gemini = response as GeminiResponse;
-    return convertResponse(gemini, gemini.modelVersion ?? 'gemini', this.name);
+  convertCompletionResponse(response: GeminiResponse): ChatCompletion {
+    return convertResponse(response, response.modelVersion ?? 'gemini', this.name);
   }
 
-  convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[] {
-    state.gemini ??= createStreamState('gemini', this.name, true);
-    return convertStreamEvent(chunk as GeminiResponse, state.gemini as GeminiStreamState);
+  override createStreamState(params: CompletionParams): GeminiStreamState {
+    return createStreamState(params.model, this.name, params.stream_options?.include_usage !== false);
+  }
+
+  /** One streamed `GenerateContentResponse` (Gemini streams whole responses, each a delta). */
+  convertCompletionChunkResponse(chunk: GeminiResponse, state: GeminiStreamState): ChatCompletionChunk[] {
+    return convertStreamEvent(chunk, state);
   }
 
   #withSignal(request: GenerateContentParameters, signal: AbortSignal): GenerateContentParameters {

@@ -11,8 +11,15 @@
  * @module
  */
 import type { Content, Part } from '@google/genai';
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { AssistantMessage, ChatMessage, ContentPart, RefusalContentPart, TextContentPart } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  type AssistantMessage,
+  type ChatMessage,
+  type ContentPart,
+  type RefusalContentPart,
+  type TextContentPart,
+} from '../../src/plugins/index.js';
 import { readSignatures } from './provider-data.js';
 
 /** The converted conversation. */

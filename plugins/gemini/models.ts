@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Model } from '../../src/types.js';
+import type { Model } from '../../src/plugins/index.js';
 import type { GeminiModel } from './wire.js';
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ProviderError } from '../../src/errors.js';
+import { ProviderError } from '../../src/plugins/index.js';
 import type { GeminiPartialArg } from './wire.js';
 
 /** Arguments being assembled, and the string paths still receiving pieces. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { JsonObject } from '../../src/types.js';
+import type { JsonObject } from '../../src/plugins/index.js';
 
 /** What `provider_data.gemini` holds. */
 export interface GeminiSignatures {

@@ -7,9 +7,13 @@
  * @module
  */
 import type { FunctionCallingConfig, GenerateContentConfig, GenerateContentParameters, ThinkingConfig, Tool } from '@google/genai';
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { CompletionParams, ReasoningEffort } from '../../src/types.js';
-import { rejectOpenAIOnly } from '../../src/plugins/openai-only.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  rejectOpenAIOnly,
+  type CompletionParams,
+  type ReasoningEffort,
+} from '../../src/plugins/index.js';
 import { convertMessages } from './messages.js';
 
 /** Parameters this provider maps (`parallel_tool_calls` only when true); any other set field is refused. */

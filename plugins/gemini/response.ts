@@ -5,15 +5,15 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ContentFilterError } from '../../src/errors.js';
-import type {
-  ChatCompletion,
-  ChatCompletionChoice,
-  ChoiceLogprobs,
-  CompletionUsage,
-  FinishReason,
-  ToolCall,
-} from '../../src/types.js';
+import {
+  ContentFilterError,
+  type ChatCompletion,
+  type ChatCompletionChoice,
+  type ChoiceLogprobs,
+  type CompletionUsage,
+  type FinishReason,
+  type ToolCall,
+} from '../../src/plugins/index.js';
 import { addSignature, hasSignatures, toProviderData, type GeminiSignatures } from './provider-data.js';
 import type { GeminiLogprobsResult, GeminiResponse, GeminiUsageMetadata } from './wire.js';
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { ChatCompletionChunk, ChatCompletionDelta, ChoiceLogprobs, FinishReason, ToolCallDelta } from '../../src/types.js';
+import type { ChatCompletionChunk, ChatCompletionDelta, ChoiceLogprobs, FinishReason, ToolCallDelta } from '../../src/plugins/index.js';
 import { applyPartialArgs, startPartialArgs, type PartialArgsState } from './partial-args.js';
 import { addSignature, toProviderData, type GeminiSignatures, type SignatureSlot } from './provider-data.js';
 import {

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
-import { alphanumericId } from '../../src/plugins/tool-call-ids.js';
+import { OpenAICompatibleProvider, alphanumericId, type CompatOptions } from '../../src/plugins/index.js';
 
 export default class MistralProvider extends OpenAICompatibleProvider {
   protected override readonly compat: CompatOptions = {

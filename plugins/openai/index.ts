@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/index.js';
 
 export default class OpenAIProvider extends OpenAICompatibleProvider {
   /** Custom tools, allowed_tools, cache breakpoints ... are OpenAI's own: they pass through. */

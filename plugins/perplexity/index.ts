@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/index.js';
 
 export default class PerplexityProvider extends OpenAICompatibleProvider {
   protected override readonly compat: CompatOptions = {

@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { OpenAICompatibleProvider as default } from '../../src/plugins/openai-compatible.js';
+export { OpenAICompatibleProvider as default } from '../../src/plugins/index.js';

@@ -38,6 +38,12 @@ export interface PluginManifest {
    * host only (a community plugin's only when granted); not passed to the plugin.
    */
   envAliases?: EnvAliases;
+  /**
+   * Built-in only: the built-in providers whose folders this one's code imports (`azureanthropic`
+   * builds on `anthropic`). The sandbox grants those folders and their SDKs too. A community plugin
+   * depends on packages instead, so its manifest may not have it.
+   */
+  builtOn?: string[];
 }
 
 /** Alternative variable names for the key and the base URL (see `env-aliases.ts`). */
@@ -148,6 +154,10 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   if (raw.isolation !== undefined && !ISOLATIONS.includes(raw.isolation as Isolation)) {
     fail('isolation', `must be one of ${ISOLATIONS.join(', ')}`);
   }
+  const builtOn = raw.builtOn;
+  if (builtOn !== undefined && (!Array.isArray(builtOn) || builtOn.length > 8 || builtOn.some((name) => typeof name !== 'string' || !PROVIDER_NAME.test(name)))) {
+    fail('builtOn', 'must be an array of at most 8 provider names');
+  }
   if (raw.sdk !== undefined && !isPackageName(raw.sdk)) {
     fail('sdk', `must be an npm package name like "openai" or "@scope/name" (got ${JSON.stringify(raw.sdk)})`);
   }
@@ -166,6 +176,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     sdk: raw.sdk as string | undefined,
     isolation: raw.isolation as Isolation | undefined,
     ...(envAliases ? { envAliases } : {}),
+    ...(builtOn !== undefined ? { builtOn: builtOn as string[] } : {}),
   };
 }
 
@@ -195,6 +206,12 @@ function parseEnvAliases(value: unknown, fail: (field: string, problem: string) 
  * ```
  */
 export function checkCommunityManifest(manifest: PluginManifest, source: string): void {
+  if (manifest.builtOn !== undefined) {
+    throw new InvalidRequestError(
+      `Invalid plugin manifest in ${source}: 'builtOn' is for built-in providers; a community plugin lists what it builds on in its package.json dependencies.`,
+      { code: 'invalid_manifest' },
+    );
+  }
   if (manifest.isolation !== undefined && manifest.isolation !== 'sandbox') {
     throw new InvalidRequestError(
       `Invalid plugin manifest in ${source}: 'isolation' cannot be '${manifest.isolation}' for a community plugin: ` +

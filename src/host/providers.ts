@@ -16,9 +16,12 @@
 export const LLMProvider = {
   ANTHROPIC: 'anthropic',
   ATLASCLOUD: 'atlascloud',
+  AZURE: 'azure',
+  AZUREANTHROPIC: 'azureanthropic',
   AZUREOPENAI: 'azureopenai',
   CASCADIA: 'cascadia',
   CEREBRAS: 'cerebras',
+  COHERE: 'cohere',
   DASHSCOPE: 'dashscope',
   DATABRICKS: 'databricks',
   DEEPINFRA: 'deepinfra',

@@ -5,8 +5,13 @@
  */
 // First: refuses an unsupported runtime before anything else is evaluated.
 import './runtime-check.js';
-export { Provider, type CallContext, type ProviderInit } from './provider.js';
+// Everything a built-in provider uses comes from here, so a community plugin can do what a built-in
+// does (test/plugin-kit.test.ts holds plugins/ to it).
+export { Provider, rejectUnsupported, type CallContext, type ProviderInit } from './provider.js';
 export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
+export { normaliseModels } from './openai-normalise.js';
+export { rejectOpenAIOnly, type OpenAIOnlyShape } from './openai-only.js';
+export { alphanumericId } from './tool-call-ids.js';
 export { sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';
@@ -16,9 +21,13 @@ export {
   ConnectionError,
   ContentFilterError,
   ContextLengthExceededError,
+  createAbortError,
+  errorForStatus,
   InvalidRequestError,
+  isAbortError,
   MissingSdkError,
   ModelNotFoundError,
+  parseRetryAfter,
   ProviderError,
   RateLimitError,
   TimeoutError,

@@ -22,6 +22,7 @@ import {
   normaliseCompletion,
   normaliseModels,
   type NormaliseOptions,
+  type StreamState as NormaliseStreamState,
 } from './openai-normalise.js';
 import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, type CallContext } from './provider.js';
@@ -74,7 +75,7 @@ export interface CompatOptions {
  * }
  * ```
  */
-export class OpenAICompatibleProvider extends Provider {
+export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, unknown, NormaliseStreamState> {
   protected client!: OpenAI;
   /** How this provider differs from OpenAI; subclasses override it. */
   protected readonly compat: CompatOptions = {};
@@ -114,7 +115,7 @@ export class OpenAICompatibleProvider extends Provider {
     const dropUsage = this.compat.streamOptions === false && params.stream_options?.include_usage === false;
     const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage };
     // Per chunk: normalise and yield, nothing more (no per-chunk arrays, options or `yield*`).
-    const state = createStreamState();
+    const state = this.createStreamState();
     for await (const event of stream) {
       const chunk = normaliseChunk(event, state, options);
       if (chunk) yield chunk;
@@ -175,10 +176,16 @@ export class OpenAICompatibleProvider extends Provider {
     return normaliseCompletion(response, { thinkTags: this.compat.thinkTags });
   }
 
-  /** One chunk, for callers outside `completionStream` (which normalises inline); `state` starts as `{}`. */
-  convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[] {
-    const stream = (state.stream ??= createStreamState()) as ReturnType<typeof createStreamState>;
-    const normalised = normaliseChunk(chunk, stream, { thinkTags: this.compat.thinkTags });
+  override createStreamState(): NormaliseStreamState {
+    return createStreamState();
+  }
+
+  /**
+   * One chunk, for callers outside `completionStream` (which normalises inline). The response and
+   * chunk stay `unknown`: each server's JSON is read defensively by the normaliser.
+   */
+  convertCompletionChunkResponse(chunk: unknown, state: NormaliseStreamState): ChatCompletionChunk[] {
+    const normalised = normaliseChunk(chunk, state, { thinkTags: this.compat.thinkTags });
     return normalised ? [normalised] : [];
   }
 }

@@ -34,10 +34,16 @@ export interface ProviderInit {
  * A provider: converts OpenAI-shaped params to its SDK's shape and the SDK's results back.
  * Runs inside a plugin (worker or child process), never in the host.
  *
+ * The type parameters are the provider's own wire types, so its conversion hooks are typed end to
+ * end: `Request` (what `convertCompletionParams` builds), `Response` (what
+ * `convertCompletionResponse` reads), `Chunk` (one stream event) and `State` (what one stream
+ * remembers, made by `createStreamState`). Each defaults to an untyped shape for providers that do
+ * not name them.
+ *
  * @example
  * ```ts
  * import { Provider, type CallContext } from 'anyllm/plugin';
- * export default class Acme extends Provider {
+ * export default class Acme extends Provider<AcmeRequest, AcmeResponse, AcmeEvent, AcmeStreamState> {
  *   protected initClient(apiKey) { this.client = new AcmeClient({ apiKey }); }
  *   async completion(params, ctx) { return this.convertCompletionResponse(await this.client.chat(this.convertCompletionParams(params), { signal: ctx.signal })); }
  *   async *completionStream(params, ctx) { ... }
@@ -45,7 +51,7 @@ export interface ProviderInit {
  * }
  * ```
  */
-export abstract class Provider {
+export abstract class Provider<Request = unknown, Response = unknown, Chunk = unknown, State = Record<string, unknown>> {
   /** The provider's name (set by `init`). */
   name = 'unknown';
   /** What the manifest declares (set by `init`). */
@@ -76,14 +82,22 @@ export abstract class Provider {
     return Promise.reject(new UnsupportedParameterError('listModels', this.name, 'this provider has no models endpoint.'));
   }
 
-  /** OpenAI-shaped params → the SDK's request. Pure. */
-  abstract convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): unknown;
+  /** OpenAI-shaped params → the provider's request. Pure. */
+  abstract convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): Request;
 
-  /** The SDK's response → an OpenAI-shaped completion. Pure. */
-  abstract convertCompletionResponse(response: unknown): ChatCompletion;
+  /** The provider's response → an OpenAI-shaped completion. Pure. */
+  abstract convertCompletionResponse(response: Response): ChatCompletion;
 
-  /** One SDK stream event → zero or more OpenAI-shaped chunks. `state` persists across one stream. */
-  abstract convertCompletionChunkResponse(chunk: unknown, state: Record<string, unknown>): ChatCompletionChunk[];
+  /**
+   * A fresh `State` for one stream of `params`. The default is an empty object, for providers
+   * whose `State` is the untyped default; a provider with its own `State` type overrides it.
+   */
+  createStreamState(_params: CompletionParams): State {
+    return {} as State;
+  }
+
+  /** One stream event → zero or more OpenAI-shaped chunks. `state` (from `createStreamState`) persists across one stream. */
+  abstract convertCompletionChunkResponse(chunk: Chunk, state: State): ChatCompletionChunk[];
 
   /** Throws `UnsupportedParameterError` for the first listed parameter that is set in `params`. */
   protected rejectUnsupported(params: CompletionParams, names: readonly string[]): void {

@@ -44,6 +44,30 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'JSON output with a forced tool ("JSON mode"): https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/overview',
     },
   },
+  azure: {
+    docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/model-inference/reference/reference-model-inference-chat-completions',
+    capabilities: { streaming: true, tools: true, reasoning: false, images: true, pdf: false, listModels: false, responseFormat: true },
+    notes: {
+      reasoning: 'The request body lists no reasoning control (no reasoning_effort) and the response message no reasoning field.',
+      images: 'ChatMessageImageContentItem: an image_url part in a user message (Definitions).',
+      pdf: 'User content items are text, image_url and input_audio: no file part.',
+      listModels:
+        'No catalog listing: GET /info (https://learn.microsoft.com/en-us/azure/ai-foundry/model-inference/reference/reference-model-inference-info) describes the one model behind an endpoint.',
+      responseFormat: 'ChatCompletionsResponseFormatJsonSchema: response_format with type json_schema (Definitions).',
+    },
+  },
+  azureanthropic: {
+    docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: false, responseFormat: true },
+    notes: {
+      reasoning: 'The docs list extended thinking among the core capabilities Foundry supports.',
+      images: '"Image and text input" (Available Claude models); the Messages API takes image blocks.',
+      pdf: '"PDF support" among the core capabilities Foundry supports.',
+      listModels:
+        "The APIs listed are Messages, Token Count, Files and Skills: no models endpoint (Anthropic's Foundry client sets `models` to undefined).",
+      responseFormat: 'Done as on Anthropic, with a forced tool on the Messages API (tool use is among the supported features).',
+    },
+  },
   azureopenai: {
     docs: 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
@@ -65,6 +89,18 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       pdf: 'Text-only message content, as above.',
       listModels: 'https://inference-docs.cerebras.ai/api-reference/models',
       responseFormat: 'https://inference-docs.cerebras.ai/capabilities/structured-outputs',
+    },
+  },
+  cohere: {
+    docs: 'https://docs.cohere.com/reference/chat',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
+    notes: {
+      tools: 'https://docs.cohere.com/docs/tool-use-overview; streamed tool calls: https://docs.cohere.com/docs/tool-use-streaming',
+      reasoning: 'The thinking parameter and thinking content blocks: https://docs.cohere.com/docs/reasoning',
+      images: 'image_url content items in a user message: https://docs.cohere.com/docs/image-inputs',
+      pdf: 'User content items are text and image_url; documents (RAG) are text, not a PDF file part.',
+      listModels: 'GET /v1/models: https://docs.cohere.com/reference/list-models',
+      responseFormat: 'response_format json_object with a json_schema: https://docs.cohere.com/docs/structured-outputs',
     },
   },
   deepseek: {

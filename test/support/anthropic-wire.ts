@@ -52,9 +52,9 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-/** Serves `POST /v1/messages` with `handler`. */
-export function onMessages(server: LocalServer, handler: MessagesHandler): void {
-  server.on('POST', '/v1/messages', handler);
+/** Serves `POST /v1/messages` with `handler`; `prefix` puts it under a path (Foundry's `/anthropic`). */
+export function onMessages(server: LocalServer, handler: MessagesHandler, prefix = ''): void {
+  server.on('POST', `${prefix}/v1/messages`, handler);
 }
 
 /** The SSE text of one Anthropic event: its type on the `event:` line, the JSON on `data:`. */
@@ -146,12 +146,19 @@ export function eventsFor(message: WireMessage, fragment = 7): WireEvent[] {
   return events;
 }
 
-/** Answers every `POST /v1/messages` with `message`: as JSON, or streamed when the request asks. */
-export function serveMessage(server: LocalServer, message: WireMessage, options?: SseOptions): void {
-  onMessages(server, (req, res) => {
-    if ((req.body as { stream?: boolean }).stream) return streamEvents(res, eventsFor(message), options);
-    sendJson(res, 200, message);
-  });
+/**
+ * Answers every `POST /v1/messages` with `message`: as JSON, or streamed when the request asks.
+ * `options.prefix` serves it under a path (Foundry's `/anthropic`).
+ */
+export function serveMessage(server: LocalServer, message: WireMessage, options?: SseOptions & { prefix?: string }): void {
+  onMessages(
+    server,
+    (req, res) => {
+      if ((req.body as { stream?: boolean }).stream) return streamEvents(res, eventsFor(message), options);
+      sendJson(res, 200, message);
+    },
+    options?.prefix,
+  );
 }
 
 export interface WireModel {

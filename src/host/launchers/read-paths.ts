@@ -35,9 +35,16 @@ export interface GrantLimits {
   maxPackages: number;
 }
 
+/** A built-in plugin another one's code imports (its manifest's `builtOn`): its real folder and SDK. */
+export interface PluginBase {
+  dir: string;
+  sdk?: string;
+}
+
 /**
  * The folders and files the plugin in `dir` may read, as absolute real paths: itself, the runtime,
- * and its dependencies (its `package.json` dependencies and `sdk`), transitively. Throws
+ * and its dependencies (its `package.json` dependencies and `sdk`), transitively; and for a
+ * built-in with `bases` (the built-ins it builds on), their folders and dependencies too. Throws
  * `InvalidRequestError` (code `unsafe_plugin_file`, or `invalid_manifest` for a bad name) naming the
  * path that made the plugin unsafe to grant.
  *
@@ -46,25 +53,34 @@ export interface GrantLimits {
  * const flags = sandboxReadPaths('/app/node_modules/anyllm-plugin-acme').map((p) => `--allow-fs-read=${p}`);
  * ```
  */
-export function sandboxReadPaths(dir: string, sdk?: string, limits: Readonly<GrantLimits> = GRANT_LIMITS): string[] {
+export function sandboxReadPaths(
+  dir: string,
+  sdk?: string,
+  limits: Readonly<GrantLimits> = GRANT_LIMITS,
+  bases: readonly PluginBase[] = [],
+): string[] {
   const refuse = (problem: string): never => {
     throw new InvalidRequestError(`Cannot sandbox the plugin in ${dir}: ${problem}.`, { code: 'unsafe_plugin_file' });
   };
-  const root = safeRealpath(dir);
-  if (root !== dir) refuse(`the folder now resolves to ${root ?? 'nothing'}; it was ${dir} when registered`);
-  if (!lstatSync(dir).isDirectory()) refuse('it is not a folder');
+  for (const folder of [dir, ...bases.map((base) => base.dir)]) {
+    const real = safeRealpath(folder);
+    if (real !== folder) refuse(`the folder now resolves to ${real ?? 'nothing'}; it was ${folder} when registered`);
+    if (!lstatSync(folder).isDirectory()) refuse(`${folder === dir ? 'it' : folder} is not a folder`);
+  }
 
-  const packages = dependencyFolders(dir, sdk, refuse, limits.maxPackages);
+  const packages = [
+    ...new Set([dir, ...bases.map((base) => base.dir)].flatMap((folder, i) => dependencyFolders(folder, i === 0 ? sdk : bases[i - 1].sdk, refuse, limits.maxPackages))),
+  ];
   const runtime = runtimePaths().map((path) => safeRealpath(path) ?? path);
   refuseEnclosing(packages, dir, runtime, refuse);
-  const granted = [...new Set([dir, ...runtime, ...packages])];
+  const granted = [...new Set([dir, ...bases.map((base) => base.dir), ...runtime, ...packages])];
   // Node's --allow-fs-read takes a '*' anywhere in a path as "every path starting here": no escape exists.
   const starred = granted.find((path) => path.includes('*'));
   if (starred !== undefined) {
     refuse(`${starred} has a '*' in its path, which Node's permission model reads as a wildcard (it would grant every path sharing the part before it)`);
   }
   // A package nested in the plugin's own node_modules is walked with the plugin folder.
-  const walked = [dir, ...packages].filter((folder, i, all) => !all.some((other, j) => j !== i && inside(folder, other) && folder !== other));
+  const walked = [dir, ...bases.map((base) => base.dir), ...packages].filter((folder, i, all) => !all.some((other, j) => j !== i && inside(folder, other) && folder !== other));
   checkFolders([...new Set(walked)], granted, refuse, limits);
   return granted;
 }

@@ -18,7 +18,8 @@ import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
 import { sandboxNetwork } from './plugin-network.js';
-import { sandboxReadPaths } from './read-paths.js';
+import { lookupProvider } from '../registry.js';
+import { sandboxReadPaths, type PluginBase } from './read-paths.js';
 
 /**
  * Whether this Node can deny a sandboxed plugin the network (`--allow-net` exists from Node 25).
@@ -88,7 +89,7 @@ export interface SandboxLauncherOptions {
 export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher {
   const nodeLayer = options.nodeLayer !== false;
   return (spec) => {
-    const readPaths = sandboxReadPaths(spec.dir, spec.manifest.sdk);
+    const readPaths = sandboxReadPaths(spec.dir, spec.manifest.sdk, undefined, basesOf(spec.manifest.builtOn));
     const boundary = spec.osBoundary;
     const execArgv = [
       ...pluginFlags(),
@@ -138,4 +139,13 @@ export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher 
       },
     };
   };
+}
+
+/** The built-ins a built-in builds on (its manifest's `builtOn`; community manifests cannot have one). */
+function basesOf(names: readonly string[] | undefined): PluginBase[] {
+  return (names ?? []).map((name) => {
+    const base = lookupProvider(name);
+    if (!base.builtin) throw new PluginUnavailableError(`Provider '${name}', which a built-in builds on, is not a built-in provider.`, { provider: name });
+    return { dir: base.dir, sdk: base.manifest.sdk };
+  });
 }

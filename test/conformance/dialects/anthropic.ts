@@ -1,6 +1,7 @@
 /**
  * The conformance dialect for Anthropic's Messages API: scenarios answered as Anthropic messages
- * (JSON or `event:`/`data:` SSE), and requests read back from Anthropic's request body.
+ * (JSON or `event:`/`data:` SSE), and requests read back from Anthropic's request body. The same
+ * wire serves Claude on Microsoft Foundry (`azureanthropic`) under `/anthropic`.
  */
 import { sendJson, sendSse, type LocalServer } from '../../support/local-server.js';
 import {
@@ -114,61 +115,69 @@ function received(message: WireRequest['messages'][number]): ReceivedMessage[] {
   return out;
 }
 
-export const anthropicDialect: Dialect = {
-  provider: 'anthropic',
-  model: MODEL,
+/** The Messages wire for `provider`, served under `prefix` (Foundry: `/anthropic/v1/messages`). */
+function messagesDialect(provider: string, prefix: string): Dialect {
+  return {
+    provider,
+    model: MODEL,
 
-  serveModels(server: LocalServer, ids: string[]): void {
-    serveModels(server, ids.map((id) => ({ id, display_name: id, created_at: '2025-05-14T00:00:00Z' })));
-  },
+    serveModels(server: LocalServer, ids: string[]): void {
+      serveModels(server, ids.map((id) => ({ id, display_name: id, created_at: '2025-05-14T00:00:00Z' })));
+    },
 
-  serve(server: LocalServer, scenario: Scenario): void {
-    onMessages(server, async (req, res) => {
-      const stream = (req.body as { stream?: boolean }).stream === true;
-      if (scenario.kind === 'error') {
-        const headers: Record<string, string> = scenario.retryAfterSeconds !== undefined ? { 'retry-after': String(scenario.retryAfterSeconds) } : {};
-        return sendAnthropicError(res, scenario.status, scenario.message, { headers });
-      }
-      if (scenario.kind === 'slow') {
-        const message = wireMessage([{ type: 'text', text: scenario.pieces.join('') }], { model: MODEL });
-        if (stream) {
-          const [start, blockStart, ...rest] = eventsFor(message);
-          const deltas = scenario.pieces.map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }));
-          const closing = rest.filter((e) => e.type !== 'content_block_delta');
-          // A hanging stream never sends its closing events.
-          const events = [start, blockStart, ...deltas, ...(scenario.hang ? [] : closing)];
-          return sendSse(res, events.map(sseEvent), { delayMs: scenario.delayMs, hang: scenario.hang });
+    serve(server: LocalServer, scenario: Scenario): void {
+      onMessages(server, async (req, res) => {
+        const stream = (req.body as { stream?: boolean }).stream === true;
+        if (scenario.kind === 'error') {
+          const headers: Record<string, string> = scenario.retryAfterSeconds !== undefined ? { 'retry-after': String(scenario.retryAfterSeconds) } : {};
+          return sendAnthropicError(res, scenario.status, scenario.message, { headers });
         }
-        await new Promise((resolve) => setTimeout(resolve, scenario.delayMs * scenario.pieces.length));
-        if (scenario.hang || res.destroyed) return;
-        return sendJson(res, 200, message);
+        if (scenario.kind === 'slow') {
+          const message = wireMessage([{ type: 'text', text: scenario.pieces.join('') }], { model: MODEL });
+          if (stream) {
+            const [start, blockStart, ...rest] = eventsFor(message);
+            const deltas = scenario.pieces.map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }));
+            const closing = rest.filter((e) => e.type !== 'content_block_delta');
+            // A hanging stream never sends its closing events.
+            const events = [start, blockStart, ...deltas, ...(scenario.hang ? [] : closing)];
+            return sendSse(res, events.map(sseEvent), { delayMs: scenario.delayMs, hang: scenario.hang });
+          }
+          await new Promise((resolve) => setTimeout(resolve, scenario.delayMs * scenario.pieces.length));
+          if (scenario.hang || res.destroyed) return;
+          return sendJson(res, 200, message);
+        }
+        const message = messageFor(scenario);
+        if (stream) return streamEvents(res, eventsFor(message));
+        sendJson(res, 200, message);
+      }, prefix);
+    },
+
+    apiBase(server: LocalServer): string {
+      return `${server.origin}${prefix}`;
+    },
+
+    lastRequest(server: LocalServer): ReceivedRequest {
+      const request = server.requests.filter((r) => r.method === 'POST' && r.path === `${prefix}/v1/messages`).at(-1);
+      if (!request) throw new Error('The Anthropic server has received no request.');
+      const body = request.body as WireRequest;
+      const messages: ReceivedMessage[] = [];
+      if (body.system !== undefined) {
+        const text = typeof body.system === 'string' ? body.system : body.system.map((b) => b.text).join('\n');
+        messages.push({ role: 'system', text });
       }
-      const message = messageFor(scenario);
-      if (stream) return streamEvents(res, eventsFor(message));
-      sendJson(res, 200, message);
-    });
-  },
+      for (const message of body.messages) messages.push(...received(message));
+      return {
+        model: body.model,
+        stream: body.stream === true,
+        messages,
+        tools: (body.tools ?? []).map((t) => t.name),
+        raw: body,
+      };
+    },
+  };
+}
 
-  apiBase(server: LocalServer): string {
-    return server.origin;
-  },
+export const anthropicDialect: Dialect = messagesDialect('anthropic', '');
 
-  lastRequest(server: LocalServer): ReceivedRequest {
-    const request = server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages').at(-1);
-    if (!request) throw new Error('The Anthropic server has received no request.');
-    const body = request.body as WireRequest;
-    const messages: ReceivedMessage[] = [];
-    if (body.system !== undefined) {
-      const text = typeof body.system === 'string' ? body.system : body.system.map((b) => b.text).join('\n');
-      messages.push({ role: 'system', text });
-    }
-    for (const message of body.messages) messages.push(...received(message));
-    return {
-      model: body.model,
-      stream: body.stream === true,
-      messages,
-      tools: (body.tools ?? []).map((t) => t.name),
-      raw: body,
-    };
-  },
-};
+/** Claude on Microsoft Foundry: `https://<resource>.services.ai.azure.com/anthropic/v1/messages`. */
+export const azureAnthropicDialect: Dialect = messagesDialect('azureanthropic', '/anthropic');

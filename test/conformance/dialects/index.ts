@@ -3,9 +3,10 @@
  * (`coverage.test.ts` fails when a provider folder has none).
  */
 import type { Dialect } from '../dialect.js';
-import { anthropicDialect } from './anthropic.js';
+import { anthropicDialect, azureAnthropicDialect } from './anthropic.js';
+import { cohereDialect } from './cohere.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, azureAnthropicDialect, cohereDialect, geminiDialect];

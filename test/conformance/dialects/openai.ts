@@ -287,6 +287,8 @@ export interface OpenAIDialectExtras {
 export const openAIWireStyles: OpenAIWireStyle[] = [
   { provider: 'openai', model: 'gpt-4o-mini', prefix: '/v1', reasoning: 'hidden' },
   { provider: 'azureopenai', model: 'my-gpt-4o-deployment', prefix: '', reasoning: 'hidden', azure: true },
+  // Azure AI Inference (Foundry Models): OpenAI's shapes under the endpoint's /models path.
+  { provider: 'azure', model: 'Phi-4', prefix: '/models', reasoning: 'hidden' },
   { provider: 'mistral', model: 'magistral-medium-latest', prefix: '/v1', reasoning: 'mistral_parts', streamUsage: 'finish_chunk', toolCalls: 'whole' },
   { provider: 'groq', model: 'qwen/qwen3-32b', prefix: '/openai/v1', reasoning: 'think_tags', streamUsage: 'x_groq' },
   { provider: 'deepseek', model: 'deepseek-reasoner', prefix: '', reasoning: 'reasoning_content', streamUsage: 'finish_chunk', echo: 'reasoning_content' },
