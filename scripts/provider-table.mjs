@@ -15,6 +15,7 @@ const COLUMNS = [
   ['Images', 'images'],
   ['PDF', 'pdf'],
   ['listModels', 'listModels'],
+  ['Embeddings', 'embedding'],
 ];
 
 /** The built-in manifests, sorted by provider name. */

@@ -8,11 +8,14 @@
  */
 import type OpenAI from 'openai';
 import { InvalidRequestError } from '../../src/errors.js';
-import { OpenAICompatibleProvider, type OpenAIModule } from '../../src/plugins/openai-compatible.js';
+import { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule } from '../../src/plugins/openai-compatible.js';
 
 const DEFAULT_API_VERSION = '2024-10-21';
 
 export default class AzureOpenAIProvider extends OpenAICompatibleProvider {
+  /** Embeddings go to the deployment (`/openai/deployments/{model}/embeddings`), at most 2048 inputs each. */
+  protected override readonly compat: CompatOptions = { embedding: { maxInputs: 2048 } };
+
   protected override createClient(
     sdk: OpenAIModule,
     apiKey: string | undefined,

@@ -11,9 +11,19 @@
  */
 import type { GenerateContentParameters, GoogleGenAI, HttpOptions } from '@google/genai';
 import { UnsupportedParameterError } from '../../src/errors.js';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
+import { embedInBatches, embeddingItems, rejectTokenInput } from '../../src/plugins/embeddings.js';
+import { Provider, rejectUnsupported, type CallContext } from '../../src/plugins/provider.js';
 import { importSdk } from '../../src/plugins/sdk.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import type {
+  Base64EmbeddingResponse,
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
+  Model,
+} from '../../src/types.js';
+import { embedRequest, GEMINI_MAX_EMBED_INPUTS, readEmbedResponse } from './embedding.js';
 import { mapGeminiError } from './errors.js';
 import { convertModel } from './models.js';
 import { convertParams } from './request.js';
@@ -104,6 +114,20 @@ export default class GeminiProvider extends Provider {
       ctx.signal.removeEventListener('abort', forward);
       upstream.abort();
     }
+  }
+
+  /** `embedContent` per batch of 100 texts; `dimensions` is `outputDimensionality`. Text only, no `user`. */
+  override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    rejectUnsupported(params, ['user'], this.name);
+    rejectTokenInput(params, this.name);
+    return embedInBatches(params, GEMINI_MAX_EMBED_INPUTS, this.name, async (input) => {
+      try {
+        const response = await this.client.models.embedContent(embedRequest(params, embeddingItems(input) as string[], ctx.signal));
+        return readEmbedResponse(response);
+      } catch (error) {
+        throw this.#mapError(error, ctx.signal);
+      }
+    });
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {

@@ -6,7 +6,24 @@
 // First: refuses an unsupported runtime before anything else is evaluated.
 import './runtime-check.js';
 export { Provider, type CallContext, type ProviderInit } from './provider.js';
-export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
+export {
+  OpenAICompatibleProvider,
+  type CompatOptions,
+  type EmbeddingCompat,
+  type OpenAIModule,
+  type OpenAIRequest,
+} from './openai-compatible.js';
+export {
+  embedInBatches,
+  embeddingItems,
+  isTokenInput,
+  readOpenAIEmbeddings,
+  rejectTokenInput,
+  toBase64,
+  toFloats,
+  type EmbeddedBatch,
+  type RawVector,
+} from './embeddings.js';
 export { sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';

@@ -13,6 +13,8 @@ import {
   PROTOCOL_VERSION,
   type CompletionRequest,
   type CreditNotification,
+  type EmbeddingRequest,
+  type EmbeddingResult,
   type InitializeParams,
   type InitializeResult,
   type ListModelsResult,
@@ -118,6 +120,10 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
         streams.delete(context.id);
       }
     }),
+  );
+
+  connection.onRequest(Method.embedding, (raw, context) =>
+    call<EmbeddingResult>((p) => p.embedding((raw as EmbeddingRequest).params, { signal: context.signal })),
   );
 
   connection.onRequest(Method.listModels, (_raw, context) =>
