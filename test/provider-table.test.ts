@@ -24,6 +24,10 @@ describe('provider table', () => {
     // Perplexity's manifest claims no tools; Groq's does.
     expect(rows.find((row) => row.startsWith('| `perplexity`'))?.split(' | ')[3]).toBe('—');
     expect(rows.find((row) => row.startsWith('| `groq`'))?.split(' | ')[3]).toBe('✓');
+    // The Embeddings column: Gemini's manifest claims an embeddings endpoint, Groq's does not.
+    expect(table.split('\n')[0].split(' | ')[8]).toBe('Embeddings');
+    expect(rows.find((row) => row.startsWith('| `gemini`'))?.split(' | ')[8]).toBe('✓');
+    expect(rows.find((row) => row.startsWith('| `groq`'))?.split(' | ')[8]).toBe('—');
   });
 
   it('replaces only what is between the markers, or appends a Providers section when they are missing', () => {

@@ -28,6 +28,7 @@ describe('the method map', () => {
       initialize: ['host', 'request', 1 * MiB],
       completion: ['host', 'request', 16 * MiB],
       completionStream: ['host', 'request', 64 * KiB],
+      embedding: ['host', 'request', 32 * MiB],
       listModels: ['host', 'request', 8 * MiB],
       shutdown: ['host', 'request', 64 * KiB],
       '$/ping': ['host', 'request', 4 * KiB],
