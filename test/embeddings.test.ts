@@ -1,10 +1,12 @@
 // Embeddings through the public API, per provider, against a local server speaking that provider's
 // wire format: the request body each one receives and the OpenAI-shaped result; batches split at
 // the provider's limit and joined in order; what is refused, and that nothing is sent then.
+import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
   embedding,
+  registerPlugin,
   InvalidRequestError,
   ProviderError,
   UnsupportedParameterError,
@@ -17,6 +19,7 @@ import { LocalServer, sendJson, type RecordedRequest } from './support/local-ser
 import { onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { collect } from './support/collect.js';
 import { accumulate } from './support/accumulate.js';
+import { copyPlugin } from './support/plugin-copy.js';
 
 let server: LocalServer;
 const open: AnyLLM[] = [];
@@ -304,6 +307,22 @@ describe('what is refused, before anything is sent', () => {
     expect(error).toBeInstanceOf(UnsupportedParameterError);
     expect(error).toMatchObject({ parameter: 'embedding', provider: 'groq' });
     expect(llm.running).toBe(false);
+  });
+
+  it('a community plugin that claims embeddings but has no embedding() (duck-typed, no anyllm/plugin): UnsupportedParameterError', async () => {
+    const copy = copyPlugin(resolve('test/fixtures/plugins/faulty'), [], (manifest) => {
+      manifest.provider = 'faulty-embeds';
+      manifest.capabilities = { completion: true, streaming: true, embedding: true };
+    });
+    try {
+      const llm = await AnyLLM.create(await registerPlugin(copy.dir), { isolation: 'worker' });
+      open.push(llm);
+      const error = await llm.embedding({ model: 'm', input: 'a' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedParameterError);
+      expect(error).toMatchObject({ parameter: 'embedding', provider: 'faulty-embeds' });
+    } finally {
+      copy.remove();
+    }
   });
 
   it.each<[string, string, EmbeddingParams, string]>([

@@ -5,7 +5,7 @@
  * @module
  */
 import { pathToFileURL } from 'node:url';
-import { InvalidRequestError, PluginProtocolError, ProviderError } from '../errors.js';
+import { InvalidRequestError, PluginProtocolError, ProviderError, UnsupportedParameterError } from '../errors.js';
 import { ChunkSender } from '../protocol/chunk-sender.js';
 import { Connection } from '../protocol/connection.js';
 import {
@@ -123,7 +123,13 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   );
 
   connection.onRequest(Method.embedding, (raw, context) =>
-    call<EmbeddingResult>((p) => p.embedding((raw as EmbeddingRequest).params, { signal: context.signal })),
+    call<EmbeddingResult>(async (p) => {
+      // A plugin built on an older `anyllm/plugin` has no embedding(): refused as the base class refuses.
+      if (typeof (p as Partial<Provider>).embedding !== 'function') {
+        throw new UnsupportedParameterError('embedding', providerName, 'this provider has no embeddings endpoint.');
+      }
+      return p.embedding((raw as EmbeddingRequest).params, { signal: context.signal });
+    }),
   );
 
   connection.onRequest(Method.listModels, (_raw, context) =>
