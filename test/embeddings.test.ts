@@ -256,6 +256,18 @@ describe('each provider on its own wire', () => {
     expect((error as Error).message).toBe("Provider 'vllm' answered 1 embeddings for 2 inputs.");
   });
 
+  it.each<[string, unknown]>([
+    ['a body that is not an object', 'ok'],
+    ['data that is not an array', { object: 'list', data: { 0: { embedding: [1] } }, model: 'm' }],
+    ['a vector that is an object', { object: 'list', data: [{ index: 0, embedding: { 0: 1 } }], model: 'm' }],
+    ['base64 that is not float32s', { object: 'list', data: [{ index: 0, embedding: 'AAA=' }], model: 'm' }],
+  ])('%s is a ProviderError naming the provider', async (_what, body) => {
+    server.on('POST', '/v1/embeddings', (_req, res) => sendJson(res, 200, body));
+    const error = await (await client('vllm', '/v1')).embedding({ model: 'm', input: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(/^Provider 'vllm' answered (an embeddings body that is not OpenAI's|a base64 embedding that is not float32s)/);
+  });
+
   it('an upstream 400 is an InvalidRequestError with its status and message', async () => {
     server.on('POST', '/v1/embeddings', (_req, res) =>
       sendJson(res, 400, { error: { message: "This model does not support specifying dimensions.", type: 'invalid_request_error', param: null, code: null } }),
@@ -382,6 +394,27 @@ describe('around the call', () => {
     off();
     expect(ends).toMatchObject([{ method: 'embedding', model: 'm', outcome: 'ok', usage: { prompt_tokens: 5, total_tokens: 5 } }]);
     expect(llm.stats().usage.prompt_tokens - before).toBe(5);
+  });
+
+  it('aborting rejects with an AbortError and closes the upstream request', async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((done) => (arrived = done));
+    server.on('POST', '/v1/embeddings', () => arrived()); // never answers
+    const llm = await client('vllm', '/v1');
+    const controller = new AbortController();
+    const call = llm.embedding({ model: 'm', input: 'a' }, { signal: controller.signal }).catch((e: unknown) => e);
+    await reached;
+    const closed = server.nextAbort();
+    controller.abort();
+    expect(await call).toMatchObject({ name: 'AbortError' });
+    await closed;
+  });
+
+  it('the process tier serves embeddings the same way', async () => {
+    server.on('POST', '/v1/embeddings', (_req, res) => sendJson(res, 200, openaiBody('text-embedding-3-small', V, { prompt_tokens: 2, total_tokens: 2 })));
+    const llm = await AnyLLM.create('openai', { apiKey: 'test-key', apiBase: `${server.origin}/v1`, maxRetries: 0, isolation: 'process' });
+    open.push(llm);
+    expect(await llm.embedding({ model: 'text-embedding-3-small', input: ['a', 'b'] })).toEqual(expected('text-embedding-3-small', V, 2));
   });
 
   it('streaming on the same client is unaffected by embedding calls', async () => {
