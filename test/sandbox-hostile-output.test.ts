@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PluginProtocolError, registerPlugin, type AnyLLM } from 'anyllm';
+import { InvalidRequestError, PluginProtocolError, registerPlugin, type AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 import { completionBody, textChunk } from './support/openai-wire.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
@@ -132,6 +132,24 @@ describe.each(SANDBOX_MODES)('a hostile plugin\'s output (OS boundary: %s)', (mo
         );
         expect(await exited).toMatchObject({ cause: 'protocol-error' });
       }
+    });
+  });
+
+  it('an honest embedding answer over the 32 MiB cap is an InvalidRequestError saying what to do, and the plugin lives', async () => {
+    await whileAnotherPluginStreams(async () => {
+      const llm = await world.client('hostile-lists', mode);
+      // 2.5 million floats i / 3 are some 35 MiB of JSON.
+      await attack(llm, 'huge-embedding', { length: 2_500_000 });
+      let exits = 0;
+      const off = llm.on('plugin:exit', () => exits++);
+      const error = await llm.embedding({ model: 'e', input: 'a' }).catch((e: unknown) => e);
+      off();
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error).toMatchObject({ code: 'answer_too_large', provider: 'hostile-lists' });
+      expect((error as Error).message).toMatch(/^The embedding answer is 3\d MiB, over the 32 MiB a sandboxed plugin may send: embed fewer inputs per call/);
+      await attack(llm, 'huge-embedding', { length: 3 });
+      expect((await llm.embedding({ model: 'e', input: 'a' })).data[0].embedding).toEqual([0, 1 / 3, 2 / 3]);
+      expect(exits).toBe(0);
     });
   });
 

@@ -10,6 +10,7 @@ import { ChunkSender } from '../protocol/chunk-sender.js';
 import { Connection } from '../protocol/connection.js';
 import {
   Method,
+  METHODS,
   PROTOCOL_VERSION,
   type CompletionRequest,
   type CreditNotification,
@@ -128,7 +129,9 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       if (typeof (p as Partial<Provider>).embedding !== 'function') {
         throw new UnsupportedParameterError('embedding', providerName, 'this provider has no embeddings endpoint.');
       }
-      return p.embedding((raw as EmbeddingRequest).params, { signal: context.signal });
+      const result = await p.embedding((raw as EmbeddingRequest).params, { signal: context.signal });
+      if (options.proxyFetch) refuseOversizedAnswer(result, Method.embedding, providerName);
+      return result;
     }),
   );
 
@@ -150,6 +153,23 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   });
 
   return connection;
+}
+
+/**
+ * The sandbox's channel guard kills a plugin whose answer is over its method's cap (a hostile
+ * plugin's flood). An honest answer that large (thousands of vectors) is refused here instead,
+ * with an error the caller can act on, and the plugin lives.
+ */
+function refuseOversizedAnswer(result: unknown, method: typeof Method.embedding, provider: string): void {
+  const cap = METHODS[method].maxBytes ?? 0;
+  // The JSON-RPC envelope around the result is well under 1 KiB.
+  const size = JSON.stringify(result).length + 1024;
+  if (size <= cap) return;
+  const mib = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MiB`;
+  throw new InvalidRequestError(
+    `The ${method} answer is ${mib(size)}, over the ${mib(cap)} a sandboxed plugin may send: embed fewer inputs per call, or ask for encoding_format: 'base64' (about a quarter of the size).`,
+    { provider, code: 'answer_too_large' },
+  );
 }
 
 async function loadProvider(entry: string, name: string): Promise<Provider> {
