@@ -11,6 +11,6 @@ export default class OpenAIProvider extends OpenAICompatibleProvider {
   protected override readonly compat: CompatOptions = {
     openaiShapes: true,
     // OpenAI's documented cap: at most 2048 inputs per request.
-    embedding: { maxInputs: 2048 },
+    embedding: { maxInputs: 2048, base64Floats: true },
   };
 }
