@@ -160,8 +160,9 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
  * plugin's flood). An honest answer that large (thousands of vectors) is refused here instead,
  * with an error the caller can act on, and the plugin lives.
  */
-function refuseOversizedAnswer(result: unknown, method: typeof Method.embedding, provider: string): void {
+function refuseOversizedAnswer(result: EmbeddingResult, method: typeof Method.embedding, provider: string): void {
   const cap = METHODS[method].maxBytes ?? 0;
+  if (embeddingSizeBound(result) <= cap) return; // the common case: no second serialisation
   // The JSON-RPC envelope around the result is well under 1 KiB.
   const size = JSON.stringify(result).length + 1024;
   if (size <= cap) return;
@@ -170,6 +171,21 @@ function refuseOversizedAnswer(result: unknown, method: typeof Method.embedding,
     `The ${method} answer is ${mib(size)}, over the ${mib(cap)} a sandboxed plugin may send: embed fewer inputs per call, or ask for encoding_format: 'base64' (about a quarter of the size).`,
     { provider, code: 'answer_too_large' },
   );
+}
+
+/**
+ * An upper bound of the answer's JSON length without serialising it (a number is at most 24
+ * characters, base64 needs no escapes); Infinity for anything it cannot bound, which is then measured.
+ */
+function embeddingSizeBound(result: EmbeddingResult): number {
+  const { model, data } = (result ?? {}) as { model?: unknown; data?: unknown };
+  if (typeof model !== 'string' || !Array.isArray(data)) return Infinity;
+  let size = 1024 + model.length * 6;
+  for (const item of data as { embedding?: unknown }[]) {
+    const vector = item?.embedding;
+    size += 64 + (typeof vector === 'string' ? vector.length : Array.isArray(vector) ? vector.length * 25 : Infinity);
+  }
+  return size;
 }
 
 async function loadProvider(entry: string, name: string): Promise<Provider> {
