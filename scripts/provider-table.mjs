@@ -16,6 +16,7 @@ const COLUMNS = [
   ['Images', 'images'],
   ['PDF', 'pdf'],
   ['listModels', 'listModels'],
+  ['Embeddings', 'embedding'],
 ];
 
 /** The built-in manifests, sorted by provider name: the folders' and the OpenAI-compatible table's rows. */

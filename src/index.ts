@@ -7,7 +7,7 @@
 // First: refuses an unsupported runtime before anything else is evaluated.
 import './runtime-check.js';
 export { AnyLLM } from './host/anyllm.js';
-export { completion, completionStream, type CompletionStream, type TopLevelOptions } from './host/functions.js';
+export { completion, completionStream, embedding, type CompletionStream, type TopLevelOptions } from './host/functions.js';
 export { accumulateChunks, ChunkAccumulator } from './host/accumulate.js';
 export type { CompletionStreamHelpers, ReadableStreamOptions } from './host/stream-helpers.js';
 export { registerPlugin, knownProviders, type RegisterPluginOptions } from './host/registry.js';
@@ -61,6 +61,7 @@ export {
 export type {
   AllowedToolsChoice,
   AssistantMessage,
+  Base64EmbeddingResponse,
   CallOptions,
   Capabilities,
   ChatCompletion,
@@ -83,8 +84,13 @@ export type {
   CompletionParams,
   CompletionUsage,
   ContentPart,
+  CreateEmbeddingResponse,
   CustomTool,
   CustomToolCall,
+  Embedding,
+  EmbeddingInput,
+  EmbeddingParams,
+  EmbeddingUsage,
   FileContentPart,
   FinishReason,
   FunctionDefinition,

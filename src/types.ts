@@ -350,6 +350,53 @@ export interface Model {
   owned_by: string;
 }
 
+/**
+ * What to embed: one text, several texts, or token ids (one array of ids, or one per input),
+ * as OpenAI's `input`. Token ids are sent only to providers that take them.
+ */
+export type EmbeddingInput = string | string[] | number[] | number[][];
+
+/** The params of `llm.embedding()`, as OpenAI's `EmbeddingCreateParams`. */
+export interface EmbeddingParams {
+  model: string;
+  input: EmbeddingInput;
+  /** The length of each vector, for models that can shorten theirs (a positive integer). */
+  dimensions?: number;
+  /**
+   * `'float'` (default): each `embedding` is a `number[]`. `'base64'`: each is the base64 text of
+   * the vector as little-endian float32s, OpenAI's own encoding, whatever the provider sends.
+   */
+  encoding_format?: 'float' | 'base64';
+  /** An end-user id, for providers that take one. */
+  user?: string;
+}
+
+/** One vector, at the position of its input (`index`). */
+export interface Embedding {
+  object: 'embedding';
+  embedding: number[];
+  index: number;
+}
+
+/** Tokens an embedding call used: there is no completion, so `total_tokens` is `prompt_tokens`. */
+export interface EmbeddingUsage {
+  prompt_tokens: number;
+  total_tokens: number;
+}
+
+/** The result of `llm.embedding()`, as OpenAI's `CreateEmbeddingResponse`: one vector per input, in input order. */
+export interface CreateEmbeddingResponse {
+  object: 'list';
+  data: Embedding[];
+  model: string;
+  usage: EmbeddingUsage;
+}
+
+/** The result for `encoding_format: 'base64'`: each `embedding` is base64 of little-endian float32s. */
+export type Base64EmbeddingResponse = Omit<CreateEmbeddingResponse, 'data'> & {
+  data: (Omit<Embedding, 'embedding'> & { embedding: string })[];
+};
+
 /** Per-call options. */
 export interface CallOptions {
   /** Aborting rejects the call with an `AbortError` and closes the upstream request. */
@@ -401,6 +448,8 @@ export interface Capabilities {
   pdf?: boolean;
   listModels?: boolean;
   responseFormat?: boolean;
+  /** An embeddings endpoint (`llm.embedding()`). */
+  embedding?: boolean;
 }
 
 /** Where a plugin runs. */

@@ -27,6 +27,10 @@ describe('provider table', () => {
     expect(rows.find((row) => row.startsWith('| `ollama`'))?.split(' | ')[3]).toBe('`OLLAMA_HOST`');
     expect(rows.find((row) => row.startsWith('| `gemini`'))?.split(' | ')[3]).toBe('`GOOGLE_API_KEY`, `GOOGLE_GEMINI_BASE_URL`');
     expect(rows.find((row) => row.startsWith('| `deepinfra`'))).toContain('`DEEPINFRA_API_KEY` | `DEEPINFRA_BASE_URL` | `DEEPINFRA_API_BASE` |');
+    // The Embeddings column: Gemini's manifest claims an embeddings endpoint, Groq's does not.
+    expect(table.split('\n')[0].split(' | ')[10]).toBe('Embeddings');
+    expect(rows.find((row) => row.startsWith('| `gemini`'))?.split(' | ')[10]).toBe('✓');
+    expect(rows.find((row) => row.startsWith('| `groq`'))?.split(' | ')[10]).toBe('—');
   });
 
   it('replaces only what is between the markers, or appends a Providers section when they are missing', () => {

@@ -4,7 +4,7 @@
  * named, since the text ends up in the PluginProtocolError the caller sees.
  */
 import { describe, expect, it } from 'vitest';
-import { checkChunk, checkChunks, checkCompletion, checkInitialize, checkModels } from 'anyllm/internal/protocol/result-shape.js';
+import { checkChunk, checkChunks, checkCompletion, checkEmbeddings, checkInitialize, checkModels } from 'anyllm/internal/protocol/result-shape.js';
 import { completionBody, syntheticStream, textChunk } from './support/openai-wire.js';
 
 type Json = Record<string, unknown>;
@@ -293,6 +293,44 @@ describe('checkModels', () => {
     ['no owned_by', { data: [model({ owned_by: undefined })] }, 'data[0].owned_by must be a string (got nothing)'],
   ])('refuses %s', (_what, value, problem) => {
     expect(checkModels(value)).toBe(problem);
+  });
+});
+
+describe('checkEmbeddings', () => {
+  const list = (extra: Json = {}): Json => ({
+    object: 'list',
+    model: 'text-embedding-3-small',
+    usage: { prompt_tokens: 4, total_tokens: 4 },
+    data: [
+      { object: 'embedding', index: 0, embedding: [0.25, -1, 0] },
+      { object: 'embedding', index: 1, embedding: 'AACAPw==' },
+    ],
+    ...extra,
+  });
+
+  it('accepts float and base64 vectors, an empty list, and extra fields', () => {
+    expect(checkEmbeddings(list())).toBeUndefined();
+    expect(checkEmbeddings(list({ data: [] }))).toBeUndefined();
+    expect(checkEmbeddings(list({ id: 'emb-1', usage: { prompt_tokens: 0, total_tokens: 0, completion_tokens: 0 } }))).toBeUndefined();
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'the embedding list must be an object (got null)'],
+    ['another object', list({ object: 'embedding' }), "object must be 'list' (got another string)"],
+    ['no model', list({ model: undefined }), 'model must be a string (got nothing)'],
+    ['no usage', list({ usage: undefined }), 'usage must be an object (got nothing)'],
+    ['a negative prompt count', set(list(), 'usage.prompt_tokens', -1), 'usage.prompt_tokens must be a number of tokens (got number)'],
+    ['no total', set(list(), 'usage.total_tokens', DELETE), 'usage.total_tokens must be a number of tokens (got nothing)'],
+    ['data as an object', list({ data: {} }), 'data must be an array (got object)'],
+    ['an item that is an array', list({ data: [[0.1]] }), 'data[0] must be an object (got array)'],
+    ['an item of another object', set(list(), 'data[1].object', 'vector'), "data[1].object must be 'embedding' (got another string)"],
+    ['vectors out of order', set(list(), 'data[0].index', 1), 'data[0].index must be 0 (got another number)'],
+    ['an index that is a string', set(list(), 'data[1].index', '1'), 'data[1].index must be a whole number (got string)'],
+    ['a vector that is an object', set(list(), 'data[0].embedding', { 0: 1 }), 'data[0].embedding must be an array of numbers or base64 text (got object)'],
+    ['a vector holding a string', set(list(), 'data[0].embedding[2]', '0'), 'data[0].embedding[2] must be a finite number (got string)'],
+    ['a vector holding null (NaN as JSON)', set(list(), 'data[0].embedding[1]', null), 'data[0].embedding[1] must be a finite number (got null)'],
+  ])('refuses %s', (_what, value, problem) => {
+    expect(checkEmbeddings(value)).toBe(problem);
   });
 });
 

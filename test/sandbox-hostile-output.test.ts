@@ -8,14 +8,14 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PluginProtocolError, registerPlugin, type AnyLLM } from 'anyllm';
+import { InvalidRequestError, PluginProtocolError, registerPlugin, type AnyLLM } from 'anyllm';
 import { attack, HostileWorld, SANDBOX_MODES } from './support/hostile.js';
 import { completionBody, textChunk } from './support/openai-wire.js';
 import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
 
 const run = promisify(execFile);
 const world = new HostileWorld();
-/** The hostile plugin again, declaring listModels (under its own name and with no key). */
+/** The hostile plugin again, declaring listModels and embeddings (under its own name and with no key). */
 let lister: PluginCopy;
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   lister = copyPlugin(resolve('test/fixtures/plugins/hostile'), [world.declared.origin], (manifest) => {
     manifest.provider = 'hostile-lists';
     manifest.env = [];
-    manifest.capabilities = { completion: true, streaming: true, listModels: true };
+    manifest.capabilities = { completion: true, streaming: true, listModels: true, embedding: true };
   });
   await registerPlugin(lister.dir);
 });
@@ -108,6 +108,48 @@ describe.each(SANDBOX_MODES)('a hostile plugin\'s output (OS boundary: %s)', (mo
         "Plugin 'hostile-lists' broke the protocol: it answered 'listModels' with a model list that is not OpenAI-shaped: data must be an array (got object).",
       );
       expect(await exited).toMatchObject({ cause: 'protocol-error' });
+    });
+  });
+
+  it('an embedding list with a NaN or a vector out of order fails with PluginProtocolError; a good one (base64 too) gets through', async () => {
+    await whileAnotherPluginStreams(async () => {
+      const llm = await world.client('hostile-lists', mode);
+      const list = (data: unknown[]) => ({ object: 'list', model: 'e', usage: { prompt_tokens: 2, total_tokens: 2 }, data });
+      const good = list([{ object: 'embedding', index: 0, embedding: [0.5, 1] }, { object: 'embedding', index: 1, embedding: 'AACAPw==' }]);
+      await attack(llm, 'malformed-embeddings', { result: good });
+      expect(await llm.embedding({ model: 'e', input: ['a', 'b'] })).toEqual(good);
+      // JSON has no NaN: a NaN the plugin put in a vector arrives as null.
+      for (const [data, problem] of [
+        [[{ object: 'embedding', index: 0, embedding: [0.5, Number.NaN] }], 'data[0].embedding[1] must be a finite number (got null)'],
+        [[{ object: 'embedding', index: 1, embedding: [1] }, { object: 'embedding', index: 0, embedding: [0] }], 'data[0].index must be 0 (got another number)'],
+      ] as const) {
+        await attack(llm, 'malformed-embeddings', { result: list([...data]) });
+        const exited = nextExit(llm);
+        const error = await llm.embedding({ model: 'e', input: ['a', 'b'] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PluginProtocolError);
+        expect((error as Error).message).toBe(
+          `Plugin 'hostile-lists' broke the protocol: it answered 'embedding' with an embedding list that is not OpenAI-shaped: ${problem}.`,
+        );
+        expect(await exited).toMatchObject({ cause: 'protocol-error' });
+      }
+    });
+  });
+
+  it('an honest embedding answer over the 32 MiB cap is an InvalidRequestError saying what to do, and the plugin lives', async () => {
+    await whileAnotherPluginStreams(async () => {
+      const llm = await world.client('hostile-lists', mode);
+      // 2.5 million floats i / 3 are some 35 MiB of JSON.
+      await attack(llm, 'huge-embedding', { length: 2_500_000 });
+      let exits = 0;
+      const off = llm.on('plugin:exit', () => exits++);
+      const error = await llm.embedding({ model: 'e', input: 'a' }).catch((e: unknown) => e);
+      off();
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error).toMatchObject({ code: 'answer_too_large', provider: 'hostile-lists' });
+      expect((error as Error).message).toMatch(/^The embedding answer is 3\d MiB, over the 32 MiB a sandboxed plugin may send: embed fewer inputs per call/);
+      await attack(llm, 'huge-embedding', { length: 3 });
+      expect((await llm.embedding({ model: 'e', input: 'a' })).data[0].embedding).toEqual([0, 1 / 3, 2 / 3]);
+      expect(exits).toBe(0);
     });
   });
 

@@ -32,6 +32,7 @@ describe('the method map', () => {
       '$/cancelled': ['plugin', 'notification', 1 * KiB],
       completion: ['host', 'request', 16 * MiB],
       completionStream: ['host', 'request', 64 * KiB],
+      embedding: ['host', 'request', 32 * MiB],
       listModels: ['host', 'request', 8 * MiB],
       shutdown: ['host', 'request', 64 * KiB],
       '$/ping': ['host', 'request', 4 * KiB],

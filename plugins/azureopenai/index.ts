@@ -7,11 +7,14 @@
  * @module
  */
 import type OpenAI from 'openai';
-import { InvalidRequestError, OpenAICompatibleProvider, type OpenAIModule } from '../../src/plugins/index.js';
+import { InvalidRequestError, OpenAICompatibleProvider, type CompatOptions, type OpenAIModule } from '../../src/plugins/index.js';
 
 const DEFAULT_API_VERSION = '2024-10-21';
 
 export default class AzureOpenAIProvider extends OpenAICompatibleProvider {
+  /** Embeddings go to the deployment (`/openai/deployments/{model}/embeddings`), at most 2048 inputs each. */
+  protected override readonly compat: CompatOptions = { embedding: { maxInputs: 2048, base64Floats: true } };
+
   protected override createClient(
     sdk: OpenAIModule,
     apiKey: string | undefined,

@@ -13,13 +13,21 @@ import type { GenerateContentParameters, GoogleGenAI, HttpOptions } from '@googl
 import {
   UnsupportedParameterError,
   Provider,
+  embedInBatches,
+  embeddingItems,
   importSdk,
+  rejectTokenInput,
+  rejectUnsupported,
+  type Base64EmbeddingResponse,
   type CallContext,
   type ChatCompletion,
   type ChatCompletionChunk,
   type CompletionParams,
+  type CreateEmbeddingResponse,
+  type EmbeddingParams,
   type Model,
 } from '../../src/plugins/index.js';
+import { embedRequest, GEMINI_MAX_EMBED_INPUTS, readEmbedResponse } from './embedding.js';
 import { mapGeminiError } from './errors.js';
 import { convertModel } from './models.js';
 import { convertParams } from './request.js';
@@ -110,6 +118,20 @@ export default class GeminiProvider extends Provider<GenerateContentParameters, 
       ctx.signal.removeEventListener('abort', forward);
       upstream.abort();
     }
+  }
+
+  /** `embedContent` per batch of 100 texts; `dimensions` is `outputDimensionality`. Text only, no `user`. */
+  override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    rejectUnsupported(params, ['user'], this.name);
+    rejectTokenInput(params, this.name);
+    return embedInBatches(params, GEMINI_MAX_EMBED_INPUTS, this.name, async (input) => {
+      try {
+        const response = await this.client.models.embedContent(embedRequest(params, embeddingItems(input) as string[], ctx.signal));
+        return readEmbedResponse(response);
+      } catch (error) {
+        throw this.#mapError(error, ctx.signal);
+      }
+    });
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {

@@ -7,5 +7,10 @@
 import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/index.js';
 
 export default class LlamaCppProvider extends OpenAICompatibleProvider {
-  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+  protected override readonly compat: CompatOptions = {
+    thinkTags: true,
+    maxTokensOnly: true,
+    // llama-server's /v1/embeddings takes text or token ids and encoding_format; no dimensions, no user.
+    embedding: { unsupported: ['dimensions', 'user'] },
+  };
 }

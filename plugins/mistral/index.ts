@@ -15,5 +15,7 @@ export default class MistralProvider extends OpenAICompatibleProvider {
     maxTokensOnly: true,
     streamOptions: false,
     toolCallId: (id) => alphanumericId(id, 9),
+    // Mistral's EmbeddingRequest: model, input (text only), output_dimension, output_dtype, encoding_format.
+    embedding: { unsupported: ['user'], rename: { dimensions: 'output_dimension' }, tokens: false },
   };
 }

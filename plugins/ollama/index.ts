@@ -11,5 +11,7 @@ export default class OllamaProvider extends OpenAICompatibleProvider {
     thinkTags: true,
     maxTokensOnly: true,
     unsupported: ['logit_bias', 'user', 'n'],
+    // Ollama's /v1/embeddings takes model, input (text only), encoding_format and dimensions.
+    embedding: { unsupported: ['user'], tokens: false },
   };
 }

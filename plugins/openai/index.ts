@@ -8,5 +8,9 @@ import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/
 
 export default class OpenAIProvider extends OpenAICompatibleProvider {
   /** Custom tools, allowed_tools, cache breakpoints ... are OpenAI's own: they pass through. */
-  protected override readonly compat: CompatOptions = { openaiShapes: true };
+  protected override readonly compat: CompatOptions = {
+    openaiShapes: true,
+    // OpenAI's documented cap: at most 2048 inputs per request.
+    embedding: { maxInputs: 2048, base64Floats: true },
+  };
 }

@@ -7,5 +7,10 @@
 import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/index.js';
 
 export default class TogetherProvider extends OpenAICompatibleProvider {
-  protected override readonly compat: CompatOptions = { thinkTags: true, maxTokensOnly: true };
+  protected override readonly compat: CompatOptions = {
+    thinkTags: true,
+    maxTokensOnly: true,
+    // Together's /v1/embeddings documents only model and input (text).
+    embedding: { unsupported: ['dimensions', 'user'], encodingFormat: false, tokens: false },
+  };
 }

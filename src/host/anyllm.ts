@@ -8,10 +8,13 @@ import { InvalidRequestError, UnsupportedParameterError } from '../errors.js';
 import { checkCapabilities } from '../protocol/capabilities.js';
 import { Method, type InitializeResult, type ListModelsResult } from '../protocol/methods.js';
 import type {
+  Base64EmbeddingResponse,
   CallOptions,
   Capabilities,
   ChatCompletion,
   CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
   Isolation,
   Model,
   ParsedChatCompletion,
@@ -31,6 +34,7 @@ import type { ClientStats, FallbackSource, PluginClient } from './plugin-client.
 import { checkFallbacks } from './fallbacks.js';
 import { prepareStructuredOutput } from './structured-output.js';
 import { validateCompletionParams } from './validate.js';
+import { checkEmbeddingCapability, validateEmbeddingParams } from './validate-embedding.js';
 
 /** Options a fallback provider's client inherits: how plugins run, not whose key or which SDK options. */
 const INHERITED = ['idleTimeoutMs', 'memoryLimitMb', 'supervision', 'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry'] as const;
@@ -300,6 +304,29 @@ export class AnyLLM {
     const stream = this.#supervisor.stream(checked as CompletionParams, callOptions, fallback)[CONFIGURE_STREAM]({ finish: parse, provider: this.provider });
     if (invalid !== undefined) stream.fail(invalid);
     return stream;
+  }
+
+  /**
+   * Embeddings of `input`, as OpenAI's `CreateEmbeddingResponse`: one vector per input, in input
+   * order (`data[i].index === i`), with `usage.prompt_tokens`. Inputs over the provider's batch
+   * limit go upstream in several requests, joined here as one answer. With `encoding_format:
+   * 'base64'` each vector is base64 of little-endian float32s, for every provider.
+   *
+   * @throws InvalidRequestError for bad params (before anything is sent), UnsupportedParameterError
+   *   when the provider has no embeddings or cannot honour a parameter (`dimensions`, `user`, token ids).
+   * @example
+   * ```ts
+   * const { data, usage } = await llm.embedding({ model: 'text-embedding-3-small', input: ['a cat', 'a dog'] });
+   * data[1].embedding; // number[], the vector of 'a dog'
+   * ```
+   */
+  embedding(params: EmbeddingParams & { encoding_format: 'base64' }, options?: CallOptions): Promise<Base64EmbeddingResponse>;
+  embedding(params: EmbeddingParams, options?: CallOptions): Promise<CreateEmbeddingResponse>;
+  async embedding(params: EmbeddingParams, options?: CallOptions): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    const checked = validateEmbeddingParams(params, this.provider);
+    checkEmbeddingCapability(this.capabilities, this.provider);
+    const callOptions = validateCallOptions(options, this.provider);
+    return this.#supervisor.request<CreateEmbeddingResponse>(Method.embedding, { params: checked }, callOptions);
   }
 
   /**

@@ -78,7 +78,7 @@ export interface PluginStderrEvent extends EventBase {
 }
 
 /** The methods a call event names. */
-export type CallMethod = 'completion' | 'completionStream' | 'listModels';
+export type CallMethod = 'completion' | 'completionStream' | 'embedding' | 'listModels';
 
 /** How a call ended. */
 export type CallOutcome = 'ok' | 'error' | 'aborted' | 'timeout';

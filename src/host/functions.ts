@@ -6,10 +6,13 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type {
+  Base64EmbeddingResponse,
   CallOptions,
   ChatCompletion,
   ChatCompletionChunk,
   CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
   ParsedChatCompletion,
   SchemaOutput,
   StructuredCompletionParams,
@@ -76,6 +79,23 @@ export async function completion(params: CompletionParams, options: TopLevelOpti
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
   return client.completion({ ...params, model }, callOptionsOf(options));
+}
+
+/**
+ * Embeddings from any provider, named in the model as 'provider:model', as `AnyLLM.embedding` gives them.
+ *
+ * @example
+ * ```ts
+ * const { data } = await embedding({ model: 'openai:text-embedding-3-small', input: ['a cat', 'a dog'] });
+ * data[0].embedding; // number[]
+ * ```
+ */
+export async function embedding(params: EmbeddingParams & { encoding_format: 'base64' }, options?: TopLevelOptions): Promise<Base64EmbeddingResponse>;
+export async function embedding(params: EmbeddingParams, options?: TopLevelOptions): Promise<CreateEmbeddingResponse>;
+export async function embedding(params: EmbeddingParams, options: TopLevelOptions = {}): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+  const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
+  const client = await clientFor(provider, options);
+  return client.embedding({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
 }
 
 /** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */

@@ -65,6 +65,7 @@ const CAPABILITIES: readonly (keyof Capabilities)[] = [
   'pdf',
   'listModels',
   'responseFormat',
+  'embedding',
 ];
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 

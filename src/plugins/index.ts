@@ -8,10 +8,27 @@ import './runtime-check.js';
 // Everything a built-in provider uses comes from here, so a community plugin can do what a built-in
 // does (test/plugin-kit.test.ts holds plugins/ to it).
 export { Provider, rejectUnsupported, type CallContext, type ProviderInit } from './provider.js';
-export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
+export {
+  OpenAICompatibleProvider,
+  type CompatOptions,
+  type EmbeddingCompat,
+  type OpenAIModule,
+  type OpenAIRequest,
+} from './openai-compatible.js';
 export { normaliseModels } from './openai-normalise.js';
 export { rejectOpenAIOnly, type OpenAIOnlyShape } from './openai-only.js';
 export { alphanumericId } from './tool-call-ids.js';
+export {
+  embedInBatches,
+  embeddingItems,
+  isTokenInput,
+  readOpenAIEmbeddings,
+  rejectTokenInput,
+  toBase64,
+  toFloats,
+  type EmbeddedBatch,
+  type RawVector,
+} from './embeddings.js';
 export { sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';

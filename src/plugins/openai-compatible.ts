@@ -9,12 +9,16 @@
 import type OpenAI from 'openai';
 import type {
   AssistantMessage,
+  Base64EmbeddingResponse,
   ChatCompletion,
   ChatCompletionChunk,
   ChatMessage,
   CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
   Model,
 } from '../types.js';
+import { embedInBatches, readOpenAIEmbeddings, rejectTokenInput } from './embeddings.js';
 import {
   createStreamState,
   finishStream,
@@ -25,7 +29,7 @@ import {
   type StreamState as NormaliseStreamState,
 } from './openai-normalise.js';
 import { rejectOpenAIOnly } from './openai-only.js';
-import { Provider, type CallContext } from './provider.js';
+import { Provider, rejectUnsupported, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
 import { sseEvents } from './sse.js';
 
@@ -62,6 +66,27 @@ export interface CompatOptions {
    * `UnsupportedParameterError` rather than sent to a server that may ignore it.
    */
   openaiShapes?: boolean;
+  /** How the server's `/embeddings` differs from OpenAI's (unset: it is OpenAI's). */
+  embedding?: EmbeddingCompat;
+}
+
+/** How a server's `POST /embeddings` differs from OpenAI's. Everything is optional. */
+export interface EmbeddingCompat {
+  /** The most inputs one request may carry; more are sent in several requests and joined. Unset: no limit. */
+  maxInputs?: number;
+  /** Parameters the endpoint cannot honour: setting one raises `UnsupportedParameterError`. */
+  unsupported?: readonly ('dimensions' | 'user')[];
+  /** Parameters the endpoint spells differently (Mistral: `dimensions` → `output_dimension`). */
+  rename?: Readonly<Record<string, string>>;
+  /** `false`: the endpoint takes no `encoding_format`; floats are asked for and base64 is made in the plugin. */
+  encodingFormat?: boolean;
+  /** `false`: the endpoint embeds text only; token-id input raises `UnsupportedParameterError`. */
+  tokens?: boolean;
+  /**
+   * `true`: when the caller leaves `encoding_format` out, ask for base64 (a quarter of the bytes
+   * of float JSON, and faster to parse) and decode it in the plugin, as openai-node does.
+   */
+  base64Floats?: boolean;
 }
 
 /**
@@ -122,6 +147,29 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     }
     const tail = finishStream(state);
     if (tail) yield tail;
+  }
+
+  /**
+   * `POST /embeddings` with the caller's params (what `compat.embedding` rules out refused, renamed
+   * ones renamed), split into requests of at most `maxInputs` inputs. The body is exactly this:
+   * the SDK's own `embeddings.create` would ask for base64 behind the caller's back.
+   */
+  override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    const compat = this.compat.embedding ?? {};
+    rejectUnsupported(params, compat.unsupported ?? [], this.name);
+    if (compat.tokens === false) rejectTokenInput(params, this.name);
+    return embedInBatches(params, compat.maxInputs, this.name, async (input) => {
+      const body: Record<string, unknown> = { ...params, input };
+      if (compat.encodingFormat === false) delete body.encoding_format;
+      else if (compat.base64Floats && body.encoding_format === undefined) body.encoding_format = 'base64';
+      for (const [from, to] of Object.entries(compat.rename ?? {})) {
+        if (body[from] === undefined) continue;
+        body[to] = body[from];
+        delete body[from];
+      }
+      const answer: unknown = await this.client.post('/embeddings', { body, signal: ctx.signal });
+      return readOpenAIEmbeddings(answer, this.name);
+    });
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {

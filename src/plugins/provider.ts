@@ -5,10 +5,13 @@
  */
 import { UnsupportedParameterError } from '../errors.js';
 import type {
+  Base64EmbeddingResponse,
   Capabilities,
   ChatCompletion,
   ChatCompletionChunk,
   CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
   Model,
 } from '../types.js';
 
@@ -82,6 +85,16 @@ export abstract class Provider<Request = unknown, Response = unknown, Chunk = un
     return Promise.reject(new UnsupportedParameterError('listModels', this.name, 'this provider has no models endpoint.'));
   }
 
+  /**
+   * Embeddings of `params.input`, one vector per input in input order, as OpenAI's
+   * `CreateEmbeddingResponse` (`encoding_format: 'base64'`: base64 vectors, see `embeddings.ts`).
+   * Providers without an embeddings endpoint leave this as is. `embedInBatches` splits inputs over
+   * the provider's batch limit and joins the answers.
+   */
+  embedding(_params: EmbeddingParams, _ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    return Promise.reject(new UnsupportedParameterError('embedding', this.name, 'this provider has no embeddings endpoint.'));
+  }
+
   /** OpenAI-shaped params → the provider's request. Pure. */
   abstract convertCompletionParams(params: CompletionParams, extra: { stream: boolean }): Request;
 
@@ -113,9 +126,9 @@ export abstract class Provider<Request = unknown, Response = unknown, Chunk = un
  * rejectUnsupported({ model: 'm', messages, seed: 7 }, ['seed'], 'anthropic'); // throws, naming 'seed'
  * ```
  */
-export function rejectUnsupported(params: CompletionParams, names: readonly string[], provider: string): void {
+export function rejectUnsupported(params: CompletionParams | EmbeddingParams, names: readonly string[], provider: string): void {
   for (const name of names) {
-    const value = params[name];
+    const value = (params as unknown as Record<string, unknown>)[name];
     if (value !== undefined && value !== null) throw new UnsupportedParameterError(name, provider);
   }
 }

@@ -5,17 +5,20 @@
  * @module
  */
 import { pathToFileURL } from 'node:url';
-import { InvalidRequestError, PluginProtocolError, ProviderError } from '../errors.js';
+import { InvalidRequestError, PluginProtocolError, ProviderError, UnsupportedParameterError } from '../errors.js';
 import { ChunkSender } from '../protocol/chunk-sender.js';
 import { Connection } from '../protocol/connection.js';
 import {
   Method,
+  METHODS,
   PROTOCOL_VERSION,
   type CallEnvelope,
   type ClientCloseNotification,
   type ClientOpenParams,
   type CompletionRequest,
   type CreditNotification,
+  type EmbeddingRequest,
+  type EmbeddingResult,
   type InitializeParams,
   type InitializeResult,
   type ListModelsResult,
@@ -142,6 +145,18 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     }),
   );
 
+  connection.onRequest(Method.embedding, (raw, context) =>
+    call<EmbeddingResult>(raw as EmbeddingRequest, context.id, async (p) => {
+      // A plugin built on an older `anyllm/plugin` has no embedding(): refused as the base class refuses.
+      if (typeof (p as Partial<Provider>).embedding !== 'function') {
+        throw new UnsupportedParameterError('embedding', providerName, 'this provider has no embeddings endpoint.');
+      }
+      const result = await p.embedding((raw as EmbeddingRequest).params, { signal: context.signal });
+      if (options.proxyFetch) refuseOversizedAnswer(result, Method.embedding, providerName);
+      return result;
+    }),
+  );
+
   connection.onRequest(Method.listModels, (raw, context) =>
     call<ListModelsResult>(raw as CallEnvelope, context.id, async (p) => ({ data: await p.listModels({ signal: context.signal }) })),
   );
@@ -160,6 +175,39 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
   });
 
   return connection;
+}
+
+/**
+ * The sandbox's channel guard kills a plugin whose answer is over its method's cap (a hostile
+ * plugin's flood). An honest answer that large (thousands of vectors) is refused here instead,
+ * with an error the caller can act on, and the plugin lives.
+ */
+function refuseOversizedAnswer(result: EmbeddingResult, method: typeof Method.embedding, provider: string): void {
+  const cap = METHODS[method].maxBytes ?? 0;
+  if (embeddingSizeBound(result) <= cap) return; // the common case: no second serialisation
+  // The JSON-RPC envelope around the result is well under 1 KiB.
+  const size = JSON.stringify(result).length + 1024;
+  if (size <= cap) return;
+  const mib = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MiB`;
+  throw new InvalidRequestError(
+    `The ${method} answer is ${mib(size)}, over the ${mib(cap)} a sandboxed plugin may send: embed fewer inputs per call, or ask for encoding_format: 'base64' (about a quarter of the size).`,
+    { provider, code: 'answer_too_large' },
+  );
+}
+
+/**
+ * An upper bound of the answer's JSON length without serialising it (a number is at most 24
+ * characters, base64 needs no escapes); Infinity for anything it cannot bound, which is then measured.
+ */
+function embeddingSizeBound(result: EmbeddingResult): number {
+  const { model, data } = (result ?? {}) as { model?: unknown; data?: unknown };
+  if (typeof model !== 'string' || !Array.isArray(data)) return Infinity;
+  let size = 1024 + model.length * 6;
+  for (const item of data as { embedding?: unknown }[]) {
+    const vector = item?.embedding;
+    size += 64 + (typeof vector === 'string' ? vector.length : Array.isArray(vector) ? vector.length * 25 : Infinity);
+  }
+  return size;
 }
 
 type ProviderConstructor = new () => unknown;

@@ -3,8 +3,24 @@
  *
  * @module
  */
-import type { Capabilities, ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../types.js';
-import { checkChunks as checkChunkShapes, checkCompletion, checkInitialize, checkModels, type ShapeProblem } from './result-shape.js';
+import type {
+  Base64EmbeddingResponse,
+  Capabilities,
+  ChatCompletion,
+  ChatCompletionChunk,
+  CompletionParams,
+  CreateEmbeddingResponse,
+  EmbeddingParams,
+  Model,
+} from '../types.js';
+import {
+  checkChunks as checkChunkShapes,
+  checkCompletion,
+  checkEmbeddings,
+  checkInitialize,
+  checkModels,
+  type ShapeProblem,
+} from './result-shape.js';
 
 /** Bumped on any incompatible change; `initialize` refuses a peer with another version. */
 export const PROTOCOL_VERSION = 2;
@@ -21,6 +37,8 @@ export const Method = {
   completion: 'completion',
   /** host → plugin, request: a streaming completion; chunks arrive as `$/chunks`, the response ends it. */
   completionStream: 'completionStream',
+  /** host → plugin, request: embeddings of the inputs, one vector per input in input order. */
+  embedding: 'embedding',
   /** host → plugin, request: the provider's models. */
   listModels: 'listModels',
   /** host → plugin, request: finish in-flight work and exit. */
@@ -96,6 +114,12 @@ export interface CompletionRequest extends CallEnvelope {
   params: CompletionParams;
 }
 export type CompletionResult = ChatCompletion;
+
+export interface EmbeddingRequest extends CallEnvelope {
+  params: EmbeddingParams;
+}
+/** Base64 vectors when the params asked for `encoding_format: 'base64'`. */
+export type EmbeddingResult = CreateEmbeddingResponse | Base64EmbeddingResponse;
 
 export interface StreamRequest extends CallEnvelope {
   params: CompletionParams;
@@ -215,6 +239,7 @@ export interface MethodTypes {
   $cancelled: { params: CancelNotification; result: void };
   completion: { params: CompletionRequest; result: CompletionResult };
   completionStream: { params: StreamRequest; result: StreamResult };
+  embedding: { params: EmbeddingRequest; result: EmbeddingResult };
   listModels: { params: ListModelsRequest; result: ListModelsResult };
   shutdown: { params: Record<string, never>; result: { ok: true } };
   $ping: { params: Record<string, never>; result: { ok: true } };
@@ -348,6 +373,9 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
     maxBytes: 64 * KiB,
     checkResult: (result) => (isObject(result) && isCount(result.chunks) ? undefined : 'a stream result without a chunk count'),
   },
+  // 32 MiB is some 1,000 vectors of 1,536 floats as JSON (a quarter of that as base64); it keeps
+  // the sandbox's line cap at the fetch body's.
+  [Method.embedding]: { from: 'host', kind: 'request', maxBytes: 32 * MiB, checkResult: shaped('an embedding list', checkEmbeddings) },
   [Method.listModels]: {
     from: 'host',
     kind: 'request',

@@ -251,6 +251,43 @@ export function checkModels(value: unknown): ShapeProblem {
 }
 
 /**
+ * What is wrong with an `embedding` result (OpenAI's `CreateEmbeddingResponse`), or `undefined`.
+ * Each vector is an array of finite numbers, or base64 text (`encoding_format: 'base64'`); `index`
+ * is the vector's position, so vectors come in input order.
+ *
+ * @example
+ * ```ts
+ * checkEmbeddings({ object: 'list', model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 }, data: [{ object: 'embedding', index: 0, embedding: [0.1, 'x'] }] });
+ * // 'data[0].embedding[1] must be a finite number (got string)'
+ * ```
+ */
+export function checkEmbeddings(value: unknown): ShapeProblem {
+  if (!isRecord(value)) return wrong('the embedding list', 'an object', value);
+  if (value.object !== 'list') return wrongLiteral('object', 'list', value.object);
+  if (typeof value.model !== 'string') return wrong('model', 'a string', value.model);
+  const usage = value.usage;
+  if (!isRecord(usage)) return wrong('usage', 'an object', usage);
+  if (!isTokenCount(usage.prompt_tokens)) return wrong('usage.prompt_tokens', 'a number of tokens', usage.prompt_tokens);
+  if (!isTokenCount(usage.total_tokens)) return wrong('usage.total_tokens', 'a number of tokens', usage.total_tokens);
+  const data = value.data;
+  if (!Array.isArray(data)) return wrong('data', 'an array', data);
+  for (let i = 0; i < data.length; i++) {
+    const item: unknown = data[i];
+    if (!isRecord(item)) return wrong(`data[${i}]`, 'an object', item);
+    if (item.object !== 'embedding') return wrongLiteral(`data[${i}].object`, 'embedding', item.object);
+    if (item.index !== i) return isCount(item.index) ? `data[${i}].index must be ${i} (got another number)` : wrong(`data[${i}].index`, 'a whole number', item.index);
+    const vector = item.embedding;
+    if (typeof vector === 'string') continue;
+    if (!Array.isArray(vector)) return wrong(`data[${i}].embedding`, 'an array of numbers or base64 text', vector);
+    for (let j = 0; j < vector.length; j++) {
+      const x: unknown = vector[j];
+      if (typeof x !== 'number' || !Number.isFinite(x)) return wrong(`data[${i}].embedding[${j}]`, 'a finite number', x);
+    }
+  }
+  return undefined;
+}
+
+/**
  * What is wrong with a handshake answer (`llm.start()` hands it to the caller), or `undefined`.
  *
  * @example

@@ -81,6 +81,12 @@ export interface Dialect {
   echoes?: { reasoning: boolean; signature: boolean };
   /** Serves the provider's models endpoint listing `ids`. */
   serveModels(server: LocalServer, ids: string[]): void;
+  /**
+   * Serves the provider's embeddings endpoint for `model`, answering input text `i` with
+   * `vectorFor(text, i)`; returns the input tokens the answer reports (0 where the wire has no
+   * count). Required of every dialect whose provider's manifest claims `embedding`.
+   */
+  serveEmbeddings?(server: LocalServer, model: string, vectorFor: (text: string, i: number) => number[]): number;
   /** Optional. Extra `AnyLLM.create` options (default `{ maxRetries: 0 }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }

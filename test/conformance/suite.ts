@@ -359,6 +359,25 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
       });
     });
 
+    describe('embedding', () => {
+      // Decided by the manifest: the per-provider embedding docs are in docs/PROVIDERS.md, and the
+      // wire details of each in test/embeddings.test.ts.
+      it("embeds in input order in OpenAI's shape, or refuses where the manifest claims no embeddings", async () => {
+        const input = ['alpha', 'beta', 'gamma'];
+        const embeddingModel = 'conformance-embed';
+        if (!llm.capabilities.embedding) return expectRefused(llm.embedding({ model: embeddingModel, input }), 'embedding');
+        if (!dialect.serveEmbeddings) throw new Error(`${dialect.provider}'s manifest claims embeddings, but its dialect has no serveEmbeddings`);
+        const tokens = dialect.serveEmbeddings(server, embeddingModel, (text, i) => [i, text.length / 8]);
+        const res = await llm.embedding({ model: embeddingModel, input });
+        expect(res).toEqual({
+          object: 'list',
+          data: input.map((text, index) => ({ object: 'embedding', index, embedding: [index, text.length / 8] })),
+          model: embeddingModel,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        });
+      });
+    });
+
     describe('errors', () => {
       it.each([
         [400, InvalidRequestError],

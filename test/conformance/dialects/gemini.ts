@@ -150,6 +150,14 @@ export const geminiDialect: Dialect = {
   serveModels(server: LocalServer, ids: string[]): void {
     onListModels(server, [ids.map((id) => ({ name: `models/${id}`, displayName: id }))]);
   },
+  serveEmbeddings(server, model, vectorFor) {
+    // batchEmbedContents: one request per text; the Gemini API reports no tokens for it.
+    server.on('POST', `/v1beta/models/${model}:batchEmbedContents`, (req, res) => {
+      const { requests } = req.body as { requests: { content: { parts: { text: string }[] } }[] };
+      sendJson(res, 200, { embeddings: requests.map((r, i) => ({ values: vectorFor(r.content.parts[0].text, i) })) });
+    });
+    return 0;
+  },
   model: MODEL,
   serve(server, scenario) {
     server.on('POST', modelPath(MODEL, 'generateContent'), (_req, res) => respond(scenario, false, res));

@@ -260,6 +260,16 @@ export function openAIDialect(style: OpenAIWireStyle): Dialect & OpenAIDialectEx
       // Together answers a bare array; everyone else OpenAI's list object.
       server.on('GET', modelsPath, (_req, res) => sendJson(res, 200, style.provider === 'together' ? data : { object: 'list', data }));
     },
+    serveEmbeddings(server, model, vectorFor) {
+      const tokens = 6;
+      const embeddingsPath = style.azure ? `/openai/deployments/${model}/embeddings` : `${style.prefix}/embeddings`;
+      server.on('POST', embeddingsPath, (req, res) => {
+        const { input } = req.body as { input: string | string[] };
+        const data = (typeof input === 'string' ? [input] : input).map((text, index) => ({ object: 'embedding', index, embedding: vectorFor(text, index) }));
+        sendJson(res, 200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+      });
+      return tokens;
+    },
     lastRequest(server): ReceivedRequest {
       const request = server.requests.findLast((r) => r.method === 'POST' && r.path === path);
       if (!request) throw new Error(`${style.provider}: no request reached ${path}`);
