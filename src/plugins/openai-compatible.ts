@@ -52,6 +52,11 @@ export interface CompatOptions {
    * `reasoning_content`, which it requires after tool calls). Unset: reasoning is not sent back.
    */
   reasoningEcho?: string;
+  /**
+   * `true`: an assistant message's `provider_data.reasoning_details` (the signed reasoning
+   * OpenRouter returns) goes back as `reasoning_details` on later turns. Unset: it is not sent.
+   */
+  reasoningDetailsEcho?: boolean;
   /** Rewrites tool-call ids the server would refuse (Mistral: nine letters and digits). */
   toolCallId?: (id: string) => string;
   /**
@@ -155,16 +160,18 @@ export class OpenAICompatibleProvider extends Provider {
 
   /** One message as the server takes it: AnyLLM's extra fields removed or renamed, ids rewritten. */
   protected convertMessage(message: ChatMessage): unknown {
-    const { toolCallId, reasoningEcho } = this.compat;
+    const { toolCallId, reasoningEcho, reasoningDetailsEcho } = this.compat;
     if (message.role === 'tool') {
       return toolCallId ? { ...message, tool_call_id: toolCallId(message.tool_call_id) } : message;
     }
     if (message.role !== 'assistant') return message;
     const needsWork = 'reasoning' in message || 'provider_data' in message || (toolCallId && message.tool_calls);
     if (!needsWork) return message;
-    const { reasoning, provider_data: _providerData, ...rest } = message as AssistantMessage;
+    const { reasoning, provider_data: providerData, ...rest } = message as AssistantMessage;
     const out: Record<string, unknown> = rest;
     if (reasoningEcho && typeof reasoning === 'string') out[reasoningEcho] = reasoning;
+    const details = providerData?.reasoning_details;
+    if (reasoningDetailsEcho && Array.isArray(details)) out.reasoning_details = details;
     if (toolCallId && rest.tool_calls) {
       out.tool_calls = rest.tool_calls.map((call) => ({ ...call, id: toolCallId(call.id) }));
     }
