@@ -97,6 +97,7 @@ export type {
   ParsedChatCompletionChoice,
   ParsedChatCompletionMessage,
   PromptCacheBreakpoint,
+  CacheControl,
   ReasoningEffort,
   RefusalContentPart,
   ResponseFormat,

@@ -23,6 +23,23 @@ describe('normaliseUsage', () => {
     expect(usage).toEqual({ prompt_tokens: 291, completion_tokens: 215, total_tokens: 506, completion_tokens_details: { reasoning_tokens: 189 } });
   });
 
+  it('adds reasoning counted beside fewer completion tokens when only that makes the total add up', () => {
+    expect(normaliseUsage({ prompt_tokens: 10, completion_tokens: 50, total_tokens: 80, completion_tokens_details: { reasoning_tokens: 20 } })).toMatchObject({
+      completion_tokens: 70,
+      total_tokens: 80,
+    });
+    // The total adds up without it: the reasoning is already inside.
+    expect(normaliseUsage({ prompt_tokens: 10, completion_tokens: 50, total_tokens: 60, completion_tokens_details: { reasoning_tokens: 20 } })).toMatchObject({
+      completion_tokens: 50,
+      total_tokens: 60,
+    });
+    // Neither sum: the totals are recomputed, the reasoning left inside.
+    expect(normaliseUsage({ prompt_tokens: 10, completion_tokens: 50, total_tokens: 40, completion_tokens_details: { reasoning_tokens: 20 } })).toMatchObject({
+      completion_tokens: 50,
+      total_tokens: 60,
+    });
+  });
+
   it('adds reasoning that outnumbers the completion tokens, whatever the total says', () => {
     expect(normaliseUsage({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, completion_tokens_details: { reasoning_tokens: 4 } })).toMatchObject({
       completion_tokens: 7,
@@ -54,7 +71,7 @@ describe('normaliseUsage', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['a string prompt count', { prompt_tokens: '5', completion_tokens: 1, total_tokens: 6 }],
-    ['a negative completion count', { prompt_tokens: 5, completion_tokens: -1, total_tokens: 4 }],
+    ['a negative completion count', { prompt_tokens: 5, completion_tokens: -1, total_tokens: 10 }],
     ['a missing total', { prompt_tokens: 5, completion_tokens: 1 }],
     ['an infinite total', { prompt_tokens: 5, completion_tokens: 1, total_tokens: Number.POSITIVE_INFINITY }],
     ['a non-number reasoning count', { prompt_tokens: 5, completion_tokens: 1, total_tokens: 9, completion_tokens_details: { reasoning_tokens: '3' } }],
@@ -125,6 +142,7 @@ describe('StreamUsage: usage once, on a final chunk with empty choices', () => {
     const bad = { choices: null } as unknown as ChatCompletionChunk;
     expect(step.take(bad)).toBe(bad);
     expect(step.take(null as unknown as ChatCompletionChunk)).toBeNull();
+    expect(step.take(undefined as unknown as ChatCompletionChunk)).toBeUndefined();
     const oddUsage = chunk({ usage: 'many' as unknown as CompletionUsage });
     expect(step.take(oddUsage)).toBe(oddUsage);
     expect(step.end()).toBeUndefined();

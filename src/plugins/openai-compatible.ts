@@ -23,6 +23,7 @@ import {
   normaliseModels,
   type NormaliseOptions,
 } from './openai-normalise.js';
+import { rejectCacheControl } from './cache-control.js';
 import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
@@ -57,6 +58,12 @@ export interface CompatOptions {
    * OpenRouter returns) goes back as `reasoning_details` on later turns. Unset: it is not sent.
    */
   reasoningDetailsEcho?: boolean;
+  /**
+   * `true`: the server takes Anthropic's `cache_control` marks on content parts and tools
+   * (OpenRouter passes them to the models that cache). Unset, a mark is refused with
+   * `UnsupportedParameterError` rather than sent to a server that would ignore it.
+   */
+  cacheControl?: boolean;
   /** Rewrites tool-call ids the server would refuse (Mistral: nine letters and digits). */
   toolCallId?: (id: string) => string;
   /**
@@ -143,6 +150,7 @@ export class OpenAICompatibleProvider extends Provider {
     const compat = this.compat;
     if (compat.unsupported) this.rejectUnsupported(params, compat.unsupported);
     if (!compat.openaiShapes) rejectOpenAIOnly(params, this.name);
+    if (!compat.cacheControl) rejectCacheControl(params, this.name);
     const body: OpenAIRequest = { ...params, messages: params.messages.map((m) => this.convertMessage(m)), stream: extra.stream };
     for (const [from, to] of Object.entries(compat.rename ?? {})) {
       if (body[from] === undefined) continue;

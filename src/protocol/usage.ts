@@ -42,7 +42,7 @@ export function normaliseUsage(usage: CompletionUsage): CompletionUsage {
   if (!isCount(prompt) || !isCount(completion) || !isCount(total) || !isCount(reasoning)) return usage;
   // Reasoning counted beside the completion, not in it: more reasoning than completion tokens, or a
   // total that only adds up with the reasoning added (xAI).
-  if (reasoning > completion || (reasoning > 0 && total === prompt + completion + reasoning)) completion += reasoning;
+  if (reasoning > completion || total === prompt + completion + reasoning) completion += reasoning;
   usage.completion_tokens = completion;
   usage.total_tokens = prompt + completion;
   return usage;
