@@ -179,7 +179,7 @@ describe('usage', () => {
 });
 
 describe('streamed tool calls', () => {
-  it("gives Mistral's index-less calls one index per distinct id, and the repeat of an id the same index", () => {
+  it("gives Mistral's index-less calls one index per distinct id, and the repeat of an id the same index (without the id)", () => {
     const state = createStreamState();
     const first = deltaOf(one(deltaChunk({ tool_calls: [{ id: 'A', function: { name: 'f', arguments: '{}' } }, { id: 'B', function: { name: 'g', arguments: '{}' } }] }), {}, state));
     expect(first.tool_calls).toEqual([
@@ -188,9 +188,21 @@ describe('streamed tool calls', () => {
     ]);
     const again = deltaOf(one(deltaChunk({ tool_calls: [{ id: 'B', function: { arguments: '' } }, { id: 'C', function: { name: 'h', arguments: '' } }] }), {}, state));
     expect(again.tool_calls).toEqual([
-      { index: 1, id: 'B', function: { arguments: '' } },
+      { index: 1, function: { arguments: '' } },
       { index: 2, id: 'C', type: 'function', function: { name: 'h', arguments: '' } },
     ]);
+  });
+
+  it('drops the type, id and name a later fragment restates (vercel-ai mistral-incremental-tool-call), so clients do not concatenate them', () => {
+    const state = createStreamState();
+    one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }] }), {}, state);
+    const empty = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, type: 'function', function: { name: '', arguments: '{"q":' } }] }), {}, state));
+    expect(empty.tool_calls).toEqual([{ index: 0, function: { arguments: '{"q":' } }]);
+    const same = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'search', arguments: '1}' } }] }), {}, state));
+    expect(same.tool_calls).toEqual([{ index: 0, function: { arguments: '1}' } }]);
+    // A different name or id on a later fragment is the server's, left for the accumulator to refuse.
+    const other = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'other' } }] }), {}, state));
+    expect(other.tool_calls).toEqual([{ index: 0, id: 'call_2', function: { name: 'other' } }]);
   });
 
   it('an index-less call without an id takes the next free index after the highest one seen', () => {
