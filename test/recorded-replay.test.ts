@@ -63,6 +63,7 @@ const EXPECTED: Record<string, Expected[]> = {
   'vercel-ai/azure-model-router.1.chunks.txt': [
     { content: "Capital of Denmark.", finish: 'stop', usage: u(15, 78, 93, { cached: 0, reasoning: 64 }) },
   ],
+  // DeepSeek, Groq and Mistral put usage on the finish chunk; it comes on a final empty-choices chunk.
   'vercel-ai/deepseek-tool-call.chunks.txt': [
     { content: null, reasoning: starts("The user is asking for the wea"), tools: [["weather", "{\"location\": \"San Francisco\"}"]], finish: 'tool_calls', usage: u(339, 83, 422, { cached: 320, reasoning: 39 }) },
   ],
@@ -75,9 +76,11 @@ const EXPECTED: Record<string, Expected[]> = {
   'vercel-ai/deepseek-reasoning.json': [
     { content: starts("The word \"strawberry\" contains three ins"), reasoning: starts("We are asked: \"How many 'r's a"), finish: 'stop', usage: u(18, 345, 363, { cached: 0, reasoning: 315 }) },
   ],
+  // Wire: 307 + 26 (+ 227 reasoning) = 560, on a usage-only chunk.
   'vercel-ai/xai-tool-call.chunks.txt': [
     { content: null, reasoning: starts("First, the user is asking abou"), tools: [["weather", "{\"location\":\"San Francisco\"}"]], finish: 'tool_calls', usage: u(307, 253, 560, { cached: 306, reasoning: 227 }) },
   ],
+  // xAI counts reasoning beside completion_tokens: the wire says 291 + 26 (+ 189 reasoning) = 506.
   'vercel-ai/xai-tool-call.json': [
     { content: "", reasoning: starts("First, the user is asking abou"), tools: [["weather", "{\"location\":\"San Francisco\"}"]], finish: 'tool_calls', usage: u(291, 215, 506, { cached: 244, reasoning: 189 }) },
   ],
@@ -99,9 +102,11 @@ const EXPECTED: Record<string, Expected[]> = {
   'vercel-ai/mistral-reasoning.json': [
     { content: "2 + 2 = 4", reasoning: starts("The user is asking for 2+2. Th"), finish: 'stop', usage: u(10, 46, 56) },
   ],
+  // Later fragments restate type and an empty name; they are dropped, so the call accumulates once.
   'vercel-ai/mistral-incremental-tool-call.chunks.txt': [
     { content: null, tools: [["webSearchTool", "{\"query\": \"current Berlin weather\"}"]], finish: 'tool_calls', usage: u(171, 14, 185, { cached: 128 }) },
   ],
+  // A running usage on each of 8 chunks (11 prompt tokens each time); only the last, once.
   'vercel-ai/perplexity-text.chunks.txt': [
     { content: "**EcoVista Day**[1][5]", finish: 'stop', usage: u(11, 434, 445) },
   ],
@@ -214,6 +219,7 @@ const EXPECTED: Record<string, Expected[]> = {
   'js-genai/Client_Tests_test_thinking_generate_content_should_return_thought_field.json': [
     { content: null, reasoning: starts("**Breaking Down the Sum of Nat"), finish: 'length', usage: u(17, 19, 36, { cached: 0, reasoning: 19 }) },
   ],
+  // Anthropic: input 3 + cache read 1111 (+ cache write 418 on the second call) = prompt_tokens.
   'pydantic-ai/test_anthropic/test_anthropic_cache_real_api.yaml': [
     { content: starts("# What is Python?\n\nPython is a high-leve"), finish: 'stop', usage: u(1114, 406, 1520, { cached: 1111, written: 0 }) },
     { content: starts("Python is a beginner-friendly, versatile"), finish: 'stop', usage: u(1532, 33, 1565, { cached: 1111, written: 418 }) },
@@ -281,6 +287,7 @@ const EXPECTED: Record<string, Expected[]> = {
   'pydantic-ai/test_openrouter/test_openrouter_stream_error.yaml': [
     { error: ProviderError },
   ],
+  // The signed reasoning of the Anthropic model behind OpenRouter, in provider_data (reasoning-details.test.ts).
   'pydantic-ai/test_openrouter/test_openrouter_streaming_reasoning.yaml': [
     { content: "2 + 2 = 4", reasoning: starts("This is a simple arithmetic qu"), finish: 'stop', usage: u(43, 36, 79, { cached: 0, reasoning: 13 }), providerData: ["reasoning_details"] },
   ],
