@@ -216,6 +216,8 @@ export interface CompletionParams {
   prompt_cache_key?: string | null;
   /** OpenAI: how long a cached prefix is kept. Sent as it is. */
   prompt_cache_retention?: 'in_memory' | '24h' | null;
+  /** Anthropic: cache the whole prompt, the mark moving to the last block as the conversation grows. */
+  cache_control?: CacheControl;
   /**
    * Gemini: the name of a context cache made with Gemini's caches API (`cachedContents/…`), whose
    * content prefixes this request (Gemini's `cachedContent`). Other providers refuse it.

@@ -87,6 +87,12 @@ describe('anthropic: cache_control reaches the Messages API on the blocks it was
     expect(body.tools[1]).not.toHaveProperty('cache_control');
   });
 
+  it("sends the request's own cache_control (automatic caching, as recorded in pydantic-ai's cache cassette)", async () => {
+    onMessages(server, (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/anthropic-text.json')));
+    await (await client('anthropic', '')).completion({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], cache_control: { type: 'ephemeral', ttl: '5m' } });
+    expect(server.requests[0].body).toMatchObject({ cache_control: { type: 'ephemeral', ttl: '5m' } });
+  });
+
   it('keeps a mark on an empty text part, which would otherwise be left out', async () => {
     onMessages(server, (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/anthropic-text.json')));
     await (await client('anthropic', '')).completion({
@@ -105,6 +111,7 @@ describe('anthropic: cache_control reaches the Messages API on the blocks it was
     for (const params of [
       { messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Hi', cache_control: bad }] }] },
       { messages: [{ role: 'user' as const, content: 'Hi' }], tools: [{ ...weather, cache_control: { type: 'ephemeral', ttl: '2h' } as unknown as typeof ephemeral }] },
+      { messages: [{ role: 'user' as const, content: 'Hi' }], cache_control: bad },
     ]) {
       const error = await llm.completion({ model: 'claude-sonnet-4-5', ...params }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidRequestError);
@@ -149,9 +156,11 @@ describe('the OpenAI wire', () => {
     expect(error).toMatchObject({ parameter: 'tools[0].cache_control', provider });
   });
 
-  it('names a mark on a content part when the tools have none', async () => {
+  it('names a mark on a content part when the tools have none, and the request-level mark', async () => {
     const error = await refused((await client('openai', '/v1')).completion({ model: 'm', messages: marked }));
     expect(error).toMatchObject({ parameter: 'messages[0].content[0].cache_control' });
+    const whole = await refused((await client('openai', '/v1')).completion({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], cache_control: ephemeral }));
+    expect(whole).toMatchObject({ parameter: 'cache_control' });
   });
 
   it('openrouter passes cache_control on parts and tools to the models that cache', async () => {

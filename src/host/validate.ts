@@ -145,6 +145,7 @@ export function validateCompletionParams(params: unknown, provider?: string, mod
   if (p.stream !== undefined && p.stream !== null && p.stream !== mode.stream) {
     fail('stream', mode.stream ? 'must be left out in completionStream()' : 'is chosen by the method: call completionStream() to stream');
   }
+  validateCacheControl(p.cache_control, 'cache_control', fail);
   if (p.tools !== undefined) {
     if (!Array.isArray(p.tools)) fail('tools', 'must be an array');
     (p.tools as unknown[]).forEach((tool, i) => validateTool(tool, `tools[${i}]`, fail));

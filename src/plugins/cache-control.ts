@@ -10,7 +10,7 @@ import { UnsupportedParameterError } from '../errors.js';
 import type { CompletionParams } from '../types.js';
 
 /**
- * The path of the first `cache_control` in `params` (`tools[0].cache_control`,
+ * The path of the first `cache_control` in `params` (the request's own, `tools[0].cache_control`,
  * `messages[1].content[0].cache_control`), or `undefined` when there is none.
  *
  * @example
@@ -20,6 +20,7 @@ import type { CompletionParams } from '../types.js';
  * ```
  */
 export function findCacheControl(params: CompletionParams): string | undefined {
+  if (params.cache_control !== undefined) return 'cache_control';
   const tools = params.tools ?? [];
   for (let i = 0; i < tools.length; i++) {
     if ((tools[i] as { cache_control?: unknown }).cache_control !== undefined) return `tools[${i}].cache_control`;
