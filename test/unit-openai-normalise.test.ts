@@ -381,3 +381,64 @@ describe('model lists', () => {
     expect(created({})).toBe(0);
   });
 });
+
+describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.reasoning_details", () => {
+  const text = (t: string, extra: Json = {}) => ({ type: 'reasoning.text', text: t, format: 'anthropic-claude-v1', index: 0, ...extra });
+
+  it('merges streamed fragments by index: texts concatenate, a late signature is kept, an empty one is not', () => {
+    const state = createStreamState();
+    const first = deltaOf(one(deltaChunk({ content: '', reasoning_details: [text('', { signature: '' })] }), {}, state));
+    expect(first.provider_data).toEqual({ reasoning_details: [text('', { signature: '' })] });
+    expect(first).not.toHaveProperty('reasoning_details');
+    one(deltaChunk({ reasoning_details: [text('Two')] }), {}, state);
+    const third = deltaOf(one(deltaChunk({ reasoning_details: [text(' plus two.', { signature: null })] }), {}, state));
+    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
+    const signed = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', signature: 'Et0B', format: 'anthropic-claude-v1', index: 0 }] }), {}, state));
+    expect(signed.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    // An empty array (OpenRouter sends one on every content chunk) changes nothing and adds nothing.
+    const content = deltaOf(one(deltaChunk({ content: '4', reasoning_details: [] }), {}, state));
+    expect(content).toEqual({ content: '4' });
+    // What went out earlier is not changed by later merging.
+    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
+  });
+
+  it('keeps items with other indexes, or none, apart; summary and data concatenate; a fragment that is not an object is skipped', () => {
+    const state = createStreamState();
+    one(deltaChunk({ reasoning_details: [{ type: 'reasoning.summary', summary: 'A', index: 0 }, { type: 'reasoning.encrypted', data: 'x', index: 1 }] }), {}, state);
+    const next = deltaOf(
+      one(deltaChunk({ reasoning_details: [{ summary: 'B', index: 0 }, { data: 'y', index: 1 }, 'junk', null, { type: 'reasoning.text', text: 'loose' }] }), {}, state),
+    );
+    expect(next.provider_data).toEqual({
+      reasoning_details: [
+        { type: 'reasoning.summary', summary: 'AB', index: 0 },
+        { type: 'reasoning.encrypted', data: 'xy', index: 1 },
+        { type: 'reasoning.text', text: 'loose' },
+      ],
+    });
+    const again = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', text: 'apart' }, { text: 7, index: 0 }] }), {}, state));
+    expect((again.provider_data as { reasoning_details: Json[] }).reasoning_details).toEqual([
+      { type: 'reasoning.summary', summary: 'AB', index: 0, text: '' },
+      { type: 'reasoning.encrypted', data: 'xy', index: 1 },
+      { type: 'reasoning.text', text: 'loose' },
+      { type: 'reasoning.text', text: 'apart' },
+    ]);
+  });
+
+  it('keeps other provider_data of the delta beside the details', () => {
+    const delta = deltaOf(one(deltaChunk({ provider_data: { other: 1 }, reasoning_details: [text('a')] })));
+    expect(delta.provider_data).toEqual({ other: 1, reasoning_details: [text('a')] });
+  });
+
+  it('moves a completion message’s details to provider_data, and drops an empty array', () => {
+    const details = [{ type: 'reasoning.encrypted', data: 'CiQB', format: 'google-gemini-v1', index: 0 }];
+    const message = messageOf(completion({ role: 'assistant', content: null, reasoning_details: details, provider_data: { kept: true } }));
+    expect(message.provider_data).toEqual({ kept: true, reasoning_details: details });
+    expect(message).not.toHaveProperty('reasoning_details');
+    const empty = messageOf(completion({ role: 'assistant', content: 'x', reasoning_details: [] }));
+    expect(empty).not.toHaveProperty('reasoning_details');
+    expect(empty).not.toHaveProperty('provider_data');
+    const odd = messageOf(completion({ role: 'assistant', content: 'x', reasoning_details: 'no' }));
+    expect(odd).not.toHaveProperty('reasoning_details');
+    expect(odd).not.toHaveProperty('provider_data');
+  });
+});

@@ -279,8 +279,11 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
     if (Array.isArray(delta.tool_calls)) normaliseToolDeltas(delta.tool_calls as RawToolCall[], cs);
     if ('reasoning_details' in delta) {
       // Each provider_data holds everything so far, so the last one is the message's.
-      if (hasDetails(delta.reasoning_details)) mergeDetails((cs.details ??= []), delta.reasoning_details);
-      if (hasDetails(delta.reasoning_details) && cs.details) detailsData(delta, cs.details);
+      if (hasDetails(delta.reasoning_details)) {
+        const merged = (cs.details ??= []);
+        mergeDetails(merged, delta.reasoning_details);
+        detailsData(delta, merged);
+      }
       delete delta.reasoning_details;
     }
     choice.finish_reason = finishReason(choice.finish_reason, cs.sawToolCalls);
