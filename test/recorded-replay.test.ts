@@ -16,7 +16,7 @@ import {
 } from 'anyllm';
 import { accumulate } from './support/accumulate.js';
 import { ReplayServer } from './support/replay.js';
-import { CASES, type ReplayCase } from './recorded-cases.js';
+import { CASES, type ReplayCase } from './support/recorded-cases.js';
 
 /** What a content or reasoning text must start with (long recorded texts). */
 interface Prefix {

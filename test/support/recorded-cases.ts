@@ -1,5 +1,5 @@
 /**
- * Which provider replays each recorded fixture, and how (see recorded-replay.test.ts).
+ * Which provider replays each recorded fixture, and how (test/recorded-replay.test.ts asserts the results).
  */
 import {
   anthropicChunks,
@@ -10,7 +10,7 @@ import {
   openaiChunks,
   rawSse,
   type Recorded,
-} from './support/replay.js';
+} from './replay.js';
 
 export interface ReplayCase {
   /** The fixture, under test/fixtures/recorded/. */
