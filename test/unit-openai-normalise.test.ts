@@ -395,6 +395,9 @@ describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.re
     expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
     const signed = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', signature: 'Et0B', format: 'anthropic-claude-v1', index: 0 }] }), {}, state));
     expect(signed.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    // A later empty or null field does not wipe the signature.
+    const after = deltaOf(one(deltaChunk({ reasoning_details: [{ signature: '', format: null, index: 0 }] }), {}, state));
+    expect(after.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
     // An empty array (OpenRouter sends one on every content chunk) changes nothing and adds nothing.
     const content = deltaOf(one(deltaChunk({ content: '4', reasoning_details: [] }), {}, state));
     expect(content).toEqual({ content: '4' });
@@ -424,9 +427,11 @@ describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.re
     ]);
   });
 
-  it('keeps other provider_data of the delta beside the details', () => {
+  it('keeps other provider_data of the delta beside the details (an object only)', () => {
     const delta = deltaOf(one(deltaChunk({ provider_data: { other: 1 }, reasoning_details: [text('a')] })));
     expect(delta.provider_data).toEqual({ other: 1, reasoning_details: [text('a')] });
+    const odd = deltaOf(one(deltaChunk({ provider_data: 'ab', reasoning_details: [text('a')] })));
+    expect(odd.provider_data).toEqual({ reasoning_details: [text('a')] });
   });
 
   it('moves a completion message’s details to provider_data, and drops an empty array', () => {
