@@ -447,3 +447,20 @@ describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.re
     expect(odd).not.toHaveProperty('provider_data');
   });
 });
+
+describe('cache reads under another name', () => {
+  it("moves Together's top-level cached_tokens into prompt_tokens_details", () => {
+    expect(completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3 } }).usage).toEqual({
+      prompt_tokens: 4,
+      completion_tokens: 1,
+      total_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 3 },
+    });
+    const kept = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { cached_tokens: 2, audio_tokens: 0 } } }).usage;
+    expect(kept).toEqual({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { cached_tokens: 2, audio_tokens: 0 } });
+    const beside = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { audio_tokens: 0 } } }).usage;
+    expect(beside).toEqual({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, prompt_tokens_details: { audio_tokens: 0, cached_tokens: 3 } });
+    const notNumber = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: '3' } }).usage;
+    expect(notNumber).not.toHaveProperty('prompt_tokens_details');
+  });
+});

@@ -139,6 +139,12 @@ function usageOf(raw: Json): CompletionUsage | undefined {
   if (typeof usage.total_tokens !== 'number') usage.total_tokens = prompt + completion;
   // openai-node's usage has the detail objects or not, never `null` (some servers send null).
   if (usage.prompt_tokens_details === null) delete usage.prompt_tokens_details;
+  // Cache reads under another name (Together: a top-level `cached_tokens`) go where OpenAI has them.
+  const details = usage.prompt_tokens_details as Json | undefined;
+  if (typeof usage.cached_tokens === 'number' && details?.cached_tokens === undefined) {
+    usage.prompt_tokens_details = { ...details, cached_tokens: usage.cached_tokens };
+    delete usage.cached_tokens;
+  }
   if (usage.completion_tokens_details === null) delete usage.completion_tokens_details;
   return usage as unknown as CompletionUsage;
 }
