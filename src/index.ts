@@ -107,6 +107,7 @@ export type {
   ParsedChatCompletionChoice,
   ParsedChatCompletionMessage,
   PromptCacheBreakpoint,
+  CacheControl,
   ReasoningEffort,
   RefusalContentPart,
   ResponseFormat,

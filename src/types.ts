@@ -24,22 +24,36 @@ export interface PromptCacheBreakpoint {
   ttl?: '30m' | '12h';
 }
 
+/**
+ * Marks the end of a prompt prefix to cache, in Anthropic's shape (`cache_control`): on a content
+ * part of a system, user, assistant or tool message, or on a function tool. Anthropic (and
+ * OpenRouter, which passes it on) take it; every other provider refuses it with
+ * `UnsupportedParameterError` rather than drop it. `ttl` defaults to Anthropic's 5 minutes.
+ */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export interface TextContentPart {
   type: 'text';
   text: string;
   prompt_cache_breakpoint?: PromptCacheBreakpoint;
+  cache_control?: CacheControl;
 }
 
 export interface ImageContentPart {
   type: 'image_url';
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' | 'original' };
   prompt_cache_breakpoint?: PromptCacheBreakpoint;
+  cache_control?: CacheControl;
 }
 
 export interface FileContentPart {
   type: 'file';
   file: { file_data?: string; file_id?: string; filename?: string };
   prompt_cache_breakpoint?: PromptCacheBreakpoint;
+  cache_control?: CacheControl;
 }
 
 export interface InputAudioContentPart {
@@ -129,6 +143,8 @@ export interface FunctionDefinition {
 export interface FunctionTool {
   type: 'function';
   function: FunctionDefinition;
+  /** Caches the prompt up to and including this tool's definition (Anthropic; see `CacheControl`). */
+  cache_control?: CacheControl;
 }
 
 /** A tool whose input is free text, optionally held to a grammar (OpenAI). */
@@ -196,6 +212,17 @@ export interface CompletionParams {
   reasoning_effort?: ReasoningEffort | null;
   user?: string;
   stream_options?: { include_usage?: boolean; include_obfuscation?: boolean } | null;
+  /** OpenAI: groups requests that share a prompt prefix, for better cache hits. Sent as it is. */
+  prompt_cache_key?: string | null;
+  /** OpenAI: how long a cached prefix is kept. Sent as it is. */
+  prompt_cache_retention?: 'in_memory' | '24h' | null;
+  /** Anthropic: cache the whole prompt, the mark moving to the last block as the conversation grows. */
+  cache_control?: CacheControl;
+  /**
+   * Gemini: the name of a context cache made with Gemini's caches API (`cachedContents/…`), whose
+   * content prefixes this request (Gemini's `cachedContent`). Other providers refuse it.
+   */
+  cached_content?: string;
   /**
    * Any other field goes to the provider unchanged; a provider that cannot honour it must say so.
    * `any`, not `unknown`: only a string index signature of type `any` lets TypeScript accept an

@@ -111,11 +111,7 @@ describe('the stream accumulator', () => {
   it('takes usage only from a final chunk with empty choices', () => {
     const onFinish = [chunk({ delta: { content: 'a' } }), { ...chunk({ finish_reason: 'stop' }), usage }];
     expect(() => accumulate(onFinish)).toThrow(/usage on a chunk with choices/);
-    expect(accumulate(onFinish, { tolerate: ['usage-on-finish-chunk'] }).usage).toEqual(usage);
-    // Tolerated only on the finish chunk, never mid-stream.
-    expect(() => accumulate([{ ...chunk({ delta: { content: 'a' } }), usage }], { tolerate: ['usage-on-finish-chunk'] })).toThrow(
-      /usage on a chunk with choices/,
-    );
+    expect(() => accumulate([{ ...chunk({ delta: { content: 'a' } }), usage }])).toThrow(/usage on a chunk with choices/);
     expect(() => accumulate([chunk({ finish_reason: 'stop' }), usageChunk, chunk({ delta: { content: 'late' } })])).toThrow(
       /after the usage chunk/,
     );

@@ -289,7 +289,7 @@ describe('anthropic response', () => {
           logprobs: null,
         },
       ],
-      usage: { prompt_tokens: 12, completion_tokens: 29, total_tokens: 41, prompt_tokens_details: { cached_tokens: 0 } },
+      usage: { prompt_tokens: 12, completion_tokens: 29, total_tokens: 41, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 } },
     });
   });
 
@@ -336,14 +336,14 @@ describe('anthropic response', () => {
     expect(finishReason(stop)).toBe(finish);
   });
 
-  it('counts cache reads and writes as prompt tokens, cache reads as cached, thinking as reasoning tokens', () => {
+  it('counts cache reads and writes as prompt tokens, shown as cached_tokens and cache_write_tokens, thinking as reasoning tokens', () => {
     expect(
       convertUsage({ input_tokens: 10, cache_read_input_tokens: 80, cache_creation_input_tokens: 10, output_tokens: 40, output_tokens_details: { thinking_tokens: 25 } }),
     ).toEqual({
       prompt_tokens: 100,
       completion_tokens: 40,
       total_tokens: 140,
-      prompt_tokens_details: { cached_tokens: 80 },
+      prompt_tokens_details: { cached_tokens: 80, cache_write_tokens: 10 },
       completion_tokens_details: { reasoning_tokens: 25 },
     });
   });

@@ -9,26 +9,27 @@ import {
   type NormaliseOptions,
 } from '../src/plugins/openai-normalise.js';
 import { alphanumericId } from '../src/plugins/tool-call-ids.js';
+import { StreamUsage } from '../src/protocol/usage.js';
 import type { ChatCompletionChunk } from '../src/types.js';
 import { accumulate } from './support/accumulate.js';
 import { chunkLines } from './support/fixtures.js';
 
-// Reported bug: the OpenAI-compatible normaliser leaves these providers' usage on the finish chunk;
-// DESIGN.md and OpenAI's docs put it on a final chunk with empty choices. Drop this when fixed.
-const USAGE_ON_FINISH = { tolerate: ['usage-on-finish-chunk'] } as const;
-
+/** The normaliser, then the plugin runtime's usage step (serve.ts), as every stream goes. */
 function normaliseAll(raw: unknown[], options: NormaliseOptions = {}): ChatCompletionChunk[] {
   const state = createStreamState();
+  const usage = new StreamUsage();
   const out = raw.map((chunk) => normaliseChunk(structuredClone(chunk), state, options)).filter((c) => c !== undefined);
   const tail = finishStream(state);
-  return tail ? [...out, tail] : out;
+  const all = (tail ? [...out, tail] : out).map((chunk) => usage.take(chunk)).filter((c) => c !== undefined);
+  const last = usage.end();
+  return last ? [...all, last] : all;
 }
 
 describe('normalising OpenAI-compatible chunks', () => {
   it('turns Mistral content-part arrays into reasoning and content strings', () => {
     const chunks = normaliseAll(chunkLines('vercel-ai/mistral-reasoning.chunks.txt'));
-    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
-    expect(accumulate(chunks, USAGE_ON_FINISH).content).toBe('2 + 2 = 4');
+    expect(accumulate(chunks).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
+    expect(accumulate(chunks).content).toBe('2 + 2 = 4');
     for (const chunk of chunks) expect(typeof (chunk.choices[0]?.delta.content ?? '')).toBe('string');
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 46 });
   });
@@ -39,12 +40,12 @@ describe('normalising OpenAI-compatible chunks', () => {
     expect(calls).toEqual([
       { index: 0, id: 'gSIMJiOkT', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } },
     ]);
-    expect(chunks.at(-1)?.choices[0].finish_reason).toBe('tool_calls');
+    expect(accumulate(chunks).finishReason).toBe('tool_calls');
   });
 
   it("moves DeepSeek's reasoning_content to reasoning and drops the original field", () => {
     const chunks = normaliseAll(chunkLines('vercel-ai/deepseek-tool-call.chunks.txt'));
-    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toMatch(/^The user is asking for the weather in/);
+    expect(accumulate(chunks).reasoning).toMatch(/^The user is asking for the weather in/);
     expect(chunks.some((c) => 'reasoning_content' in (c.choices[0]?.delta ?? {}))).toBe(false);
     expect(chunks.at(-1)?.usage?.completion_tokens_details?.reasoning_tokens).toBe(39);
   });

@@ -16,10 +16,6 @@ import { completionBody, onChat, streamChunks, syntheticStream } from './support
 import { collect } from './support/collect.js';
 import { accumulate } from './support/accumulate.js';
 
-// Reported bug: the OpenAI-compatible normaliser leaves these providers' usage on the finish chunk;
-// DESIGN.md and OpenAI's docs put it on a final chunk with empty choices. Drop this when fixed.
-const USAGE_ON_FINISH = { tolerate: ['usage-on-finish-chunk'] } as const;
-
 let server: LocalServer;
 const open: AnyLLM[] = [];
 
@@ -64,10 +60,10 @@ describe('recorded provider streams, replayed through each provider', () => {
     const recorded = chunkLines('vercel-ai/deepseek-tool-call.chunks.txt');
     onChat(server, (_req, res) => streamChunks(res, recorded), '');
     const chunks = await collect((await client('deepseek', '')).completionStream({ model: 'deepseek-reasoner', messages, tools }));
-    expect(accumulate(chunks, USAGE_ON_FINISH).reasoning).toMatch(/^The user is asking for the weather in San Francisco/);
+    expect(accumulate(chunks).reasoning).toMatch(/^The user is asking for the weather in San Francisco/);
     expect(chunks.some((c) => 'reasoning_content' in (c.choices[0]?.delta ?? {}))).toBe(false);
-    expect(accumulate(chunks, USAGE_ON_FINISH).toolCalls).toEqual([{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } }]);
-    expect(chunks.at(-1)?.choices[0].finish_reason).toBe('tool_calls');
+    expect(accumulate(chunks).toolCalls).toEqual([{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } }]);
+    expect(accumulate(chunks).finishReason).toBe('tool_calls');
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 339, completion_tokens: 83, completion_tokens_details: { reasoning_tokens: 39 } });
   });
 
@@ -87,7 +83,7 @@ describe('recorded provider streams, replayed through each provider', () => {
     for (const stream of [recorded, recorded.map(({ usage: _usage, ...rest }) => rest)]) {
       onChat(server, (_req, res) => streamChunks(res, stream), '/openai/v1');
       const chunks = await collect((await client('groq', '/openai/v1')).completionStream({ model: 'llama-3.3-70b-versatile', messages, tools }));
-      expect(accumulate(chunks, USAGE_ON_FINISH).toolCalls).toEqual([{ id: 'tk85n1k4m', type: 'function', function: { name: 'weather', arguments: '{}' } }]);
+      expect(accumulate(chunks).toolCalls).toEqual([{ id: 'tk85n1k4m', type: 'function', function: { name: 'weather', arguments: '{}' } }]);
       expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 210, completion_tokens: 15, total_tokens: 225 });
     }
   });
@@ -96,8 +92,8 @@ describe('recorded provider streams, replayed through each provider', () => {
     const llm = await client('mistral');
     onChat(server, (_req, res) => streamChunks(res, chunkLines('vercel-ai/mistral-reasoning.chunks.txt')));
     const reasoning = await collect(llm.completionStream({ model: 'magistral-medium-2507', messages: [{ role: 'user', content: '2+2?' }] }));
-    expect(accumulate(reasoning, USAGE_ON_FINISH).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
-    expect(accumulate(reasoning, USAGE_ON_FINISH).content).toBe('2 + 2 = 4');
+    expect(accumulate(reasoning).reasoning).toBe('The user is asking for 2+2. This is basic arithmetic. 2+2=4.');
+    expect(accumulate(reasoning).content).toBe('2 + 2 = 4');
     expect(reasoning.at(-1)?.usage?.total_tokens).toBe(56);
 
     onChat(server, (_req, res) => streamChunks(res, chunkLines('vercel-ai/mistral-tool-call.chunks.txt')));
@@ -105,7 +101,7 @@ describe('recorded provider streams, replayed through each provider', () => {
     expect(calls.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])).toEqual([
       { index: 0, id: 'gSIMJiOkT', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } },
     ]);
-    expect(accumulate(calls, USAGE_ON_FINISH).toolCalls).toEqual([
+    expect(accumulate(calls).toolCalls).toEqual([
       { id: 'gSIMJiOkT', type: 'function', function: { name: 'weather', arguments: '{"location": "San Francisco"}' } },
     ]);
   });

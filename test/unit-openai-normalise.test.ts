@@ -179,7 +179,7 @@ describe('usage', () => {
 });
 
 describe('streamed tool calls', () => {
-  it("gives Mistral's index-less calls one index per distinct id, and the repeat of an id the same index", () => {
+  it("gives Mistral's index-less calls one index per distinct id, and the repeat of an id the same index (without the id)", () => {
     const state = createStreamState();
     const first = deltaOf(one(deltaChunk({ tool_calls: [{ id: 'A', function: { name: 'f', arguments: '{}' } }, { id: 'B', function: { name: 'g', arguments: '{}' } }] }), {}, state));
     expect(first.tool_calls).toEqual([
@@ -188,9 +188,21 @@ describe('streamed tool calls', () => {
     ]);
     const again = deltaOf(one(deltaChunk({ tool_calls: [{ id: 'B', function: { arguments: '' } }, { id: 'C', function: { name: 'h', arguments: '' } }] }), {}, state));
     expect(again.tool_calls).toEqual([
-      { index: 1, id: 'B', function: { arguments: '' } },
+      { index: 1, function: { arguments: '' } },
       { index: 2, id: 'C', type: 'function', function: { name: 'h', arguments: '' } },
     ]);
+  });
+
+  it('drops the type, id and name a later fragment restates (vercel-ai mistral-incremental-tool-call), so clients do not concatenate them', () => {
+    const state = createStreamState();
+    one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'search', arguments: '' } }] }), {}, state);
+    const empty = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, type: 'function', function: { name: '', arguments: '{"q":' } }] }), {}, state));
+    expect(empty.tool_calls).toEqual([{ index: 0, function: { arguments: '{"q":' } }]);
+    const same = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'search', arguments: '1}' } }] }), {}, state));
+    expect(same.tool_calls).toEqual([{ index: 0, function: { arguments: '1}' } }]);
+    // A different name or id on a later fragment is the server's, left for the accumulator to refuse.
+    const other = deltaOf(one(deltaChunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'other' } }] }), {}, state));
+    expect(other.tool_calls).toEqual([{ index: 0, id: 'call_2', function: { name: 'other' } }]);
   });
 
   it('an index-less call without an id takes the next free index after the highest one seen', () => {
@@ -367,5 +379,88 @@ describe('model lists', () => {
     expect(created({ created: true })).toBe(0);
     expect(created({ created: ['2024-01-01T00:00:00Z'] })).toBe(0);
     expect(created({})).toBe(0);
+  });
+});
+
+describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.reasoning_details", () => {
+  const text = (t: string, extra: Json = {}) => ({ type: 'reasoning.text', text: t, format: 'anthropic-claude-v1', index: 0, ...extra });
+
+  it('merges streamed fragments by index: texts concatenate, a late signature is kept, an empty one is not', () => {
+    const state = createStreamState();
+    const first = deltaOf(one(deltaChunk({ content: '', reasoning_details: [text('', { signature: '' })] }), {}, state));
+    expect(first.provider_data).toEqual({ reasoning_details: [text('', { signature: '' })] });
+    expect(first).not.toHaveProperty('reasoning_details');
+    one(deltaChunk({ reasoning_details: [text('Two')] }), {}, state);
+    const third = deltaOf(one(deltaChunk({ reasoning_details: [text(' plus two.', { signature: null })] }), {}, state));
+    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
+    const signed = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', signature: 'Et0B', format: 'anthropic-claude-v1', index: 0 }] }), {}, state));
+    expect(signed.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    // A later empty or null field does not wipe the signature.
+    const after = deltaOf(one(deltaChunk({ reasoning_details: [{ signature: '', format: null, index: 0 }] }), {}, state));
+    expect(after.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    // An empty array (OpenRouter sends one on every content chunk) changes nothing and adds nothing.
+    const content = deltaOf(one(deltaChunk({ content: '4', reasoning_details: [] }), {}, state));
+    expect(content).toEqual({ content: '4' });
+    // What went out earlier is not changed by later merging.
+    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
+  });
+
+  it('keeps items with other indexes, or none, apart; summary and data concatenate; a fragment that is not an object is skipped', () => {
+    const state = createStreamState();
+    one(deltaChunk({ reasoning_details: [{ type: 'reasoning.summary', summary: 'A', index: 0 }, { type: 'reasoning.encrypted', data: 'x', index: 1 }] }), {}, state);
+    const next = deltaOf(
+      one(deltaChunk({ reasoning_details: [{ summary: 'B', index: 0 }, { data: 'y', index: 1 }, 'junk', null, { type: 'reasoning.text', text: 'loose' }] }), {}, state),
+    );
+    expect(next.provider_data).toEqual({
+      reasoning_details: [
+        { type: 'reasoning.summary', summary: 'AB', index: 0 },
+        { type: 'reasoning.encrypted', data: 'xy', index: 1 },
+        { type: 'reasoning.text', text: 'loose' },
+      ],
+    });
+    const again = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', text: 'apart' }, { text: 7, index: 0 }] }), {}, state));
+    expect((again.provider_data as { reasoning_details: Json[] }).reasoning_details).toEqual([
+      { type: 'reasoning.summary', summary: 'AB', index: 0, text: '' },
+      { type: 'reasoning.encrypted', data: 'xy', index: 1 },
+      { type: 'reasoning.text', text: 'loose' },
+      { type: 'reasoning.text', text: 'apart' },
+    ]);
+  });
+
+  it('keeps other provider_data of the delta beside the details (an object only)', () => {
+    const delta = deltaOf(one(deltaChunk({ provider_data: { other: 1 }, reasoning_details: [text('a')] })));
+    expect(delta.provider_data).toEqual({ other: 1, reasoning_details: [text('a')] });
+    const odd = deltaOf(one(deltaChunk({ provider_data: 'ab', reasoning_details: [text('a')] })));
+    expect(odd.provider_data).toEqual({ reasoning_details: [text('a')] });
+  });
+
+  it('moves a completion message’s details to provider_data, and drops an empty array', () => {
+    const details = [{ type: 'reasoning.encrypted', data: 'CiQB', format: 'google-gemini-v1', index: 0 }];
+    const message = messageOf(completion({ role: 'assistant', content: null, reasoning_details: details, provider_data: { kept: true } }));
+    expect(message.provider_data).toEqual({ kept: true, reasoning_details: details });
+    expect(message).not.toHaveProperty('reasoning_details');
+    const empty = messageOf(completion({ role: 'assistant', content: 'x', reasoning_details: [] }));
+    expect(empty).not.toHaveProperty('reasoning_details');
+    expect(empty).not.toHaveProperty('provider_data');
+    const odd = messageOf(completion({ role: 'assistant', content: 'x', reasoning_details: 'no' }));
+    expect(odd).not.toHaveProperty('reasoning_details');
+    expect(odd).not.toHaveProperty('provider_data');
+  });
+});
+
+describe('cache reads under another name', () => {
+  it("moves Together's top-level cached_tokens into prompt_tokens_details", () => {
+    expect(completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3 } }).usage).toEqual({
+      prompt_tokens: 4,
+      completion_tokens: 1,
+      total_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 3 },
+    });
+    const kept = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { cached_tokens: 2, audio_tokens: 0 } } }).usage;
+    expect(kept).toEqual({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { cached_tokens: 2, audio_tokens: 0 } });
+    const beside = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: 3, prompt_tokens_details: { audio_tokens: 0 } } }).usage;
+    expect(beside).toEqual({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, prompt_tokens_details: { audio_tokens: 0, cached_tokens: 3 } });
+    const notNumber = completion({ role: 'assistant', content: 'x' }, {}, { usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, cached_tokens: '3' } }).usage;
+    expect(notNumber).not.toHaveProperty('prompt_tokens_details');
   });
 });

@@ -33,7 +33,7 @@ describe('usage of a stream that did not finish', () => {
   it("is the provider's own when it had sent some (a running usage), and not marked", async () => {
     const { llm, ends } = await client();
     const controller = new AbortController();
-    await drain(llm.completionStream({ model: 'running:4', messages }, { signal: controller.signal }), (_chunk, index) => {
+    await drain(llm.completionStream({ model: 'runstall:4', messages }, { signal: controller.signal }), (_chunk, index) => {
       if (index === 3) controller.abort();
     });
     expect(ends[0]).toMatchObject({ outcome: 'aborted', usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } });

@@ -12,6 +12,7 @@ import {
   InvalidRequestError,
   UnsupportedParameterError,
   type AssistantMessage,
+  type CacheControl,
   type ChatMessage,
   type ContentPart,
   type RefusalContentPart,
@@ -77,13 +78,27 @@ export function convertMessages(messages: readonly ChatMessage[], provider: stri
   return { system: system.length > 0 ? system : undefined, messages: out };
 }
 
-/** Text (and, in assistant turns, refusal) parts as text blocks: a refusal is what the model said. */
+/**
+ * Text (and, in assistant turns, refusal) parts as text blocks: a refusal is what the model said.
+ * A part's `cache_control` stays on its block; an empty part is left out unless it carries one
+ * (dropping it would drop the cache mark).
+ */
 function textBlocks(content: string | (TextContentPart | RefusalContentPart)[]): AnthropicTextBlock[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  return content
-    .map((part) => (part.type === 'refusal' ? part.refusal : part.text))
-    .filter((text) => text !== '')
-    .map((text) => ({ type: 'text', text }));
+  const blocks: AnthropicTextBlock[] = [];
+  for (const part of content) {
+    const text = part.type === 'refusal' ? part.refusal : part.text;
+    const mark = part.type === 'text' ? part.cache_control : undefined;
+    if (text === '' && mark === undefined) continue;
+    blocks.push(withCacheControl({ type: 'text', text }, mark));
+  }
+  return blocks;
+}
+
+/** `block` with the part's `cache_control`, when it has one. */
+function withCacheControl<B extends object>(block: B, mark: CacheControl | undefined): B {
+  if (mark !== undefined) (block as { cache_control?: CacheControl }).cache_control = { ...mark };
+  return block;
 }
 
 function userContent(content: string | ContentPart[], at: string, provider: string): string | AnthropicUserBlock[] {
@@ -92,6 +107,11 @@ function userContent(content: string | ContentPart[], at: string, provider: stri
 }
 
 function userBlock(part: ContentPart, at: string, provider: string): AnthropicUserBlock {
+  const mark = part.type === 'input_audio' ? undefined : part.cache_control;
+  return withCacheControl(userBlockOf(part, at, provider), mark);
+}
+
+function userBlockOf(part: ContentPart, at: string, provider: string): AnthropicUserBlock {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text };

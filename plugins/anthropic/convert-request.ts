@@ -214,6 +214,7 @@ function convertTool(tool: Tool): AnthropicTool {
   const converted: AnthropicTool = { name, input_schema: (parameters as JsonObject | undefined) ?? { type: 'object', properties: {} } };
   if (description !== undefined) converted.description = description;
   if (strict !== undefined && strict !== null) converted.strict = strict;
+  if (tool.cache_control !== undefined) converted.cache_control = { ...tool.cache_control };
   return converted;
 }
 

@@ -45,7 +45,8 @@ export function finishReason(stopReason: string | null | undefined): FinishReaso
 
 /**
  * Maps Anthropic's usage to OpenAI's: prompt tokens include cache reads and writes (OpenAI counts
- * cached tokens inside `prompt_tokens`), and cache reads are `cached_tokens`.
+ * cached tokens inside `prompt_tokens`), cache reads are `cached_tokens` and cache writes
+ * `cache_write_tokens` (when Anthropic reports them).
  *
  * @example
  * ```ts
@@ -55,13 +56,14 @@ export function finishReason(stopReason: string | null | undefined): FinishReaso
  */
 export function convertUsage(usage: AnthropicUsage): CompletionUsage {
   const cached = usage.cache_read_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + cached + (usage.cache_creation_input_tokens ?? 0);
+  const written = usage.cache_creation_input_tokens;
+  const prompt = (usage.input_tokens ?? 0) + cached + (written ?? 0);
   const completion = usage.output_tokens ?? 0;
   const result: CompletionUsage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cached },
+    prompt_tokens_details: typeof written === 'number' ? { cached_tokens: cached, cache_write_tokens: written } : { cached_tokens: cached },
   };
   const reasoning = usage.output_tokens_details?.thinking_tokens;
   if (typeof reasoning === 'number') result.completion_tokens_details = { reasoning_tokens: reasoning };

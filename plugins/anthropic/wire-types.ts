@@ -6,9 +6,16 @@
  */
 import type { JsonObject } from '../../src/plugins/index.js';
 
+/** Caches the prompt up to and including the block or tool it is on. */
+export interface AnthropicCacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export interface AnthropicTextBlock {
   type: 'text';
   text: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicImageSource =
@@ -19,6 +26,7 @@ export type AnthropicImageSource =
 export interface AnthropicImageBlock {
   type: 'image';
   source: AnthropicImageSource;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicDocumentSource =
@@ -31,6 +39,7 @@ export interface AnthropicDocumentBlock {
   type: 'document';
   source: AnthropicDocumentSource;
   title?: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicThinkingBlock {
@@ -73,6 +82,7 @@ export interface AnthropicTool {
   description?: string;
   input_schema: JsonObject;
   strict?: boolean;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice =

@@ -10,6 +10,7 @@ import type { FunctionCallingConfig, GenerateContentConfig, GenerateContentParam
 import {
   InvalidRequestError,
   UnsupportedParameterError,
+  rejectCacheControl,
   rejectOpenAIOnly,
   type CompletionParams,
   type ReasoningEffort,
@@ -37,6 +38,7 @@ const HANDLED = new Set([
   'response_format',
   'reasoning_effort',
   'stream_options',
+  'cached_content',
 ]);
 
 /** Why a parameter cannot be honoured, for the error message. */
@@ -69,6 +71,7 @@ export function convertParams(params: CompletionParams, provider: string): Gener
   rejectUnsupported(params, provider);
   // allowed_tools maps to allowedFunctionNames; refusal parts of earlier turns go back as text.
   rejectOpenAIOnly(params, provider, ['allowed_tools', 'refusal_parts']);
+  rejectCacheControl(params, provider, "cache_control is Anthropic's prompt caching; Gemini reads a cache made with its caches API, named in 'cached_content'.");
   const { contents, systemInstruction } = convertMessages(params.messages, provider);
   const config: GenerateContentConfig = {};
   if (systemInstruction) config.systemInstruction = systemInstruction;
@@ -106,6 +109,12 @@ export function convertParams(params: CompletionParams, provider: string): Gener
 
   const thinking = convertReasoningEffort(params.reasoning_effort, params.model, provider);
   if (thinking) config.thinkingConfig = thinking;
+  if (params.cached_content !== undefined && params.cached_content !== null) {
+    if (typeof params.cached_content !== 'string' || params.cached_content === '') {
+      throw new InvalidRequestError("Invalid request: 'cached_content' must be the name of a Gemini context cache ('cachedContents/…').", { provider, code: 'invalid_request' });
+    }
+    config.cachedContent = params.cached_content;
+  }
 
   const request: GenerateContentParameters = { model: params.model, contents };
   if (Object.keys(config).length > 0) request.config = config;

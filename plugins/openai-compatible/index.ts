@@ -7,7 +7,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/openai-compatible.js';
+import { OpenAICompatibleProvider, type CompatOptions } from '../../src/plugins/index.js';
 
 /** A row's `compat`: `CompatOptions` as data, plus `path`, appended to the base URL (Databricks' `/serving-endpoints`). */
 type RowQuirks = Omit<CompatOptions, 'toolCallId'> & { path?: string };

@@ -44,9 +44,19 @@ const TOOL_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 type Fail = (field: string, problem: string) => never;
 
 /** A function tool (`function.name`, `parameters` a JSON Schema object) or a custom tool (`custom.name`, `format`). */
+/** Anthropic's `cache_control` (types.ts `CacheControl`), when set. */
+function validateCacheControl(mark: unknown, at: string, fail: Fail): void {
+  if (mark === undefined) return;
+  const m = mark as { type?: unknown; ttl?: unknown };
+  if (!isObject(mark) || m.type !== 'ephemeral' || ![undefined, '5m', '1h'].includes(m.ttl as string)) {
+    fail(at, "must be { type: 'ephemeral', ttl?: '5m' | '1h' }");
+  }
+}
+
 function validateTool(tool: unknown, at: string, fail: Fail): void {
-  const t = tool as { type?: unknown; function?: { name?: unknown; parameters?: unknown }; custom?: { name?: unknown; format?: unknown } };
+  const t = tool as { type?: unknown; function?: { name?: unknown; parameters?: unknown }; custom?: { name?: unknown; format?: unknown }; cache_control?: unknown };
   if (!isObject(tool) || (t.type !== 'function' && t.type !== 'custom')) fail(`${at}.type`, "must be 'function' or 'custom'");
+  validateCacheControl(t.cache_control, `${at}.cache_control`, fail);
   const body = t.type === 'function' ? t.function : t.custom;
   const key = String(t.type);
   if (!isObject(body) || typeof body?.name !== 'string' || !TOOL_NAME.test(body.name)) {
@@ -135,6 +145,7 @@ export function validateCompletionParams(params: unknown, provider?: string, mod
   if (p.stream !== undefined && p.stream !== null && p.stream !== mode.stream) {
     fail('stream', mode.stream ? 'must be left out in completionStream()' : 'is chosen by the method: call completionStream() to stream');
   }
+  validateCacheControl(p.cache_control, 'cache_control', fail);
   if (p.tools !== undefined) {
     if (!Array.isArray(p.tools)) fail('tools', 'must be an array');
     (p.tools as unknown[]).forEach((tool, i) => validateTool(tool, `tools[${i}]`, fail));
@@ -219,6 +230,7 @@ function validatePart(part: unknown, role: string, where: string, fail: Fail): v
   }
   if (p.type === 'file' && !isObject(p.file)) fail(`${where}.file`, 'must be an object with file_data or file_id');
   if (p.type === 'input_audio' && !isObject(p.input_audio)) fail(`${where}.input_audio`, 'must be an object with data and format');
+  validateCacheControl((part as { cache_control?: unknown }).cache_control, `${where}.cache_control`, fail);
   const breakpoint = p.prompt_cache_breakpoint as { mode?: unknown; ttl?: unknown } | undefined;
   if (breakpoint !== undefined && !(isObject(breakpoint) && breakpoint.mode === 'explicit' && [undefined, '30m', '12h'].includes(breakpoint.ttl as string))) {
     fail(`${where}.prompt_cache_breakpoint`, "must be { mode: 'explicit', ttl?: '30m' | '12h' }");

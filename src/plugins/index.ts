@@ -18,6 +18,7 @@ export {
 export { normaliseModels } from './openai-normalise.js';
 export { rejectOpenAIOnly, type OpenAIOnlyShape } from './openai-only.js';
 export { alphanumericId } from './tool-call-ids.js';
+export { findCacheControl, rejectCacheControl } from './cache-control.js';
 export {
   embedInBatches,
   embeddingItems,

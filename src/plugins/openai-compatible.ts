@@ -28,6 +28,7 @@ import {
   type NormaliseOptions,
   type StreamState as NormaliseStreamState,
 } from './openai-normalise.js';
+import { rejectCacheControl } from './cache-control.js';
 import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, rejectUnsupported, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
@@ -57,6 +58,17 @@ export interface CompatOptions {
    * `reasoning_content`, which it requires after tool calls). Unset: reasoning is not sent back.
    */
   reasoningEcho?: string;
+  /**
+   * `true`: an assistant message's `provider_data.reasoning_details` (the signed reasoning
+   * OpenRouter returns) goes back as `reasoning_details` on later turns. Unset: it is not sent.
+   */
+  reasoningDetailsEcho?: boolean;
+  /**
+   * `true`: the server takes Anthropic's `cache_control` marks on content parts and tools
+   * (OpenRouter passes them to the models that cache). Unset, a mark is refused with
+   * `UnsupportedParameterError` rather than sent to a server that would ignore it.
+   */
+  cacheControl?: boolean;
   /** Rewrites tool-call ids the server would refuse (Mistral: nine letters and digits). */
   toolCallId?: (id: string) => string;
   /**
@@ -187,6 +199,7 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     const compat = this.compat;
     if (compat.unsupported) this.rejectUnsupported(params, compat.unsupported);
     if (!compat.openaiShapes) rejectOpenAIOnly(params, this.name);
+    if (!compat.cacheControl) rejectCacheControl(params, this.name);
     const body: OpenAIRequest = { ...params, messages: params.messages.map((m) => this.convertMessage(m)), stream: extra.stream };
     for (const [from, to] of Object.entries(compat.rename ?? {})) {
       if (body[from] === undefined) continue;
@@ -204,16 +217,18 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
 
   /** One message as the server takes it: AnyLLM's extra fields removed or renamed, ids rewritten. */
   protected convertMessage(message: ChatMessage): unknown {
-    const { toolCallId, reasoningEcho } = this.compat;
+    const { toolCallId, reasoningEcho, reasoningDetailsEcho } = this.compat;
     if (message.role === 'tool') {
       return toolCallId ? { ...message, tool_call_id: toolCallId(message.tool_call_id) } : message;
     }
     if (message.role !== 'assistant') return message;
     const needsWork = 'reasoning' in message || 'provider_data' in message || (toolCallId && message.tool_calls);
     if (!needsWork) return message;
-    const { reasoning, provider_data: _providerData, ...rest } = message as AssistantMessage;
+    const { reasoning, provider_data: providerData, ...rest } = message as AssistantMessage;
     const out: Record<string, unknown> = rest;
     if (reasoningEcho && typeof reasoning === 'string') out[reasoningEcho] = reasoning;
+    const details = providerData?.reasoning_details;
+    if (reasoningDetailsEcho && Array.isArray(details)) out.reasoning_details = details;
     if (toolCallId && rest.tool_calls) {
       out.tool_calls = rest.tool_calls.map((call) => ({ ...call, id: toolCallId(call.id) }));
     }

@@ -3,7 +3,9 @@
  * little: DeepSeek and xAI put reasoning in `reasoning_content`, OpenRouter and Ollama in
  * `reasoning`, Mistral sends content-part arrays with `thinking` parts and tool calls without
  * `index`, Groq reports stream usage in `x_groq.usage`, local servers may leave `<think>` tags in
- * the text or omit tool-call ids. OpenAI's own answers pass through unchanged.
+ * the text or omit tool-call ids, OpenRouter returns the signed reasoning of the models behind it
+ * in `reasoning_details` (moved to `provider_data.reasoning_details`, merged by `index` in a
+ * stream, so it can be sent back next turn). OpenAI's own answers pass through unchanged.
  *
  * Pure functions (the stream ones keep their state in a `StreamState`); chunks are fresh objects
  * from the SDK's parser, so they are adjusted in place to keep per-chunk work small.
@@ -41,11 +43,13 @@ interface RawToolCall {
 /** What one streamed choice needs to remember. */
 interface ChoiceState {
   splitter?: ThinkTagSplitter;
-  /** Tool-call indexes already started, and the index of each tool-call id seen. */
-  started: Set<number>;
+  /** Tool-call indexes already started (with the id and name the first fragment gave), and the index of each tool-call id seen. */
+  started: Map<number, { id?: string; name?: string }>;
   byId: Map<string, number>;
   nextIndex: number;
   sawToolCalls: boolean;
+  /** `reasoning_details` merged so far (OpenRouter streams them in fragments keyed by `index`). */
+  details?: Json[];
 }
 
 /** The state of one stream; make one per stream with `createStreamState`. */
@@ -138,6 +142,12 @@ function usageOf(raw: Json): CompletionUsage | undefined {
   if (typeof usage.total_tokens !== 'number') usage.total_tokens = prompt + completion;
   // openai-node's usage has the detail objects or not, never `null` (some servers send null).
   if (usage.prompt_tokens_details === null) delete usage.prompt_tokens_details;
+  // Cache reads under another name (Together: a top-level `cached_tokens`) go where OpenAI has them.
+  const details = usage.prompt_tokens_details as Json | undefined;
+  if (typeof usage.cached_tokens === 'number' && details?.cached_tokens === undefined) {
+    usage.prompt_tokens_details = { ...details, cached_tokens: usage.cached_tokens };
+    delete usage.cached_tokens;
+  }
   if (usage.completion_tokens_details === null) delete usage.completion_tokens_details;
   return usage as unknown as CompletionUsage;
 }
@@ -168,10 +178,42 @@ function conformLogprobs(logprobs: unknown): Json | null {
   return result;
 }
 
+/** Whether `value` is a non-empty `reasoning_details` array. */
+function hasDetails(value: unknown): value is Json[] {
+  return Array.isArray(value) && value.length > 0;
+}
+
+/**
+ * Merges streamed `reasoning_details` fragments into `merged`: fragments with the same `index` are
+ * one item, whose `text`, `summary` and `data` concatenate and whose other fields (a `signature`
+ * comes on a late fragment) are taken when non-empty.
+ */
+function mergeDetails(merged: Json[], fragments: Json[]): void {
+  for (const fragment of fragments) {
+    if (!fragment || typeof fragment !== 'object') continue;
+    const at = typeof fragment.index === 'number' ? merged.findIndex((item) => item.index === fragment.index) : -1;
+    if (at === -1) {
+      merged.push({ ...fragment });
+      continue;
+    }
+    const item = merged[at];
+    for (const [key, value] of Object.entries(fragment)) {
+      if (key === 'text' || key === 'summary' || key === 'data') item[key] = `${typeof item[key] === 'string' ? item[key] : ''}${typeof value === 'string' ? value : ''}`;
+      else if (value !== '' && value !== null && value !== undefined) item[key] = value;
+    }
+  }
+}
+
+/** `provider_data` with these reasoning details: a fresh copy, so later merging does not change what was sent. */
+function detailsData(target: Json, details: Json[]): void {
+  const existing = target.provider_data && typeof target.provider_data === 'object' ? (target.provider_data as Json) : {};
+  target.provider_data = { ...existing, reasoning_details: details.map((item) => ({ ...item })) };
+}
+
 function choiceState(state: StreamState, index: number, thinkTags: boolean): ChoiceState {
   let choice = state.choices.get(index);
   if (!choice) {
-    choice = { started: new Set(), byId: new Map(), nextIndex: 0, sawToolCalls: false };
+    choice = { started: new Map(), byId: new Map(), nextIndex: 0, sawToolCalls: false };
     if (thinkTags) choice.splitter = new ThinkTagSplitter();
     state.choices.set(index, choice);
   }
@@ -187,10 +229,17 @@ function normaliseToolDeltas(calls: RawToolCall[], choice: ChoiceState): void {
       call.index = known ?? choice.nextIndex;
     }
     choice.nextIndex = Math.max(choice.nextIndex, call.index + 1);
-    if (!choice.started.has(call.index)) {
-      choice.started.add(call.index);
+    const first = choice.started.get(call.index);
+    if (first === undefined) {
       call.id ??= newToolCallId();
       call.type ??= call.custom ? 'custom' : 'function';
+      choice.started.set(call.index, { id: call.id, name: call.function?.name });
+    } else {
+      // Only the first fragment names the call (clients that concatenate would build 'getget'):
+      // some servers restate the type, the id or an empty or equal name on every fragment.
+      delete call.type;
+      if (call.id === first.id) delete call.id;
+      if (call.function && (call.function.name === '' || call.function.name === first.name)) delete call.function.name;
     }
     if (call.id !== undefined) choice.byId.set(call.id, call.index);
   }
@@ -237,6 +286,15 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
       addReasoning(delta, split.reasoning);
     }
     if (Array.isArray(delta.tool_calls)) normaliseToolDeltas(delta.tool_calls as RawToolCall[], cs);
+    if ('reasoning_details' in delta) {
+      // Each provider_data holds everything so far, so the last one is the message's.
+      if (hasDetails(delta.reasoning_details)) {
+        const merged = (cs.details ??= []);
+        mergeDetails(merged, delta.reasoning_details);
+        detailsData(delta, merged);
+      }
+      delete delta.reasoning_details;
+    }
     choice.finish_reason = finishReason(choice.finish_reason, cs.sawToolCalls);
     if (choice.logprobs !== undefined) choice.logprobs = conformLogprobs(choice.logprobs);
     if (choice.finish_reason !== null && cs.splitter) {
@@ -303,6 +361,10 @@ export function normaliseCompletion(raw: unknown, options: NormaliseOptions = {}
       const split = splitThinkTags(message.content);
       message.content = split.content;
       addReasoning(message, split.reasoning);
+    }
+    if ('reasoning_details' in message) {
+      if (hasDetails(message.reasoning_details)) detailsData(message, message.reasoning_details);
+      delete message.reasoning_details;
     }
     if (message.content === undefined) message.content = null;
     // openai-node's message always has `refusal`; the choice always has `logprobs`.

@@ -27,6 +27,7 @@ import {
   type StreamResult,
 } from '../protocol/methods.js';
 import type { Transport } from '../protocol/transport.js';
+import { normaliseUsage, StreamUsage } from '../protocol/usage.js';
 import type { ChatCompletion } from '../types.js';
 import { installFetchAttempts, trackFetchAttempts } from './fetch-attempts.js';
 import { mapSdkError, sandboxDenial } from './http-errors.js';
@@ -121,8 +122,13 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     clients.delete((raw as ClientCloseNotification).client);
   });
 
+  // Usage is made to add up here, for every plugin (built-in or community): protocol/usage.ts.
   connection.onRequest(Method.completion, (raw, context) =>
-    call<ChatCompletion>(raw as CompletionRequest, context.id, (p) => p.completion((raw as CompletionRequest).params, { signal: context.signal })),
+    call<ChatCompletion>(raw as CompletionRequest, context.id, async (p) => {
+      const result = await p.completion((raw as CompletionRequest).params, { signal: context.signal });
+      if (result && typeof result === 'object' && result.usage && typeof result.usage === 'object') normaliseUsage(result.usage);
+      return result;
+    }),
   );
 
   connection.onRequest(Method.completionStream, (raw, context) =>
@@ -130,13 +136,18 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       const { params, window, windowBytes, encoding } = raw as StreamRequest;
       const sender = new ChunkSender(connection, context.id, { messages: window, bytes: windowBytes }, encoding === 'json');
       streams.set(context.id, sender);
+      const usage = new StreamUsage();
       try {
         for await (const chunk of p.completionStream(params, { signal: context.signal })) {
-          sender.push(chunk);
+          const out = usage.take(chunk);
+          if (out === undefined) continue;
+          sender.push(out);
           const wait = sender.ready(context.signal);
           if (wait) await wait;
         }
         context.signal.throwIfAborted();
+        const last = usage.end();
+        if (last) sender.push(last);
         return { chunks: sender.count };
       } finally {
         sender.flush();

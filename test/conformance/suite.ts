@@ -106,14 +106,6 @@ function toolResults(calls: ToolCall[]): ChatMessage[] {
 }
 
 /**
- * Reported bug: for these providers the OpenAI-compatible normaliser passes usage through on the
- * finish chunk as the upstream sends it, where DESIGN.md (and OpenAI's include_usage docs) put it on a
- * final chunk with empty `choices`. The accumulator lets exactly that through for them; drop a name
- * when its stream is fixed.
- */
-const USAGE_ON_FINISH_CHUNK = new Set(['deepseek', 'groq', 'mistral', 'perplexity']);
-
-/**
  * Defines the whole suite for `dialects`, each provider run in `isolation`.
  *
  * @example
@@ -152,8 +144,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
     const must = (capability: Capability) => mustWork(dialect.provider, capability, llm.capabilities);
     type Params = Partial<CompletionParams> & { messages: ChatMessage[] };
     const chat = (params: Params) => llm.completion({ ...params, model });
-    const tolerate = USAGE_ON_FINISH_CHUNK.has(dialect.provider) ? { tolerate: ['usage-on-finish-chunk'] as const } : {};
-    const stream = (params: Params) => accumulateStream(llm.completionStream({ ...params, model }), tolerate);
+    const stream = (params: Params) => accumulateStream(llm.completionStream({ ...params, model }));
 
     /** Asserts the call fails with UnsupportedParameterError naming `parameter`, and nothing was sent. */
     async function expectRefused(call: Promise<unknown>, parameter: string | RegExp): Promise<void> {

@@ -57,20 +57,6 @@ export interface ChunkLike {
   readonly usage?: CompletionUsage | null;
 }
 
-/**
- * A known deviation from the rules above that a caller lets through, so a test can assert everything
- * else about the stream. Each use names a reported bug; the list of uses is the bug list.
- * - `usage-on-finish-chunk`: usage arrives on the chunk that carries the finish reason instead of a
- *   final chunk with empty `choices` (what DeepSeek, Groq, Mistral and Perplexity send upstream, and
- *   what the OpenAI-compatible normaliser passes through unchanged today).
- */
-export type Deviation = 'usage-on-finish-chunk';
-
-/** Options of {@link accumulate}. */
-export interface AccumulateOptions {
-  tolerate?: readonly Deviation[];
-}
-
 /** One tool-call fragment as it arrived, to check the order (name before arguments). */
 export interface ToolDelta {
   choice: number;
@@ -125,8 +111,7 @@ interface ChoiceState {
  * history.push(message);
  * ```
  */
-export function accumulate<C extends ChunkLike>(chunks: readonly C[], options: AccumulateOptions = {}): Accumulated<C> {
-  const usageOnFinish = options.tolerate?.includes('usage-on-finish-chunk') === true;
+export function accumulate<C extends ChunkLike>(chunks: readonly C[]): Accumulated<C> {
   const states: ChoiceState[] = [];
   const toolDeltas: ToolDelta[] = [];
   let usage: CompletionUsage | undefined;
@@ -136,10 +121,7 @@ export function accumulate<C extends ChunkLike>(chunks: readonly C[], options: A
     };
     if (usage !== undefined) fail('a chunk after the usage chunk (usage comes on the final chunk)');
     if (chunk.usage) {
-      const onFinish = chunk.choices.length > 0 && chunk.choices.every((c) => c.finish_reason !== null);
-      if (chunk.choices.length > 0 && !(usageOnFinish && onFinish)) {
-        fail('usage on a chunk with choices (it comes on a final chunk whose choices is empty)');
-      }
+      if (chunk.choices.length > 0) fail('usage on a chunk with choices (it comes on a final chunk whose choices is empty)');
       usage = chunk.usage;
     }
     chunk.choices.forEach((choice, position) => {
@@ -217,8 +199,8 @@ export function accumulate<C extends ChunkLike>(chunks: readonly C[], options: A
  * const { message, finishReason } = await accumulateStream(llm.completionStream(params));
  * ```
  */
-export async function accumulateStream<C extends ChunkLike>(stream: AsyncIterable<C>, options: AccumulateOptions = {}): Promise<Accumulated<C>> {
+export async function accumulateStream<C extends ChunkLike>(stream: AsyncIterable<C>): Promise<Accumulated<C>> {
   const chunks: C[] = [];
   for await (const chunk of stream) chunks.push(chunk);
-  return accumulate(chunks, options);
+  return accumulate(chunks);
 }
