@@ -36,7 +36,7 @@ const messages: ChatMessage[] = [{ role: 'user', content: 'Hi' }];
 
 beforeAll(async () => {
   server = await LocalServer.start();
-  llm = await AnyLLM.create('anthropic', { apiKey: 'sk-ant-test', apiBase: server.origin, maxRetries: 0 });
+  llm = await AnyLLM.create('anthropic', { apiKey: 'sk-ant-test', apiBase: server.origin, retry: false });
 });
 afterAll(async () => {
   await llm.close();
@@ -88,7 +88,7 @@ describe('anthropic: the request the SDK sends', () => {
   });
 
   it('accepts a base URL that ends in /v1, as OpenAI-style URLs do', async () => {
-    const other = await AnyLLM.create('anthropic', { apiKey: 'k', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const other = await AnyLLM.create('anthropic', { apiKey: 'k', apiBase: `${server.origin}/v1`, retry: false });
     try {
       serveMessage(server, wireMessage([{ type: 'text', text: 'ok' }]));
       const res = await other.completion({ model, messages });
@@ -383,7 +383,7 @@ describe('anthropic: listModels', () => {
 
 describe('anthropic: the conformance dialect', () => {
   const dialect = anthropicDialect;
-  const create = () => AnyLLM.create(dialect.provider, { apiKey: 'k', apiBase: dialect.apiBase(server), maxRetries: 0 });
+  const create = () => AnyLLM.create(dialect.provider, { apiKey: 'k', apiBase: dialect.apiBase(server), retry: false });
 
   it('serves text with usage where Anthropic carries it, streamed or not', async () => {
     const usage = { input: 100, output: 20, cached: 60, reasoning: 5 };

@@ -101,7 +101,7 @@ describe('azure', () => {
 
   it('maps Azure.Core error bodies: 401 to AuthenticationError, 429 to RateLimitError with retryAfterMs', async () => {
     const other = await LocalServer.start();
-    const llm = await AnyLLM.create('azure', { apiKey: 'bad', apiBase: `${other.origin}/models`, maxRetries: 0 });
+    const llm = await AnyLLM.create('azure', { apiKey: 'bad', apiBase: `${other.origin}/models`, retry: false });
     try {
       let status = 401;
       onChat(
@@ -141,7 +141,7 @@ describe('azure', () => {
   });
 
   it.each(SANDBOX_MODES)("runs sandboxed (OS boundary: %s), reaching the caller's endpoint", async (os) => {
-    const llm = await AnyLLM.create('azure', { apiKey: 'azure-sbx', apiBase, isolation: 'sandbox', sandbox: { os }, maxRetries: 0 });
+    const llm = await AnyLLM.create('azure', { apiKey: 'azure-sbx', apiBase, isolation: 'sandbox', sandbox: { os }, retry: false });
     try {
       expect((await llm.completion({ model, messages })).choices[0].message.content).toBe('Hello');
       expect(server.requests.at(-1)?.headers['api-key']).toBe('azure-sbx');

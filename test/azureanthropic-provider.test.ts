@@ -92,7 +92,7 @@ describe('azureanthropic', () => {
   it("maps the Azure gateway's own 401 body (not Anthropic's error shape) to AuthenticationError with its message", async () => {
     const message = 'Access denied due to invalid subscription key or wrong API endpoint.';
     onMessages(server, (_req, res) => sendJson(res, 401, { error: { code: '401', message } }), '/anthropic');
-    const llm = await AnyLLM.create('azureanthropic', { apiKey: 'bad', apiBase, maxRetries: 0 });
+    const llm = await AnyLLM.create('azureanthropic', { apiKey: 'bad', apiBase, retry: false });
     try {
       const error = await llm.completion({ model, messages }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
@@ -114,7 +114,7 @@ describe('azureanthropic', () => {
 
   it.each(SANDBOX_MODES)('runs sandboxed (OS boundary: %s): the sandbox lets it read the anthropic plugin it builds on', async (os) => {
     serveMessage(server, wireMessage([{ type: 'text', text: 'from the sandbox' }]), { prefix: '/anthropic' });
-    const llm = await AnyLLM.create('azureanthropic', { apiKey: 'azure-key-2', apiBase, isolation: 'sandbox', sandbox: { os }, maxRetries: 0 });
+    const llm = await AnyLLM.create('azureanthropic', { apiKey: 'azure-key-2', apiBase, isolation: 'sandbox', sandbox: { os }, retry: false });
     try {
       expect((await llm.completion({ model, messages })).choices[0].message.content).toBe('from the sandbox');
       expect(server.requests.at(-1)?.headers['x-api-key']).toBe('azure-key-2');

@@ -20,7 +20,7 @@ let server: LocalServer;
 const APP = `
 import { AnyLLM } from 'anyllm';
 const [apiBase, isolation] = process.argv.slice(2);
-const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase, isolation, maxRetries: 0 });
+const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase, isolation, retry: false });
 const messages = [{ role: 'user', content: 'hi' }];
 const res = await llm.completion({ model: 'gpt-4o-mini', messages });
 let streamed = '';

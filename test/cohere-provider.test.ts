@@ -28,7 +28,7 @@ const time: FunctionTool = { type: 'function', function: { name: 'get_time', par
 
 beforeAll(async () => {
   server = await LocalServer.start();
-  llm = await AnyLLM.create('cohere', { apiKey: 'co-test-key', apiBase: server.origin, maxRetries: 0 });
+  llm = await AnyLLM.create('cohere', { apiKey: 'co-test-key', apiBase: server.origin, retry: false });
 });
 afterAll(async () => {
   await llm.close();
@@ -225,7 +225,7 @@ describe('cohere: errors and retries', () => {
 
 describe('cohere: sandboxed', () => {
   it.each(SANDBOX_MODES)("runs in the sandbox (OS boundary: %s), its fetch going through the host to the caller's apiBase", async (os) => {
-    const sandboxed = await AnyLLM.create('cohere', { isolation: 'sandbox', sandbox: { os }, apiKey: 'co-sandbox', apiBase: server.origin, maxRetries: 0 });
+    const sandboxed = await AnyLLM.create('cohere', { isolation: 'sandbox', sandbox: { os }, apiKey: 'co-sandbox', apiBase: server.origin, retry: false });
     try {
       serveCohere(server, { text: 'Hello from the sandbox', finishReason: 'COMPLETE', usage: { input: 2, output: 4 } });
       expect((await sandboxed.completion({ model, messages })).choices[0].message.content).toBe('Hello from the sandbox');

@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 async function compatible(name: string, options: Record<string, unknown> = {}): Promise<AnyLLM> {
-  const llm = await AnyLLM.createOpenAICompatible(name, { apiBase: `${server.origin}/v1`, maxRetries: 0, ...options });
+  const llm = await AnyLLM.createOpenAICompatible(name, { apiBase: `${server.origin}/v1`, retry: false, ...options });
   open.push(llm);
   return llm;
 }

@@ -37,7 +37,7 @@ function client(provider: string, prefix = '/v1', options: AnyLLMOptions = {}): 
   if (!clients.has(key)) {
     clients.set(
       key,
-      AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, maxRetries: 0, ...options }).then((llm) => {
+      AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, retry: false, ...options }).then((llm) => {
         open.push(llm);
         return llm;
       }),
@@ -238,7 +238,7 @@ describe('parameters a provider cannot honour', () => {
 describe('keys and base URLs', () => {
   it.each(['ollama', 'lmstudio', 'llamacpp', 'vllm'])('%s needs no key', async (provider) => {
     onChat(server, (_req, res) => sendJson(res, 200, completionBody('local answer')));
-    const llm = await AnyLLM.create(provider, { apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const llm = await AnyLLM.create(provider, { apiBase: `${server.origin}/v1`, retry: false });
     try {
       const res = await llm.completion({ model: 'local-model', messages });
       expect(res.choices[0].message.content).toBe('local answer');
@@ -250,7 +250,7 @@ describe('keys and base URLs', () => {
   it("takes a local server's base URL from its environment variable", async () => {
     onChat(server, (_req, res) => sendJson(res, 200, completionBody('from env')));
     process.env.OLLAMA_BASE_URL = `${server.origin}/v1`;
-    const llm = await AnyLLM.create('ollama', { maxRetries: 0 }).finally(() => delete process.env.OLLAMA_BASE_URL);
+    const llm = await AnyLLM.create('ollama', { retry: false }).finally(() => delete process.env.OLLAMA_BASE_URL);
     try {
       expect((await llm.completion({ model: 'llama3.2', messages })).choices[0].message.content).toBe('from env');
     } finally {

@@ -34,7 +34,7 @@ afterEach(() => {
 });
 
 async function client(provider: string, options: AnyLLMOptions): Promise<AnyLLM> {
-  const llm = await AnyLLM.create(provider, { maxRetries: 0, ...options });
+  const llm = await AnyLLM.create(provider, { retry: false, ...options });
   open.push(llm);
   return llm;
 }
@@ -201,7 +201,7 @@ describe.each(SANDBOX_MODES)('the table plugin in the sandbox tier (OS boundary 
     // The row's maxTokensOnly quirk was read inside the sandbox.
     expect((server.requests[0].body as Record<string, unknown>).max_tokens).toBe(8);
     serveChat('/v1', 'sandboxed server');
-    const own = await AnyLLM.createOpenAICompatible(`boxed-${os}`, { isolation: 'sandbox', sandbox: { os }, apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const own = await AnyLLM.createOpenAICompatible(`boxed-${os}`, { isolation: 'sandbox', sandbox: { os }, apiBase: `${server.origin}/v1`, retry: false });
     open.push(own);
     expect((await own.completion({ model: 'm', messages })).choices[0].message.content).toBe('sandboxed server');
   });

@@ -51,7 +51,7 @@ async function runOpenAI(electron: ElectronMain | undefined): Promise<{ content:
     launch: processLauncher(launchProcess, () => electron),
     apiKey: 'sk-test',
     apiBase: `${server.origin}/v1`,
-    clientOptions: { maxRetries: 0 },
+    clientOptions: { retry: false },
     idleTimeoutMs: 0,
     isolation: 'process',
   });
@@ -157,7 +157,7 @@ describe('the runtime option', () => {
   it('runs process plugins on that binary', async () => {
     const custom = join(work, 'custom-node');
     symlinkSync(process.execPath, custom);
-    const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: `${server.origin}/v1`, isolation: 'process', maxRetries: 0, runtime: { execPath: custom } });
+    const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: `${server.origin}/v1`, isolation: 'process', retry: false, runtime: { execPath: custom } });
     try {
       await llm.completion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       const plugin = descendants().find((pid) => commandLine(pid).includes('process-main.js'));

@@ -39,7 +39,7 @@ const clients = new Map<string, Promise<AnyLLM>>();
 /** One client per provider for the whole file (each starts its plugin once). */
 function client(provider: string, prefix: string, options: AnyLLMOptions = {}): Promise<AnyLLM> {
   if (!clients.has(provider)) {
-    const created = AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, maxRetries: 0, ...options }).then((llm) => {
+    const created = AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, retry: false, ...options }).then((llm) => {
       open.push(llm);
       return llm;
     });
@@ -413,7 +413,7 @@ describe('around the call', () => {
 
   it('the process tier serves embeddings the same way', async () => {
     server.on('POST', '/v1/embeddings', (_req, res) => sendJson(res, 200, openaiBody('text-embedding-3-small', V, { prompt_tokens: 2, total_tokens: 2 })));
-    const llm = await AnyLLM.create('openai', { apiKey: 'test-key', apiBase: `${server.origin}/v1`, maxRetries: 0, isolation: 'process' });
+    const llm = await AnyLLM.create('openai', { apiKey: 'test-key', apiBase: `${server.origin}/v1`, retry: false, isolation: 'process' });
     open.push(llm);
     expect(await llm.embedding({ model: 'text-embedding-3-small', input: ['a', 'b'] })).toEqual(expected('text-embedding-3-small', V, 2));
   });

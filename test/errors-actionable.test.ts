@@ -21,7 +21,7 @@ describe('client options', () => {
   });
 
   it('known options pass, and a community plugin is not checked', async () => {
-    const llm = await AnyLLM.create('openai', { apiKey: 'k', maxRetries: 0, timeout: 1000, organization: 'o' });
+    const llm = await AnyLLM.create('openai', { apiKey: 'k', retry: false, timeout: 1000, organization: 'o' });
     open.push(llm);
     expect(llm.provider).toBe('openai');
   });
@@ -52,7 +52,7 @@ describe('debug log', () => {
     });
     try {
       const key = 'sk-never-print-me-12345';
-      const llm = await AnyLLM.create('openai', { apiKey: key, apiBase: `${server.origin}/v1`, maxRetries: 0, logLevel: 'debug' });
+      const llm = await AnyLLM.create('openai', { apiKey: key, apiBase: `${server.origin}/v1`, retry: false, logLevel: 'debug' });
       open.push(llm);
       await llm.completion({ model: 'm', messages: [{ role: 'user', content: 'secret prompt' }] });
       await llm.close();
@@ -76,7 +76,7 @@ describe('debug log', () => {
     });
     vi.stubEnv('ANYLLM_LOG', 'debug');
     try {
-      const llm = await AnyLLM.create('openai', { apiKey: 'sk-env-switch-secret', apiBase: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+      const llm = await AnyLLM.create('openai', { apiKey: 'sk-env-switch-secret', apiBase: 'http://127.0.0.1:9/v1', retry: false });
       open.push(llm);
       await llm.start();
     } finally {
@@ -92,7 +92,7 @@ describe('debug log', () => {
       written.push(String(chunk));
       return true;
     });
-    const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+    const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: 'http://127.0.0.1:9/v1', retry: false });
     open.push(llm);
     await llm.start();
     expect(written.join('')).not.toMatch(/\[anyllm\] /);

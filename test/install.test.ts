@@ -103,7 +103,7 @@ describe('CommonJS', () => {
 const { AnyLLM, ConnectionError } = require('anyllm');
 const { Provider } = require('anyllm/plugin');
 (async () => {
-  const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: process.argv[2], maxRetries: 0 });
+  const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: process.argv[2], retry: false });
   const reply = await llm.completion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
   await llm.close();
   console.log(JSON.stringify({ content: reply.choices[0].message.content, classes: typeof ConnectionError + typeof Provider }));
@@ -128,7 +128,7 @@ describe('installed from a git URL', () => {
     });
     writeFileSync(join(app, 'call.mjs'), `
 import { completion } from 'anyllm';
-const reply = await completion({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { apiKey: 'k', apiBase: process.argv[2], maxRetries: 0 });
+const reply = await completion({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { apiKey: 'k', apiBase: process.argv[2], retry: false });
 console.log(reply.choices[0].message.content);
 `);
     const { stdout } = await run(process.execPath, [join(app, 'call.mjs'), `${server.origin}/v1`], { cwd: app, timeout: 20_000 });

@@ -68,7 +68,7 @@ describe('one plugin, three tiers', () => {
 
 describe('the process tier', () => {
   it('runs the built-in OpenAI provider: completion, a 1,000-chunk stream in order, and error classes', async () => {
-    const llm = await AnyLLM.create('openai', { isolation: 'process', apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const llm = await AnyLLM.create('openai', { isolation: 'process', apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
     try {
       expect(llm.isolation).toBe('process');
       const res = await llm.completion({ model: 'gpt-4o-mini', messages });
@@ -86,7 +86,7 @@ describe('the process tier', () => {
   });
 
   it('aborts the upstream request when the caller aborts a stream', async () => {
-    const llm = await AnyLLM.create('openai', { isolation: 'process', apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const llm = await AnyLLM.create('openai', { isolation: 'process', apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
     try {
       const controller = new AbortController();
       const aborted = server.nextAbort();

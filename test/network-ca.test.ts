@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 async function complete(tier: Isolation, options: Record<string, unknown>): Promise<string | null> {
-  const llm = await AnyLLM.create(providerFor(tier), { apiKey: 'test-key', isolation: tier, maxRetries: 0, ...options });
+  const llm = await AnyLLM.create(providerFor(tier), { apiKey: 'test-key', isolation: tier, retry: false, ...options });
   try {
     return (await llm.completion({ model: 'm', messages })).choices[0].message.content;
   } finally {

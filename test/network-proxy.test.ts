@@ -50,7 +50,7 @@ afterAll(async () => {
 const providerFor = (tier: Isolation) => (tier === 'sandbox' ? 'acme' : 'openai');
 
 async function complete(tier: Isolation, apiBase: string, options: Record<string, unknown> = {}): Promise<string | null> {
-  const llm = await AnyLLM.create(providerFor(tier), { apiKey: 'test-key', apiBase, isolation: tier, maxRetries: 0, ...options });
+  const llm = await AnyLLM.create(providerFor(tier), { apiKey: 'test-key', apiBase, isolation: tier, retry: false, ...options });
   try {
     return (await llm.completion({ model: 'm', messages })).choices[0].message.content;
   } finally {

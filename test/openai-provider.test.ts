@@ -22,7 +22,7 @@ const messages: CompletionParams['messages'] = [{ role: 'user', content: 'Hi' }]
 
 beforeAll(async () => {
   server = await LocalServer.start();
-  llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+  llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
 });
 afterAll(async () => {
   await llm.close();

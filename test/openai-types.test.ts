@@ -93,7 +93,7 @@ describe('the openai-node program runs against a local OpenAI server', () => {
   beforeAll(async () => {
     server = await LocalServer.start();
     serveOpenAI(server);
-    llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
   });
   afterAll(async () => {
     await llm.close();
@@ -147,7 +147,7 @@ describe('a provider that cannot send an OpenAI-only shape refuses it, naming th
   beforeAll(async () => {
     server = await LocalServer.start();
     serveOpenAI(server);
-    groq = await AnyLLM.create('groq', { apiKey: 'gsk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    groq = await AnyLLM.create('groq', { apiKey: 'gsk-test', apiBase: `${server.origin}/v1`, retry: false });
   });
   afterAll(async () => {
     await groq.close();

@@ -18,7 +18,7 @@ let dir: string;
 /** The host: one call and one stream on the tier in TEST_ISOLATION, then a JSON line with what it saw. */
 const hostScript = `
 import { AnyLLM } from ${JSON.stringify(entry)};
-const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: process.env.TEST_API_BASE, isolation: process.env.TEST_ISOLATION, maxRetries: 0 });
+const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: process.env.TEST_API_BASE, isolation: process.env.TEST_ISOLATION, retry: false });
 const messages = [{ role: 'user', content: 'Hi' }];
 const res = await llm.completion({ model: 'gpt-4o-mini', messages });
 let streamed = '';

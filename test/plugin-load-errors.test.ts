@@ -102,7 +102,7 @@ describe('an upstream status', () => {
     const server = await LocalServer.start();
     try {
       server.on('POST', '/v1/chat/completions', (_req, res) => sendJson(res, 429, { error: { message: 'Slow down', type: 'rate_limit' } }));
-      const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+      const llm = await AnyLLM.create('openai', { apiKey: 'k', apiBase: `${server.origin}/v1`, retry: false });
       open.push(llm);
       const error = await llm.completion({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitError);

@@ -31,7 +31,7 @@ function client(provider: string, prefix: string): Promise<AnyLLM> {
   if (!clients.has(provider)) {
     clients.set(
       provider,
-      AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, maxRetries: 0 }).then((llm) => {
+      AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, retry: false }).then((llm) => {
         open.push(llm);
         return llm;
       }),

@@ -59,7 +59,7 @@ describe('the README', () => {
     server.on('POST', '/openai/deployments/my-deployment/chat/completions', (_req, res) => sendJson(res, 200, completionBody('ok')));
     const requests = server.requests.length;
     const llm = await withEnv('OPENAI_API_VERSION', '2099-01-01-preview', () =>
-      AnyLLM.create('azureopenai', { apiKey: 'k', apiBase: server.origin, maxRetries: 0 }),
+      AnyLLM.create('azureopenai', { apiKey: 'k', apiBase: server.origin, retry: false }),
     );
     try {
       await llm.completion({ model: 'my-deployment', messages: [{ role: 'user', content: 'hi' }] });

@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 async function client(provider: string, prefix: string): Promise<AnyLLM> {
-  const llm = await AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, maxRetries: 0 });
+  const llm = await AnyLLM.create(provider, { apiKey: 'test-key', apiBase: `${server.origin}${prefix}`, retry: false });
   open.push(llm);
   return llm;
 }

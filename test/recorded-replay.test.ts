@@ -324,7 +324,8 @@ async function client(provider: string): Promise<AnyLLM> {
     llm = await AnyLLM.create(provider, {
       apiKey: 'test-key',
       apiBase: azure ? server.origin : `${server.origin}/v1`,
-      maxRetries: 0,
+      // Each recording is one exchange: what one attempt gets.
+      retry: false,
       ...(azure ? { apiVersion: '2025-04-01-preview' } : {}),
     });
     clients.set(provider, llm);

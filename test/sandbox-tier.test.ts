@@ -65,7 +65,7 @@ describe.each(SANDBOX_MODES)('the sandbox tier (OS boundary: %s)', (mode) => {
 
   it('runs a built-in provider and its SDK sandboxed, reaching the apiBase its caller chose', async () => {
     // Undeclared origins the caller did not choose stay refused: community-plugin and network-ca tests.
-    const llm = await AnyLLM.create('openai', { isolation: 'sandbox', sandbox, apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+    const llm = await AnyLLM.create('openai', { isolation: 'sandbox', sandbox, apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
     expect(llm.stats().boundary).toBe(mode === 'require' ? 'bubblewrap' : 'none');
     try {
       const before = server.requests.length;

@@ -63,7 +63,7 @@ beforeAll(async () => {
         return; // 'hang': never answers
     }
   });
-  openai = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+  openai = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
   fragile = await faulty({ supervision: { maxCrashes: Infinity } });
   fragile.on('plugin:exit', (event) => {
     if (event.cause === 'crashed') crashes++;

@@ -74,8 +74,8 @@ async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
 
 beforeAll(async () => {
   server = await LocalServer.start();
-  deepseek = await AnyLLM.create('deepseek', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
-  openai = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0 });
+  deepseek = await AnyLLM.create('deepseek', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
+  openai = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false });
 });
 afterAll(async () => {
   await Promise.all([deepseek.close(), openai.close()]);

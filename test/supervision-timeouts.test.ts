@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function openai(options: Record<string, unknown> = {}): Promise<AnyLLM> {
-  const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, maxRetries: 0, ...options });
+  const llm = await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false, ...options });
   open.push(llm);
   return llm;
 }

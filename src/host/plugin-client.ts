@@ -216,12 +216,14 @@ export class PluginClient implements SessionClient {
         current = this.#run<CompletionParams>('completionStream', params?.model, params, params, options, fallback, {
           attempt: (guard, record, stepParams) => {
             let on: Launched | undefined;
-            const sink = (chunks: ChatCompletionChunk[], bytes: number) => {
+            const sink = (chunks: ChatCompletionChunk[], bytes: number, running: CompletionUsage | undefined) => {
               const count = chunks.length;
               if (count === 0) return;
               record.firstChunkAt ??= performance.now();
               record.chunks += count;
               record.deltaChars += countDeltaChars(chunks);
+              // The usage so far (for a stream cut short), then the final usage chunk's.
+              if (running) record.usage = running;
               const usage = chunks[count - 1].usage;
               if (usage) record.usage = usage;
               const problem = stream.push(chunks, bytes);

@@ -22,7 +22,7 @@ import {
   type InitializeResult,
   type RequestId,
 } from '../protocol/methods.js';
-import type { ChatCompletionChunk, Isolation } from '../types.js';
+import type { ChatCompletionChunk, CompletionUsage, Isolation } from '../types.js';
 import { publishEvent, type AnyLLMEvents, type EventHub, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
@@ -60,7 +60,7 @@ export interface Launched {
   readonly instance: PluginInstance;
   readonly connection: Connection;
   /** Open streams: where each batch goes, with its size (the message's, as the transport measured it). */
-  readonly streams: Map<RequestId, (chunks: ChatCompletionChunk[], bytes: number) => void>;
+  readonly streams: Map<RequestId, (chunks: ChatCompletionChunk[], bytes: number, usage: CompletionUsage | undefined) => void>;
   readonly ready: Promise<InitializeResult>;
   heartbeat: Heartbeat | undefined;
   readonly launchedAt: number;
@@ -335,14 +335,14 @@ export class PluginSession {
       wireError: this.isolation === 'sandbox' ? untrustedWireError : undefined,
     });
     connection.onNotification(Method.chunks, (raw, size) => {
-      const { id, chunks, json } = raw as ChunksNotification;
+      const { id, chunks, json, usage } = raw as ChunksNotification;
       const sink = streams.get(id);
       if (!sink) return;
       // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
       const text = typeof json === 'string' ? json : undefined;
       const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : JSON.parse(text);
       // Counted as the sender counted it: the line over stdio, the JSON text over a port.
-      if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[], size ?? text?.length ?? 0);
+      if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[], size ?? text?.length ?? 0, usage);
     });
     connection.onNotification(Method.cancelled, (raw) => {
       const { id } = raw as CancelNotification;

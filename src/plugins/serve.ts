@@ -140,6 +140,11 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       try {
         for await (const chunk of p.completionStream(params, { signal: context.signal })) {
           const out = usage.take(chunk);
+          // Usage held for the end still reaches the host's accounting now, beside the chunks.
+          if (chunk?.usage && typeof chunk.usage === 'object') {
+            const current = usage.current;
+            if (current) sender.noteUsage(current);
+          }
           if (out === undefined) continue;
           sender.push(out);
           const wait = sender.ready(context.signal);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChatCompletionChunk } from '../types.js';
+import type { ChatCompletionChunk, CompletionUsage } from '../types.js';
 import type { Connection } from './connection.js';
 import { CreditSender, type Credit, type WindowSize } from './flow-control.js';
 import { MAX_CHUNKS_PER_MESSAGE, Method, type ChunksNotification, type RequestId } from './methods.js';
@@ -26,6 +26,8 @@ export class ChunkSender {
   readonly #credit: CreditSender;
   readonly #json: boolean;
   #batch: ChatCompletionChunk[] = [];
+  /** The provider's running usage, to go with the next batch (for the host's accounting only). */
+  #usage: CompletionUsage | undefined;
   #scheduled = false;
   #pushed = 0;
 
@@ -57,6 +59,11 @@ export class ChunkSender {
     }
   }
 
+  /** Sends `usage` (the usage so far) with the next batch; the consumer still sees usage once, at the end. */
+  noteUsage(usage: CompletionUsage): void {
+    this.#usage = usage;
+  }
+
   /** Sends what is queued now (before the response that closes the stream). */
   flush(): void {
     this.#scheduled = false;
@@ -65,6 +72,10 @@ export class ChunkSender {
     this.#batch = [];
     const json = this.#json ? JSON.stringify(chunks) : undefined;
     const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
+    if (this.#usage !== undefined) {
+      notification.usage = this.#usage;
+      this.#usage = undefined;
+    }
     // The size the host will count: the line over stdio; over a port, the JSON text it measures.
     const size = this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
     this.#credit.sent(chunks.length, size);

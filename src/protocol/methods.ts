@@ -9,6 +9,7 @@ import type {
   ChatCompletion,
   ChatCompletionChunk,
   CompletionParams,
+  CompletionUsage,
   CreateEmbeddingResponse,
   EmbeddingParams,
   Model,
@@ -19,6 +20,7 @@ import {
   checkEmbeddings,
   checkInitialize,
   checkModels,
+  checkUsage,
   type ShapeProblem,
 } from './result-shape.js';
 
@@ -145,6 +147,11 @@ export interface ChunksNotification {
   chunks?: ChatCompletionChunk[];
   /** The batch as a JSON array text, when the stream asked for `encoding: 'json'`. */
   json?: string;
+  /**
+   * The provider's usage so far, when it changed (a running usage, or usage held back for the
+   * final chunk): the host counts it for a stream cut short; the consumer sees usage once, at the end.
+   */
+  usage?: CompletionUsage;
 }
 
 export interface CreditNotification {
@@ -288,9 +295,13 @@ function onlyKeys(value: unknown, allowed: readonly string[], what: string): str
 }
 
 function checkChunks(params: unknown): string | undefined {
-  const shape = onlyKeys(params, ['id', 'chunks', 'json'], 'a chunk batch');
+  const shape = onlyKeys(params, ['id', 'chunks', 'json', 'usage'], 'a chunk batch');
   if (shape) return shape;
-  const { id, chunks, json } = params as Record<string, unknown>;
+  const { id, chunks, json, usage } = params as Record<string, unknown>;
+  if (usage !== undefined) {
+    const problem = checkUsage(usage);
+    if (problem !== undefined || usage === null) return `a chunk batch whose usage is not OpenAI-shaped: ${problem ?? 'null'}`;
+  }
   if (!isId(id)) return 'a chunk batch whose id is not a request id';
   if ((chunks === undefined) === (json === undefined)) return 'a chunk batch with both or neither of chunks and json';
   if (json !== undefined) return typeof json === 'string' ? undefined : 'a chunk batch whose json is not text';

@@ -67,7 +67,15 @@ const USAGE_TOTALS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as c
 const PROMPT_DETAILS = ['cached_tokens', 'cache_write_tokens', 'audio_tokens'] as const;
 const COMPLETION_DETAILS = ['reasoning_tokens', 'audio_tokens', 'accepted_prediction_tokens', 'rejected_prediction_tokens'] as const;
 
-function checkUsage(usage: unknown): ShapeProblem {
+/**
+ * What is wrong with a `usage` object (undefined and null are fine: no usage).
+ *
+ * @example
+ * ```ts
+ * checkUsage({ prompt_tokens: -1, completion_tokens: 0, total_tokens: 0 }); // 'usage.prompt_tokens …'
+ * ```
+ */
+export function checkUsage(usage: unknown): ShapeProblem {
   if (usage === undefined || usage === null) return undefined;
   if (!isRecord(usage)) return wrong('usage', 'an object or null', usage);
   for (let i = 0; i < USAGE_TOTALS.length; i++) {

@@ -71,6 +71,14 @@ export class StreamUsage {
   /** The last chunk with choices: the final chunk's id, model and time when no usage-only chunk came. */
   #last: ChatCompletionChunk | undefined;
 
+  /**
+   * The usage received so far, normalised (a copy), or undefined: the host's accounting of a
+   * stream that is cut short before its end sees it beside the chunks (`ChunksNotification.usage`).
+   */
+  get current(): CompletionUsage | undefined {
+    return this.#usage === undefined ? undefined : normaliseUsage(structuredClone(this.#usage));
+  }
+
   /** The chunk to send now, without usage; `undefined` when it carried nothing else (held for the end). */
   take(chunk: ChatCompletionChunk): ChatCompletionChunk | undefined {
     // A malformed chunk goes on unchanged: the host's shape check names what is wrong with it.

@@ -87,6 +87,6 @@ export interface Dialect {
    * count). Required of every dialect whose provider's manifest claims `embedding`.
    */
   serveEmbeddings?(server: LocalServer, model: string, vectorFor: (text: string, i: number) => number[]): number;
-  /** Optional. Extra `AnyLLM.create` options (default `{ maxRetries: 0 }`, so error tests do not wait on retries). */
+  /** Optional. Extra `AnyLLM.create` options (default `{ retry: false }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }

@@ -129,7 +129,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         apiKey: 'conformance-key',
         apiBase: dialect.apiBase(server),
         isolation,
-        ...(dialect.clientOptions ?? { maxRetries: 0 }),
+        ...(dialect.clientOptions ?? { retry: false }),
       });
     });
     afterAll(async () => {

@@ -7,7 +7,7 @@ const { plugin, calls } = JSON.parse(process.argv[2]);
 if (plugin) await registerPlugin(plugin);
 const outcomes = [];
 for (const { provider, options } of calls) {
-  const llm = await AnyLLM.create(provider, { apiKey: 'test-key', maxRetries: 0, ...options });
+  const llm = await AnyLLM.create(provider, { apiKey: 'test-key', retry: false, ...options });
   try {
     const res = await llm.completion({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
     outcomes.push({ isolation: llm.isolation, content: res.choices[0].message.content });

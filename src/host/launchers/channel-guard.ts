@@ -32,6 +32,7 @@ import {
   type StreamRequest,
 } from '../../protocol/methods.js';
 import type { Message, MessageListener, Transport } from '../../protocol/transport.js';
+import type { ChatCompletionChunk } from '../../types.js';
 
 export interface ChannelGuardOptions {
   /** Whether the plugin may call `fetch` (and send its body credits and cancels). */
@@ -256,7 +257,8 @@ export class ChannelGuard implements Transport {
     const malformed = checkChunkShapes(chunks as unknown[]);
     if (malformed !== undefined) return `sent a stream chunk that is not OpenAI-shaped: ${malformed}`;
     if (params.json === undefined) return { message };
-    return { message: { jsonrpc: '2.0', method: Method.chunks, params: { id: params.id, chunks } } };
+    const decodedParams: ChunksNotification = params.usage === undefined ? { id: params.id, chunks: chunks as ChatCompletionChunk[] } : { id: params.id, chunks: chunks as ChatCompletionChunk[], usage: params.usage };
+    return { message: { jsonrpc: '2.0', method: Method.chunks, params: decodedParams } };
   }
 }
 
