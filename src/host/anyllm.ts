@@ -109,6 +109,7 @@ export class AnyLLM {
       launch,
       apiKey: resolved.apiKey,
       apiBase: resolved.apiBase,
+      credentials: resolved.credentials,
       clientOptions: resolved.clientOptions,
       idleTimeoutMs: resolved.idleTimeoutMs,
       isolation: resolved.isolation,

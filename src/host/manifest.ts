@@ -7,6 +7,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Capabilities, Isolation } from '../types.js';
+import { parseCredentialSpec, type CredentialSpec } from './credentials/spec.js';
 
 /** A validated manifest. */
 export interface PluginManifest {
@@ -32,6 +33,11 @@ export interface PluginManifest {
   sdk?: string;
   /** The isolation used when the caller does not choose one. */
   isolation?: Isolation;
+  /**
+   * Credentials that are not a static key (AWS SigV4, Google OAuth, IBM IAM): resolved in the host,
+   * handed to the plugin per request as short-lived headers (`credentials/`). With it, `apiKeyEnv` is null.
+   */
+  credentials?: CredentialSpec;
 }
 
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -140,6 +146,9 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     fail('sdk', `must be an npm package name like "openai" or "@scope/name" (got ${JSON.stringify(raw.sdk)})`);
   }
 
+  const credentials = raw.credentials === undefined ? undefined : parseCredentialSpec(raw.credentials, fail);
+  if (credentials && apiKeyEnv !== null) fail('apiKeyEnv', "must be null when 'credentials' describes the provider's authentication");
+
   return {
     provider: provider as string,
     entry: entryPath,
@@ -151,6 +160,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     capabilities: capabilities as Capabilities,
     sdk: raw.sdk as string | undefined,
     isolation: raw.isolation as Isolation | undefined,
+    ...(credentials ? { credentials } : {}),
   };
 }
 

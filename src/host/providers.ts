@@ -15,6 +15,7 @@
 export const LLMProvider = {
   ANTHROPIC: 'anthropic',
   AZUREOPENAI: 'azureopenai',
+  BEDROCK: 'bedrock',
   CEREBRAS: 'cerebras',
   DEEPSEEK: 'deepseek',
   FIREWORKS: 'fireworks',

@@ -53,6 +53,8 @@ export interface SupervisorOptions {
   supervision?: ResolvedSupervision;
   /** Where events go; the owning `AnyLLM` passes its own. */
   events?: EventHub;
+  /** Answers the plugin's `auth` requests (credentials/index.ts), for a manifest with `credentials`. */
+  credentials?: { serve(connection: Connection): void };
 }
 
 /** Counters of one client since it was created. */
@@ -410,6 +412,7 @@ export class Supervisor {
       if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[], size ?? text?.length ?? 0);
     });
     instance.attach?.(connection);
+    this.#options.credentials?.serve(connection);
     const init: InitializeParams = {
       protocolVersion: PROTOCOL_VERSION,
       provider: this.#provider,

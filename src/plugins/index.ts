@@ -5,7 +5,7 @@
  */
 // First: refuses an unsupported runtime before anything else is evaluated.
 import './runtime-check.js';
-export { Provider, type CallContext, type ProviderInit } from './provider.js';
+export { Provider, type AuthorizeRequest, type AuthorizeResult, type CallContext, type ProviderInit } from './provider.js';
 export { OpenAICompatibleProvider, type CompatOptions, type OpenAIModule, type OpenAIRequest } from './openai-compatible.js';
 export { sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';

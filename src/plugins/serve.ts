@@ -89,6 +89,8 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
         apiBase: params.apiBase,
         clientOptions: params.clientOptions ?? {},
         capabilities,
+        // Credentials stay in the host: each upstream request asks it for its headers.
+        authorize: (request) => connection.request(Method.auth, request),
       });
     } catch (error) {
       throw mapSdkError(error, params.provider);

@@ -53,6 +53,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/structured-outputs',
     },
   },
+  bedrock: {
+    docs: 'https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: true, responseFormat: false },
+    notes: {
+      streaming: 'ConverseStream: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html',
+      tools: 'toolConfig: https://docs.aws.amazon.com/bedrock/latest/userguide/tool-use.html',
+      reasoning: 'reasoningContent blocks, additionalModelRequestFields.reasoning_config: https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html',
+      images: 'ImageBlock (bytes): https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html',
+      pdf: 'DocumentBlock (pdf): https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentBlock.html',
+      listModels: 'ListFoundationModels, on the control-plane host bedrock.{region}.amazonaws.com, not bedrock-runtime.',
+      responseFormat: 'The Converse request has no response-format field (any-llm raises UnsupportedParameterError for response_format too).',
+    },
+  },
   cerebras: {
     docs: 'https://inference-docs.cerebras.ai/api-reference/chat-completions',
     capabilities: { streaming: true, tools: true, reasoning: true, images: false, pdf: false, listModels: true, responseFormat: true },
@@ -241,6 +254,10 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
  * conformance suite checks the manifest's claim for that cell (the current behaviour), visibly.
  */
 export const KNOWN_DISAGREEMENTS: Readonly<Record<string, Partial<Record<Capability, string>>>> = {
+  bedrock: {
+    listModels:
+      'Not implemented: ListFoundationModels is on the control-plane host (bedrock.{region}.amazonaws.com), another origin and signing scope than the runtime the plugin calls; listModels() is refused.',
+  },
   deepseek: {
     responseFormat:
       "The manifest claims json_schema response formats and the plugin sends them upstream; DeepSeek documents json_object only, so a json_schema call should be refused with UnsupportedParameterError (or mapped to json_object).",

@@ -4,8 +4,9 @@
  */
 import type { Dialect } from '../dialect.js';
 import { anthropicDialect } from './anthropic.js';
+import { bedrockDialect } from './bedrock.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect];
