@@ -47,7 +47,7 @@ export interface ServeOptions {
  * ```
  */
 export function serve(transport: Transport, options: ServeOptions): Connection {
-  const connection = new Connection(transport);
+  const connection = new Connection(transport, { negativeIds: true });
   const streams = new Map<RequestId, ChunkSender>();
   let provider: Provider | undefined;
   let providerName = '';
