@@ -154,14 +154,16 @@ describe('Google credential resolution', () => {
     expect(createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(publicKey, Buffer.from(signature, 'base64url'))).toBe(true);
   });
 
-  it('takes the project from the file and the location from the environment; refuses an API key and unknown file types', () => {
+  it('takes the project from the file and the location from the environment; keeps an API key in the host; refuses unknown file types', async () => {
     const file = join(home, 'sa.json');
     writeFileSync(file, JSON.stringify({ type: 'service_account', project_id: 'proj-1', client_email: 'sa@x', private_key: privateKey, token_uri: 'http://127.0.0.1:1/token' }));
     const ctx = { provider: 'vertexai', apiKey: undefined, options: {}, clientOptions: {}, env: { GOOGLE_APPLICATION_CREDENTIALS: file, GOOGLE_CLOUD_LOCATION: 'europe-west4' }, ambient: true, network, home };
     const resolved = resolveCredentials(google, ctx);
     expect(resolved.clientDefaults).toEqual({ project: 'proj-1', location: 'europe-west4' });
     expect(resolved.apiBase).toBe('https://europe-west4-aiplatform.googleapis.com');
-    expect(() => resolveCredentials(google, { ...ctx, apiKey: 'k' })).toThrow(InvalidRequestError);
+    const keyed = resolveCredentials(google, { ...ctx, apiKey: 'k' }).broker(['https://europe-west4-aiplatform.googleapis.com']);
+    await expect(keyed.authorise({ url: 'https://europe-west4-aiplatform.googleapis.com/v1/x', method: 'POST' })).resolves.toEqual({ headers: [['x-goog-api-key', 'k']] });
+    expect(() => resolveCredentials(google, { ...ctx, clientOptions: { location: '../evil' } })).toThrow(InvalidRequestError);
     writeFileSync(file, JSON.stringify({ type: 'external_account' }));
     expect(() => resolveCredentials(google, ctx)).toThrow(/"external_account"/);
     expect(() => resolveCredentials(google, { ...ctx, env: {} })).toThrow(MissingApiKeyError);

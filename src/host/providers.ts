@@ -29,6 +29,7 @@ export const LLMProvider = {
   OPENROUTER: 'openrouter',
   PERPLEXITY: 'perplexity',
   TOGETHER: 'together',
+  VERTEXAI: 'vertexai',
   VLLM: 'vllm',
   XAI: 'xai',
 } as const;

@@ -221,6 +221,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://docs.together.ai/docs/json-mode',
     },
   },
+  vertexai: {
+    docs: 'https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/projects.locations.publishers.models/generateContent',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: true, responseFormat: true },
+    notes: {
+      streaming: 'streamGenerateContent: https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/projects.locations.publishers.models/streamGenerateContent',
+      tools: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/function-calling',
+      reasoning: 'thinkingConfig, thought parts: https://cloud.google.com/vertex-ai/generative-ai/docs/thinking',
+      images: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/image-understanding',
+      pdf: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/document-understanding',
+      listModels: 'publishers.models.list (v1beta1): https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/publishers.models/list',
+      responseFormat: 'responseSchema / responseJsonSchema: https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/control-generated-output',
+    },
+  },
   vllm: {
     docs: 'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
@@ -261,6 +274,10 @@ export const KNOWN_DISAGREEMENTS: Readonly<Record<string, Partial<Record<Capabil
   deepseek: {
     responseFormat:
       "The manifest claims json_schema response formats and the plugin sends them upstream; DeepSeek documents json_object only, so a json_schema call should be refused with UnsupportedParameterError (or mapped to json_object).",
+  },
+  vertexai: {
+    listModels:
+      "Not implemented: the SDK's models.list on Vertex AI lists the project's tuned models unless asked for base models, and publishers.models.list is v1beta1-only; listModels() is refused.",
   },
 };
 

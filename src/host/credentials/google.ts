@@ -65,6 +65,8 @@ function readJson(path: string, provider: string): Record<string, unknown> {
  * project (option, `GOOGLE_CLOUD_PROJECT`, the file's `project_id`) and location (option,
  * `GOOGLE_CLOUD_LOCATION`, `us-central1`).
  *
+ * With `apiKey`, the key is sent as `x-goog-api-key` instead (and no file is read).
+ *
  * @throws MissingApiKeyError when no file is found; InvalidRequestError for a file of another kind.
  * @example
  * ```ts
@@ -74,11 +76,22 @@ function readJson(path: string, provider: string): Record<string, unknown> {
 export function resolveGoogle(spec: GoogleCredentialSpec, ctx: ResolveContext): ResolvedCredential {
   const { provider, env } = ctx;
   const ambient = (name: string): string | undefined => (ctx.ambient && env[name] ? env[name] : undefined);
+  const option = (name: string): string | undefined => (typeof ctx.clientOptions[name] === 'string' ? (ctx.clientOptions[name] as string) : undefined);
+  const location = option('location') ?? ambient('GOOGLE_CLOUD_LOCATION') ?? 'us-central1';
+  if (!/^[a-z0-9-]{1,40}$/.test(location)) {
+    throw new InvalidRequestError(`The location ${JSON.stringify(location)} is not a Google Cloud region like 'us-central1'.`, { provider });
+  }
+  const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`;
+  const apiBase = spec.regionalBaseUrl?.replace('{location}-aiplatform.googleapis.com', host).replace('{location}', location);
+  // A Google Cloud API key (Vertex AI's express mode, or a key bound to a service account) stays in the host too.
   if (ctx.apiKey !== undefined) {
-    throw new InvalidRequestError(
-      `Provider '${provider}' authenticates with Google credentials, not an API key: pass { credentials: { file } } or set GOOGLE_APPLICATION_CREDENTIALS.`,
-      { provider },
-    );
+    const key = ctx.apiKey;
+    const project = option('project') ?? ambient('GOOGLE_CLOUD_PROJECT');
+    return {
+      authoriser: { describe: 'Google Cloud API key', authorise: async () => ({ headers: [['x-goog-api-key', key]] }) },
+      apiBase,
+      clientDefaults: { ...(project ? { project } : {}), location },
+    };
   }
   const gcloudDir = ambient('CLOUDSDK_CONFIG') ?? (process.platform === 'win32' && env.APPDATA ? join(env.APPDATA, 'gcloud') : join(ctx.home, '.config', 'gcloud'));
   const explicit = ctx.options.file ?? ambient('GOOGLE_APPLICATION_CREDENTIALS');
@@ -135,11 +148,7 @@ export function resolveGoogle(spec: GoogleCredentialSpec, ctx: ResolveContext): 
     const answer = await exchange();
     return { value: answer.access_token as string, expiresAt: expiryOf(answer) };
   });
-  const option = (name: string): string | undefined => (typeof ctx.clientOptions[name] === 'string' ? (ctx.clientOptions[name] as string) : undefined);
   const project = option('project') ?? ambient('GOOGLE_CLOUD_PROJECT') ?? str('project_id') ?? str('quota_project_id');
-  const location = option('location') ?? ambient('GOOGLE_CLOUD_LOCATION') ?? 'us-central1';
-  if (!/^[a-z0-9-]{1,40}$/.test(location)) bad(`is fine, but the location ${JSON.stringify(location)} is not a Google Cloud region`);
-  const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`;
   return {
     authoriser: {
       describe,
@@ -148,7 +157,7 @@ export function resolveGoogle(spec: GoogleCredentialSpec, ctx: ResolveContext): 
         return { headers: [['authorization', `Bearer ${token.value}`]], expiresAt: token.expiresAt };
       },
     },
-    apiBase: spec.regionalBaseUrl?.replace('{location}-aiplatform.googleapis.com', host).replace('{location}', location),
+    apiBase,
     clientDefaults: { ...(project ? { project } : {}), location },
   };
 }

@@ -7,6 +7,7 @@ import { anthropicDialect } from './anthropic.js';
 import { bedrockDialect } from './bedrock.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
+import { vertexaiDialect } from './vertexai.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect];
