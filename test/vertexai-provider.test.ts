@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, AuthenticationError, completionStream } from 'anyllm';
+import { eventsFor, streamEvents as streamAnthropic, wireMessage } from './support/anthropic-wire.js';
 import { geminiResponse, streamEvents } from './support/gemini-wire.js';
 import { serviceAccount, type TokenEndpoint } from './support/google-token.js';
 import { LocalServer, sendJson } from './support/local-server.js';
@@ -41,6 +42,20 @@ beforeAll(async () => {
       ]);
     });
   }
+  const claude = '/v1/projects/sa-project/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5%4020250929';
+  server.on('POST', `${claude}:rawPredict`, (req, res) => {
+    seen.push({ path: req.path, authorization: req.headers.authorization as string | undefined });
+    const body = req.body as Record<string, unknown>;
+    if (req.headers.authorization !== `Bearer ${endpoint.current()}` || body.anthropic_version !== 'vertex-2023-10-16' || 'model' in body) {
+      return sendJson(res, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+    }
+    sendJson(res, 200, wireMessage([{ type: 'text', text: 'Claude via Vertex.' }], { model: 'claude-sonnet-4-5', usage: { input_tokens: 3, output_tokens: 4 } as never }));
+  });
+  server.on('POST', `${claude}:streamRawPredict`, async (req, res) => {
+    seen.push({ path: req.path, authorization: req.headers.authorization as string | undefined });
+    if (req.headers.authorization !== `Bearer ${endpoint.current()}`) return sendJson(res, 401, { error: { code: 401, message: 'no', status: 'UNAUTHENTICATED' } });
+    await streamAnthropic(res, eventsFor(wireMessage([{ type: 'text', text: 'Streamed Claude.' }], { model: 'claude-sonnet-4-5', usage: { input_tokens: 3, output_tokens: 4 } as never })));
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -107,6 +122,24 @@ describe('vertexai with a service-account file', () => {
       expect(seen.length).toBe(calls);
     } finally {
       endpoint.refuse = undefined;
+      await llm.close();
+    }
+  });
+});
+
+describe('vertexaianthropic with a service-account file', () => {
+  it("sends Anthropic's wire to rawPredict / streamRawPredict with the host's token, the model in the path", async () => {
+    const llm = await AnyLLM.create('vertexaianthropic', { apiBase: server.origin, credentials: { file }, idleTimeoutMs: 0, maxRetries: 0 });
+    try {
+      const res = await llm.completion({ model: 'claude-sonnet-4-5@20250929', messages: ask('Hi') });
+      expect(res.choices[0].message.content).toBe('Claude via Vertex.');
+      expect(res.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+      const streamed = await llm.completionStream({ model: 'claude-sonnet-4-5@20250929', messages: ask('Hi') }).finalChatCompletion();
+      expect(streamed.choices[0].message.content).toBe('Streamed Claude.');
+      expect(seen.slice(-2).map((s) => s.path.split(':').at(-1))).toEqual(['rawPredict', 'streamRawPredict']);
+      expect(seen.at(-1)?.authorization).toBe(`Bearer ${endpoint.current()}`);
+      await expect(llm.listModels()).rejects.toMatchObject({ name: 'UnsupportedParameterError' });
+    } finally {
       await llm.close();
     }
   });

@@ -13,13 +13,16 @@ import type { RegisteredPlugin } from './registry.js';
 const OPENAI = ['organization', 'project', 'webhookSecret', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'dangerouslyAllowBrowser'];
 
 /** By the SDK a built-in's manifest names; Azure's client takes its own on top of openai's. */
+const ANTHROPIC = ['authToken', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'dangerouslyAllowBrowser'];
 const KNOWN: Readonly<Record<string, readonly string[]>> = {
   openai: OPENAI,
-  '@anthropic-ai/sdk': ['authToken', 'timeout', 'maxRetries', 'defaultHeaders', 'defaultQuery', 'fetchOptions', 'dangerouslyAllowBrowser'],
+  '@anthropic-ai/sdk': ANTHROPIC,
 };
 // Not gemini: its plugin refuses any other option itself (UnsupportedParameterError naming the four it takes).
 const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureopenai: [...OPENAI, 'apiVersion', 'deployment', 'endpoint'],
+  // The token comes from the host's Google credentials, never an option.
+  vertexaianthropic: [...ANTHROPIC.filter((name) => name !== 'authToken'), 'project', 'location'],
 };
 
 /**

@@ -30,6 +30,7 @@ export const LLMProvider = {
   PERPLEXITY: 'perplexity',
   TOGETHER: 'together',
   VERTEXAI: 'vertexai',
+  VERTEXAIANTHROPIC: 'vertexaianthropic',
   VLLM: 'vllm',
   XAI: 'xai',
 } as const;

@@ -234,6 +234,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'responseSchema / responseJsonSchema: https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/control-generated-output',
     },
   },
+  vertexaianthropic: {
+    docs: 'https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: false, responseFormat: true },
+    notes: {
+      streaming: 'streamRawPredict: https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude',
+      tools: 'https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/tool-use',
+      reasoning: 'Extended thinking on Vertex AI: https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking',
+      images: 'The Messages API on Vertex takes image blocks: https://docs.anthropic.com/en/api/claude-on-vertex-ai',
+      pdf: 'PDF support on Vertex AI: https://docs.anthropic.com/en/docs/build-with-claude/pdf-support',
+      listModels: 'Vertex AI serves Anthropic models through rawPredict only; there is no Anthropic models list (https://docs.anthropic.com/en/api/claude-on-vertex-ai).',
+      responseFormat: 'JSON output with a forced tool, as on the Anthropic API.',
+    },
+  },
   vllm: {
     docs: 'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },

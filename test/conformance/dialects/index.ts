@@ -8,6 +8,7 @@ import { bedrockDialect } from './bedrock.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
 import { vertexaiDialect } from './vertexai.js';
+import { vertexaianthropicDialect } from './vertexaianthropic.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect, vertexaianthropicDialect];
