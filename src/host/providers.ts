@@ -32,6 +32,7 @@ export const LLMProvider = {
   VERTEXAI: 'vertexai',
   VERTEXAIANTHROPIC: 'vertexaianthropic',
   VLLM: 'vllm',
+  WATSONX: 'watsonx',
   XAI: 'xai',
 } as const;
 

@@ -259,6 +259,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://docs.vllm.ai/en/latest/features/structured_outputs.html',
     },
   },
+  watsonx: {
+    docs: 'https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
+    capabilities: { streaming: true, tools: true, reasoning: 'silent', images: true, pdf: false, listModels: true, responseFormat: true },
+    notes: {
+      streaming: 'POST /ml/v1/text/chat_stream: https://cloud.ibm.com/apidocs/watsonx-ai#text-chat-stream',
+      tools: 'tools, tool_choice_option, tool_choice: https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
+      reasoning: 'The chat reference has no reasoning control or reasoning field for the general chat models (any-llm 1.26 flags no reasoning either).',
+      images: 'User content parts of type image_url (vision models): https://www.ibm.com/docs/en/watsonx/saas?topic=solutions-chatting-images',
+      pdf: 'User content parts are text and image_url only.',
+      listModels: 'GET /ml/v1/foundation_model_specs: https://cloud.ibm.com/apidocs/watsonx-ai#list-foundation-model-specs',
+      responseFormat: 'response_format (json_object, json_schema): https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
+    },
+  },
   xai: {
     docs: 'https://docs.x.ai/docs/api-reference#chat-completions',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: 'silent', listModels: true, responseFormat: true },

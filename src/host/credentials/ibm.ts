@@ -23,10 +23,12 @@ import type { ResolveContext, ResolvedCredential } from './types.js';
 export function resolveIbm(spec: IbmCredentialSpec, ctx: ResolveContext): ResolvedCredential {
   const apiKey = ctx.apiKey ?? (ctx.ambient && ctx.env[spec.apiKeyEnv] ? ctx.env[spec.apiKeyEnv] : undefined);
   if (apiKey === undefined) throw new MissingApiKeyError(ctx.provider, spec.apiKeyEnv);
-  const tokenUrl = ctx.options.tokenUrl ?? spec.tokenUrl;
-  if (!URL.canParse(tokenUrl) || !/^https?:$/.test(new URL(tokenUrl).protocol)) {
-    throw new InvalidRequestError(`Option 'credentials.tokenUrl' must be an http(s) URL.`, { provider: ctx.provider });
+  const configured = ctx.options.tokenUrl ?? (spec.tokenUrlEnv && ctx.ambient && ctx.env[spec.tokenUrlEnv] ? ctx.env[spec.tokenUrlEnv] : undefined) ?? spec.tokenUrl;
+  if (!URL.canParse(configured) || !/^https?:$/.test(new URL(configured).protocol)) {
+    throw new InvalidRequestError(`The IAM endpoint (option 'credentials.tokenUrl'${spec.tokenUrlEnv ? ` or ${spec.tokenUrlEnv}` : ''}) must be an http(s) URL.`, { provider: ctx.provider });
   }
+  // IBM's SDKs take the IAM origin (`https://iam.cloud.ibm.com`) and add the token path themselves.
+  const tokenUrl = /\/identity\/token\/?$/.test(new URL(configured).pathname) ? configured : `${configured.replace(/\/+$/, '')}/identity/token`;
   const cache = new TokenCache(async () => {
     const answer = await ctx.post(tokenUrl, { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey });
     return { value: answer.access_token as string, expiresAt: expiryOf(answer) };

@@ -32,6 +32,8 @@ export interface IbmCredentialSpec {
   apiKeyEnv: string;
   /** The IAM token endpoint. */
   tokenUrl: string;
+  /** A variable that may name another IAM endpoint (`WATSONX_AI_AUTH_URL`, as IBM's SDKs read it). */
+  tokenUrlEnv?: string;
 }
 
 /** What a manifest's `credentials` may say. */
@@ -74,7 +76,8 @@ export function parseCredentialSpec(value: unknown, fail: (field: string, proble
     case 'ibm-iam': {
       if (typeof raw.apiKeyEnv !== 'string' || !ENV_NAME.test(raw.apiKeyEnv)) fail('credentials.apiKeyEnv', 'must be an environment variable name');
       const tokenUrl = url('tokenUrl') ?? fail('credentials.tokenUrl', 'must be the IAM token endpoint URL');
-      return { type: 'ibm-iam', apiKeyEnv: raw.apiKeyEnv as string, tokenUrl };
+      if (raw.tokenUrlEnv !== undefined && (typeof raw.tokenUrlEnv !== 'string' || !ENV_NAME.test(raw.tokenUrlEnv))) fail('credentials.tokenUrlEnv', 'must be an environment variable name');
+      return { type: 'ibm-iam', apiKeyEnv: raw.apiKeyEnv as string, tokenUrl, tokenUrlEnv: raw.tokenUrlEnv as string | undefined };
     }
     default:
       return fail('credentials.type', "must be 'aws-sigv4', 'google-oauth' or 'ibm-iam'");

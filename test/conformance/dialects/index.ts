@@ -9,6 +9,7 @@ import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
 import { vertexaiDialect } from './vertexai.js';
 import { vertexaianthropicDialect } from './vertexaianthropic.js';
+import { watsonxDialect } from './watsonx.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect, vertexaianthropicDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect, vertexaianthropicDialect, watsonxDialect];
