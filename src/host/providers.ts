@@ -28,6 +28,7 @@ export const LLMProvider = {
   OPENAI: 'openai',
   OPENROUTER: 'openrouter',
   PERPLEXITY: 'perplexity',
+  SAGEMAKER: 'sagemaker',
   TOGETHER: 'together',
   VERTEXAI: 'vertexai',
   VERTEXAIANTHROPIC: 'vertexaianthropic',

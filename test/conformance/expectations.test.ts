@@ -80,6 +80,6 @@ describe('documented expectations', () => {
     const silent = providers.flatMap((provider) =>
       CAPABILITIES.filter((capability) => EXPECTED[provider].capabilities[capability] === 'silent').map((capability) => `${provider}.${capability}`),
     );
-    expect(silent).toEqual(['fireworks.listModels', 'watsonx.reasoning', 'xai.pdf']);
+    expect(silent).toEqual(['fireworks.listModels', 'sagemaker.tools', 'sagemaker.images', 'watsonx.reasoning', 'xai.pdf']);
   });
 });

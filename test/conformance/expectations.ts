@@ -209,6 +209,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'json_schema: https://docs.perplexity.ai/guides/structured-outputs',
     },
   },
+  sagemaker: {
+    docs: 'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html',
+    capabilities: { streaming: true, tools: 'silent', reasoning: false, images: 'silent', pdf: false, listModels: false, responseFormat: false },
+    notes: {
+      streaming: 'InvokeEndpointWithResponseStream: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html',
+      tools: "The body is the container's: TGI and LMI Messages APIs take OpenAI tools, other containers do not.",
+      reasoning: 'No reasoning control in InvokeEndpoint; any-llm flags none.',
+      images: "The container's: vision models behind a Messages API take image_url parts.",
+      pdf: 'No file parts in the Messages APIs the plugin speaks.',
+      listModels: 'An endpoint serves one model; there is no models list on the runtime API.',
+      responseFormat: 'Container-specific; any-llm raises UnsupportedParameterError for response_format.',
+    },
+  },
   together: {
     docs: 'https://docs.together.ai/reference/chat-completions-1',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },

@@ -86,6 +86,12 @@ export function resolveAws(spec: AwsCredentialSpec, ctx: ResolveContext): Resolv
   const apiBase = spec.regionalBaseUrl?.replace('{region}', region);
   const result = (authoriser: ResolvedCredential['authoriser']): ResolvedCredential => ({ authoriser, apiBase });
 
+  if (ctx.apiKey !== undefined && !spec.bearerEnv) {
+    throw new InvalidRequestError(
+      `Provider '${provider}' signs requests with AWS keys and takes no API key: pass { credentials: { accessKeyId, secretAccessKey } }, or set AWS_ACCESS_KEY_ID or AWS_PROFILE.`,
+      { provider },
+    );
+  }
   const bearer = ctx.apiKey ?? (spec.bearerEnv ? ambient(spec.bearerEnv) : undefined);
   if (bearer !== undefined) {
     return result({

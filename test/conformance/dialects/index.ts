@@ -7,9 +7,10 @@ import { anthropicDialect } from './anthropic.js';
 import { bedrockDialect } from './bedrock.js';
 import { geminiDialect } from './gemini.js';
 import { openAIDialects } from './openai.js';
+import { sagemakerDialect } from './sagemaker.js';
 import { vertexaiDialect } from './vertexai.js';
 import { vertexaianthropicDialect } from './vertexaianthropic.js';
 import { watsonxDialect } from './watsonx.js';
 
 /** All dialects. */
-export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect, vertexaianthropicDialect, watsonxDialect];
+export const dialects: Dialect[] = [...openAIDialects, anthropicDialect, geminiDialect, bedrockDialect, vertexaiDialect, vertexaianthropicDialect, watsonxDialect, sagemakerDialect];
