@@ -16,6 +16,7 @@ import { parseIni } from 'anyllm/internal/host/credentials/aws.js';
 import { resolveCredentials } from 'anyllm/internal/host/credentials/index.js';
 import { serviceAccountAssertion } from 'anyllm/internal/host/credentials/google.js';
 import { AuthenticationError, InvalidRequestError, MissingApiKeyError } from 'anyllm/internal/errors.js';
+import { parseManifest } from 'anyllm/internal/host/manifest.js';
 
 const KEYS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -167,5 +168,20 @@ describe('Google credential resolution', () => {
     writeFileSync(file, JSON.stringify({ type: 'external_account' }));
     expect(() => resolveCredentials(google, ctx)).toThrow(/"external_account"/);
     expect(() => resolveCredentials(google, { ...ctx, env: {} })).toThrow(MissingApiKeyError);
+  });
+});
+
+describe('manifest credentials and extends', () => {
+  const base = { provider: 'acme', entry: './index.js', apiKeyEnv: null };
+  it('parses each credential type and refuses a key variable beside it, an unknown type, or a bad extends', () => {
+    expect(parseManifest({ ...base, credentials: { type: 'ibm-iam', apiKeyEnv: 'ACME_API_KEY', tokenUrl: 'https://iam.example/identity/token' } }, 'm').credentials).toEqual({
+      type: 'ibm-iam', apiKeyEnv: 'ACME_API_KEY', tokenUrl: 'https://iam.example/identity/token', tokenUrlEnv: undefined,
+    });
+    expect(() => parseManifest({ ...base, env: ['ACME_API_KEY'], apiKeyEnv: 'ACME_API_KEY', credentials: { type: 'aws-sigv4', service: 'bedrock' } }, 'm')).toThrow(/'apiKeyEnv' must be null/);
+    expect(() => parseManifest({ ...base, credentials: { type: 'kerberos' } }, 'm')).toThrow(/'credentials.type' must be/);
+    expect(() => parseManifest({ ...base, credentials: { type: 'google-oauth', scopes: [] } }, 'm')).toThrow(/'credentials.scopes'/);
+    expect(() => parseManifest({ ...base, credentials: { type: 'aws-sigv4', service: 'bedrock', regionalBaseUrl: 'https://fixed.example' } }, 'm')).toThrow(/holding \{region\}/);
+    expect(() => parseManifest({ ...base, extends: '../gemini' }, 'm')).toThrow(/'extends'/);
+    expect(parseManifest({ ...base, extends: 'gemini' }, 'm').extends).toBe('gemini');
   });
 });

@@ -38,6 +38,11 @@ export interface PluginManifest {
    * handed to the plugin per request as short-lived headers (`credentials/`). With it, `apiKeyEnv` is null.
    */
   credentials?: CredentialSpec;
+  /**
+   * A built-in provider whose modules this plugin imports (vertexai builds on gemini): the sandbox
+   * grants that built-in's folder too, read-only. Built-in code is the package's own, like the runtime.
+   */
+  extends?: string;
 }
 
 const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -147,6 +152,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   }
 
   const credentials = raw.credentials === undefined ? undefined : parseCredentialSpec(raw.credentials, fail);
+  if (raw.extends !== undefined && (typeof raw.extends !== 'string' || !PROVIDER_NAME.test(raw.extends))) fail('extends', 'must be the name of a built-in provider');
   if (credentials && apiKeyEnv !== null) fail('apiKeyEnv', "must be null when 'credentials' describes the provider's authentication");
 
   return {
@@ -161,6 +167,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     sdk: raw.sdk as string | undefined,
     isolation: raw.isolation as Isolation | undefined,
     ...(credentials ? { credentials } : {}),
+    ...(raw.extends !== undefined ? { extends: raw.extends as string } : {}),
   };
 }
 

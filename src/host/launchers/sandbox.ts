@@ -19,6 +19,20 @@ import type { Launcher } from './launcher.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
 import { sandboxNetwork } from './plugin-network.js';
 import { sandboxReadPaths } from './read-paths.js';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidRequestError } from '../../errors.js';
+import { builtinPluginsDir } from '../../package-paths.js';
+
+/** The folder of the built-in a plugin's manifest `extends` (its code is imported, so it is read). */
+function extendedPluginDir(name: string | undefined): string[] {
+  if (name === undefined) return [];
+  const dir = join(builtinPluginsDir, name);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new InvalidRequestError(`The manifest 'extends' '${name}', which is not a built-in provider.`, { code: 'invalid_manifest' });
+  }
+  return [realpathSync(dir)];
+}
 
 /**
  * Whether this Node can deny a sandboxed plugin the network (`--allow-net` exists from Node 25).
@@ -88,7 +102,7 @@ export interface SandboxLauncherOptions {
 export function sandboxLauncher(options: SandboxLauncherOptions = {}): Launcher {
   const nodeLayer = options.nodeLayer !== false;
   return (spec) => {
-    const readPaths = sandboxReadPaths(spec.dir, spec.manifest.sdk);
+    const readPaths = [...sandboxReadPaths(spec.dir, spec.manifest.sdk), ...extendedPluginDir(spec.manifest.extends)];
     const boundary = spec.osBoundary;
     const execArgv = [
       ...pluginFlags(),
