@@ -171,6 +171,14 @@ describe('Google credential resolution', () => {
   });
 });
 
+describe('the credentials option', () => {
+  it('is refused, not ignored, for a provider that takes a key', async () => {
+    const { AnyLLM } = await import('anyllm');
+    await expect(AnyLLM.create('openai', { apiKey: 'k', credentials: { profile: 'work' } })).rejects.toThrow(/Option 'credentials' applies to providers whose credentials the host resolves/);
+    await expect(AnyLLM.create('bedrock', { credentials: { profle: 'work' } as never })).rejects.toThrow(/'credentials.profle' is not an option/);
+  });
+});
+
 describe('manifest credentials and extends', () => {
   const base = { provider: 'acme', entry: './index.js', apiKeyEnv: null };
   it('parses each credential type and refuses a key variable beside it, an unknown type, or a bad extends', () => {

@@ -188,6 +188,9 @@ export function resolveOptions(
     for (const [name, value] of Object.entries(resolvedCredentials.clientDefaults)) clientOptions[name] ??= value;
     credentials = resolvedCredentials.broker([...(apiBase && URL.canParse(apiBase) ? [new URL(apiBase).origin] : []), ...manifest.network]);
   } else {
+    if (options.credentials !== undefined) {
+      bad('credentials', `applies to providers whose credentials the host resolves (AWS, Google, IBM); '${provider}' takes an apiKey`);
+    }
     apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv);
     if (apiKey === undefined && manifest.apiKeyEnv) {
       const detail = granted.has(manifest.apiKeyEnv) || !grant ? undefined : explainUngranted(grant, manifest.apiKeyEnv, provider);
