@@ -7,7 +7,6 @@
  */
 import { AuthenticationError, ConnectionError, ProviderError } from '../../errors.js';
 import type { ResolvedNetwork } from '../network-options.js';
-import { createPinnedFetch } from '../pinned-fetch.js';
 import { proxyFor } from '../proxy-settings.js';
 
 /** A token endpoint's answer, parsed. */
@@ -26,11 +25,15 @@ const TOKEN_TIMEOUT_MS = 30_000;
  * ```
  */
 export function tokenFetch(provider: string, network: ResolvedNetwork): TokenFetch {
-  const upstream = createPinnedFetch({ ca: network.ca, proxy: (url) => proxyFor(network.proxy, url), refuse: () => undefined, keepAlive: false });
+  // Loaded on the first exchange: `import('anyllm')` does not pay for node:http, node:https and node:dns.
+  let upstream: Promise<(input: string, init: import('../pinned-fetch.js').PinnedRequestInit) => Promise<Response>> | undefined;
   return async (url, form) => {
+    upstream ??= import('../pinned-fetch.js').then(({ createPinnedFetch }) =>
+      createPinnedFetch({ ca: network.ca, proxy: (target) => proxyFor(network.proxy, target), refuse: () => undefined, keepAlive: false }),
+    );
     let response: Response;
     try {
-      response = await upstream(url, {
+      response = await (await upstream)(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams(form).toString(),

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// `node:crypto` costs milliseconds to load: only a client that signs pays for it (as network-options.ts does for `ca`).
+const load = createRequire(import.meta.url ?? `file://${process.cwd()}/noop.js`);
+const crypto = (): typeof import('node:crypto') => load('node:crypto') as typeof import('node:crypto');
 
 /** Static or temporary AWS credentials. */
 export interface AwsKeys {
@@ -55,7 +59,7 @@ function canonicalQuery(url: URL): string {
     .join('&');
 }
 
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+const hmac = (key: string | Buffer, data: string): Buffer => crypto().createHmac('sha256', key).update(data, 'utf8').digest();
 
 /**
  * The headers to add to the request: `authorization`, `x-amz-date`, and `x-amz-security-token` for
@@ -92,9 +96,9 @@ export function signRequest(keys: AwsKeys, input: SignInput): [string, string][]
     input.bodySha256,
   ].join('\n');
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, crypto().createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${keys.secretAccessKey}`, day), input.region), input.service), 'aws4_request');
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  const signature = crypto().createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   return [
     ...added,
     ['authorization', `AWS4-HMAC-SHA256 Credential=${keys.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`],
