@@ -171,6 +171,28 @@ describe('Google credential resolution', () => {
   });
 });
 
+describe('Google authorized-user files (gcloud ADC)', () => {
+  it('exchanges the refresh token at the token endpoint once, and hands out the access token', async () => {
+    const file = join(home, '.config', 'gcloud', 'application_default_credentials.json');
+    mkdirSync(join(home, '.config', 'gcloud'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt', quota_project_id: 'quota-p' }));
+    const posts: [string, Record<string, string>][] = [];
+    const post = async (url: string, form: Record<string, string>) => {
+      posts.push([url, form]);
+      return { access_token: 'ya29.user', expires_in: 3600 };
+    };
+    const google = { type: 'google-oauth' as const, scopes: ['https://www.googleapis.com/auth/cloud-platform'] };
+    const resolved = resolveCredentials(google, { provider: 'vertexai', apiKey: undefined, options: {}, clientOptions: {}, env: {}, ambient: true, network, home, post });
+    expect(resolved.clientDefaults).toEqual({ project: 'quota-p', location: 'us-central1' });
+    const broker = resolved.broker(['https://us-central1-aiplatform.googleapis.com']);
+    const url = 'https://us-central1-aiplatform.googleapis.com/v1/x';
+    const [a, b] = await Promise.all([broker.authorise({ url, method: 'POST' }), broker.authorise({ url, method: 'POST' })]);
+    expect(a.headers).toEqual([['authorization', 'Bearer ya29.user']]);
+    expect(b.headers).toEqual(a.headers);
+    expect(posts).toEqual([['https://oauth2.googleapis.com/token', { grant_type: 'refresh_token', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt' }]]);
+  });
+});
+
 describe('the credentials option', () => {
   it('is refused, not ignored, for a provider that takes a key', async () => {
     const { AnyLLM } = await import('anyllm');

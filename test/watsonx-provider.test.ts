@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyLLM, AuthenticationError, completion } from 'anyllm';
+import { ForwardProxy } from './support/forward-proxy.js';
 import { serveIam, watsonxError, type IamEndpoint } from './support/ibm-iam.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
 
@@ -105,6 +106,19 @@ describe('watsonx with IBM Cloud IAM in the host', () => {
       expect(calls.length).toBe(before);
     } finally {
       await llm.close();
+    }
+  });
+
+  it("exchanges the key through the client's proxy option, as the plugin's own requests go", async () => {
+    const proxy = await ForwardProxy.start();
+    const llm = await AnyLLM.create('watsonx', { apiKey: 'ibm-cloud-key', apiBase: server.origin, projectId: 'p', credentials: { tokenUrl: server.origin }, proxy: proxy.url, idleTimeoutMs: 0 });
+    try {
+      const res = await llm.completion({ model: MODEL, messages: ask('Hei') });
+      expect(res.choices[0].message.content).toBe('Hei fra watsonx.');
+      expect(proxy.seen).toEqual([`POST ${server.origin}/identity/token`, `POST ${server.origin}/ml/v1/text/chat?version=2024-10-08`]);
+    } finally {
+      await llm.close();
+      await proxy.close();
     }
   });
 });
