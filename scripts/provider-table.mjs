@@ -49,7 +49,7 @@ export function renderProviderTable(manifests = readManifests()) {
     const keyEnv = m.apiKeyEnv === undefined ? (m.env ?? []).find((name) => name.endsWith('_API_KEY')) : m.apiKeyEnv;
     return [
       `\`${m.provider}\``,
-      keyEnv ? `\`${keyEnv}\`` : m.envAliases?.apiKey?.length ? 'optional' : 'none (local server)',
+      m.credentials ? credentialText(m.credentials) : keyEnv ? `\`${keyEnv}\`` : m.envAliases?.apiKey?.length ? 'optional' : 'none (local server)',
       m.baseUrlEnv ? `\`${m.baseUrlEnv}\`` : '—',
       [...(m.envAliases?.apiKey ?? []), ...(m.envAliases?.baseUrl ?? [])].map((name) => `\`${name}\``).join(', ') || '—',
       ...COLUMNS.map(([, capability]) => (m.capabilities?.[capability] ? '✓' : '—')),
@@ -58,6 +58,20 @@ export function renderProviderTable(manifests = readManifests()) {
   });
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The key column for a manifest whose `credentials` are resolved in the host (docs/PROVIDERS.md, "Credentials"). */
+function credentialText(credentials) {
+  switch (credentials.type) {
+    case 'aws-sigv4':
+      return `AWS SigV4 (\`AWS_ACCESS_KEY_ID\`, \`~/.aws\`)${credentials.bearerEnv ? ` or \`${credentials.bearerEnv}\`` : ''}`;
+    case 'google-oauth':
+      return 'Google ADC (`GOOGLE_APPLICATION_CREDENTIALS`)';
+    case 'ibm-iam':
+      return `\`${credentials.apiKeyEnv}\` (IBM IAM)`;
+    default:
+      return 'see docs/PROVIDERS.md';
+  }
 }
 
 /** `readme` with the generated table between the markers; the markers are appended when missing. */

@@ -13,6 +13,7 @@ export type { CompletionStreamHelpers, ReadableStreamOptions } from './host/stre
 export { registerPlugin, knownProviders, type RegisterPluginOptions } from './host/registry.js';
 export { LLMProvider } from './host/providers.js';
 export type { AnyLLMOptions } from './host/options.js';
+export type { CredentialOptions } from './host/credentials/types.js';
 export type { SupervisionOptions } from './host/supervision.js';
 export type { ClientStats as AnyLLMStats } from './host/plugin-client.js';
 export type { RetryOptions } from './types.js';

@@ -43,6 +43,7 @@ describe('the method map', () => {
       fetch: ['plugin', 'request', Math.ceil((32 * MiB) / 3) * 4 + 2 * MiB],
       '$/fetchCredit': ['plugin', 'notification', 1 * KiB],
       '$/fetchCancel': ['plugin', 'notification', 1 * KiB],
+      auth: ['plugin', 'request', 64 * KiB],
     });
     expect(MAX_PLUGIN_MESSAGE).toBe(Math.ceil((32 * MiB) / 3) * 4 + 2 * MiB);
     expect(MAX_CHUNKS_PER_MESSAGE).toBe(64);
@@ -58,6 +59,21 @@ describe('the method map', () => {
     expect(methodSpec('toString')).toBeUndefined();
     expect(methodSpec('__proto__')).toBeUndefined();
     expect(methodSpec('nope')).toBeUndefined();
+  });
+});
+
+describe('auth requests (credentials resolved in the host)', () => {
+  const check = METHODS.auth.checkParams!;
+  it('takes its client, a URL, a method, [name, value] headers and a hex SHA-256, nothing else', () => {
+    expect(check({ client: 'c1', url: 'https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse', method: 'POST', headers: [['content-type', 'application/json']], bodySha256: 'a'.repeat(64) })).toBeUndefined();
+    expect(check({ client: 'c1', url: 'not a url', method: 'POST' })).toBe('an auth request whose url is not a URL');
+    expect(check({ client: 'c1', url: 'https://x.example', method: 'PO ST' })).toBe('an auth request whose method is not an HTTP method');
+    expect(check({ client: 'c1', url: 'https://x.example', method: 'POST', headers: [['a']] })).toBe('an auth request whose headers are not [name, value] pairs of strings');
+    expect(check({ client: 'c1', url: 'https://x.example', method: 'POST', bodySha256: 'XYZ' })).toBe('an auth request whose bodySha256 is not a hex SHA-256');
+    expect(check({ client: 'c1', url: 'https://x.example', method: 'POST', secret: 1 })).toBe("an auth request with the unexpected member 'secret'");
+    // Clients of a shared plugin each have their own credentials: the request names whose.
+    expect(check({ url: 'https://x.example', method: 'POST' })).toBe('an auth request whose client is not a client id');
+    expect(check({ client: 'c'.repeat(65), url: 'https://x.example', method: 'POST' })).toBe('an auth request whose client is not a client id');
   });
 });
 

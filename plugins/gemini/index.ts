@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { GenerateContentParameters, GoogleGenAI, HttpOptions } from '@google/genai';
+import type { GenerateContentParameters, GoogleGenAI, GoogleGenAIOptions, HttpOptions } from '@google/genai';
 import {
   UnsupportedParameterError,
   Provider,
@@ -62,9 +62,10 @@ export default class GeminiProvider extends Provider<GenerateContentParameters, 
     apiBase: string | undefined,
     options: Record<string, unknown>,
   ): Promise<void> {
+    const known = this.clientOptionNames();
     for (const name of Object.keys(options)) {
-      if (!CLIENT_OPTIONS.has(name)) {
-        throw new UnsupportedParameterError(name, this.name, `the Gemini client takes only ${[...CLIENT_OPTIONS].join(', ')}.`);
+      if (!known.has(name)) {
+        throw new UnsupportedParameterError(name, this.name, `the client takes only ${[...known].join(', ')}.`);
       }
     }
     const { GoogleGenAI: Client } = await importSdk('@google/genai', this.name, () => import('@google/genai'));
@@ -75,7 +76,7 @@ export default class GeminiProvider extends Provider<GenerateContentParameters, 
       httpOptions.baseUrl = split.baseUrl;
       apiVersion ??= split.apiVersion;
     }
-    apiVersion ??= DEFAULT_API_VERSION;
+    apiVersion ??= this.defaultApiVersion();
     httpOptions.apiVersion = apiVersion;
     if (typeof options.timeout === 'number' && options.timeout > 0) {
       this.#timeoutMs = options.timeout;
@@ -87,7 +88,22 @@ export default class GeminiProvider extends Provider<GenerateContentParameters, 
     if (typeof options.headers === 'object' && options.headers !== null) {
       httpOptions.headers = options.headers as Record<string, string>;
     }
-    this.client = new Client({ apiKey, vertexai: false, apiVersion, httpOptions });
+    this.client = new Client({ ...this.clientAuth(apiKey, options), apiVersion, httpOptions });
+  }
+
+  /** The client options this provider takes (Vertex AI adds `project` and `location`). */
+  protected clientOptionNames(): ReadonlySet<string> {
+    return CLIENT_OPTIONS;
+  }
+
+  /** The API version when neither the options nor the base URL name one. */
+  protected defaultApiVersion(): string {
+    return DEFAULT_API_VERSION;
+  }
+
+  /** How the SDK client authenticates: the Gemini Developer API takes the key. */
+  protected clientAuth(apiKey: string | undefined, _options: Record<string, unknown>): GoogleGenAIOptions {
+    return { apiKey, vertexai: false };
   }
 
   async completion(params: CompletionParams, ctx: CallContext): Promise<ChatCompletion> {

@@ -135,6 +135,7 @@ export class AnyLLM {
       session,
       open: { apiKey: resolved.apiKey, apiBase: resolved.apiBase, clientOptions: resolved.clientOptions },
       retry: resolved.retry,
+      credentials: resolved.credentials,
     });
     if (resolved.logLevel === 'debug') attachDebugLog(supervisor.events);
     return new AnyLLM(provider, resolved.isolation, plugin.manifest.capabilities, supervisor, hostOptionsOf(options));

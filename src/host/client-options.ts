@@ -27,6 +27,8 @@ const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureanthropic: [...ANTHROPIC, 'resource'],
   // Its plugin calls Cohere's API with fetch: these two are all it reads.
   cohere: ['maxRetries', 'defaultHeaders'],
+  // The token comes from the host's Google credentials, never an option.
+  vertexaianthropic: [...ANTHROPIC.filter((name) => name !== 'authToken'), 'project', 'location'],
 };
 
 /**

@@ -7,6 +7,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { Capabilities, Isolation } from '../types.js';
+import { parseCredentialSpec, type CredentialSpec } from './credentials/spec.js';
 
 /** A validated manifest. */
 export interface PluginManifest {
@@ -44,6 +45,11 @@ export interface PluginManifest {
    * depends on packages instead, so its manifest may not have it.
    */
   builtOn?: string[];
+  /**
+   * Credentials that are not a static key (AWS SigV4, Google OAuth, IBM IAM): resolved in the host,
+   * handed to the plugin per request as short-lived headers (`credentials/`). With it, `apiKeyEnv` is null.
+   */
+  credentials?: CredentialSpec;
 }
 
 /** Alternative variable names for the key and the base URL (see `env-aliases.ts`). */
@@ -164,6 +170,8 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
   }
 
   const envAliases = parseEnvAliases(raw.envAliases, fail);
+  const credentials = raw.credentials === undefined ? undefined : parseCredentialSpec(raw.credentials, fail);
+  if (credentials && apiKeyEnv !== null) fail('apiKeyEnv', "must be null when 'credentials' describes the provider's authentication");
 
   return {
     provider: provider as string,
@@ -178,6 +186,7 @@ export function parseManifest(value: unknown, source: string): PluginManifest {
     isolation: raw.isolation as Isolation | undefined,
     ...(envAliases ? { envAliases } : {}),
     ...(builtOn !== undefined ? { builtOn: builtOn as string[] } : {}),
+    ...(credentials ? { credentials } : {}),
   };
 }
 

@@ -15,11 +15,18 @@ import { explainUngranted } from './env-grant.js';
 import { aliasApiKey, aliasBaseUrl } from './env-aliases.js';
 import { envGrant, type RegisteredPlugin } from './registry.js';
 import { resolveNetwork, type NetworkOptions, type ResolvedNetwork } from './network-options.js';
+import { checkCredentialOptions, resolveCredentials, type CredentialBroker, type CredentialOptions } from './credentials/index.js';
 
 /** Options of `AnyLLM.create`. Any option not listed here goes to the provider's SDK client. */
 export interface AnyLLMOptions extends NetworkOptions {
   /** The API key; else the provider's environment variable (e.g. `OPENAI_API_KEY`). */
   apiKey?: string;
+  /**
+   * Providers whose credentials are not a static key (bedrock, vertexai, vertexaianthropic,
+   * watsonx): where the host finds them, instead of the environment and default files. Resolved in
+   * the host; the plugin only ever gets short-lived headers (docs/PROVIDERS.md, "Credentials").
+   */
+  credentials?: CredentialOptions;
   /** The base URL; else the provider's base-URL variable (e.g. `OPENAI_BASE_URL`), else its default. */
   apiBase?: string;
   /** Where the plugin runs: `'worker'` (built-ins' default), `'process'` or `'sandbox'` (community default). */
@@ -88,6 +95,8 @@ export interface ResolvedOptions {
   env: Record<string, string>;
   /** Proxy, extra CAs and the caller's own origin (network-options.ts). */
   network: ResolvedNetwork;
+  /** Answers the plugin's `auth` requests, for a manifest with `credentials`. */
+  credentials: CredentialBroker | undefined;
   pluginStderr: 'inherit' | 'pipe';
   logLevel: 'info' | 'debug';
   retry: RetryPolicy;
@@ -95,7 +104,7 @@ export interface ResolvedOptions {
 
 const HOST_OPTIONS = new Set([
   'apiKey', 'apiBase', 'isolation', 'idleTimeoutMs', 'memoryLimitMb', 'allowUnrestrictedNetwork', 'sandbox', 'supervision',
-  'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry',
+  'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry', 'credentials',
 ]);
 const ISOLATIONS: readonly Isolation[] = ['worker', 'process', 'sandbox'];
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -157,22 +166,6 @@ export function resolveOptions(
   // Aliases are read by the host, never passed on: a built-in's all, a community plugin's when granted.
   const fromAlias = (name: string) => (!grant || granted.has(name) ? nonEmpty(environment[name]) : undefined);
 
-  const apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv) ?? aliasApiKey(manifest, fromAlias)?.value;
-  if (apiKey === undefined && manifest.apiKeyEnv) {
-    const aliases = manifest.envAliases?.apiKey ?? [];
-    const detail = granted.has(manifest.apiKeyEnv) || !grant
-      ? aliases.length ? `set the ${manifest.apiKeyEnv} environment variable (or ${aliases.join(' or ')})` : undefined
-      : explainUngranted(grant, manifest.apiKeyEnv, provider);
-    throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
-  }
-  const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? aliasBaseUrl(manifest, fromAlias);
-  const apiBase = callerBase ?? manifest.defaultBaseUrl;
-  if (apiBase === undefined && plugin.baseUrlRequired) {
-    const variables = [manifest.baseUrlEnv, ...(manifest.envAliases?.baseUrl ?? [])].filter(Boolean).join(' or ');
-    bad('apiBase', `is required: provider '${provider}' has no default base URL (pass { apiBase } or set ${variables})`);
-  }
-  const network: ResolvedNetwork = { ...resolveNetwork(options, isolation, bad), callerOrigin: callerBase && URL.canParse(callerBase) ? new URL(callerBase).origin : undefined };
-
   const clientOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
     if (HOST_OPTIONS.has(name) || value === undefined) continue;
@@ -189,6 +182,50 @@ export function resolveOptions(
   if (clientOptions.maxRetries === undefined && knownClientOptions(plugin)?.includes('maxRetries')) {
     clientOptions.maxRetries = 0;
   }
+
+  const callerBase = options.apiBase ?? fromEnv(manifest.baseUrlEnv) ?? aliasBaseUrl(manifest, fromAlias);
+  const baseNetwork = resolveNetwork(options, isolation, bad);
+  let apiKey: string | undefined;
+  let apiBase: string | undefined;
+  let credentials: CredentialBroker | undefined;
+  let derivedBase: string | undefined;
+  if (manifest.credentials) {
+    // Resolved here, in the host: the plugin gets no key, only headers per request.
+    const resolvedCredentials = resolveCredentials(manifest.credentials, {
+      provider,
+      apiKey: options.apiKey,
+      options: checkCredentialOptions(options.credentials, provider),
+      clientOptions,
+      env: environment,
+      // A community plugin gets only what the caller passes: never the host's ambient AWS or Google credentials.
+      ambient: plugin.builtin,
+      network: baseNetwork,
+    });
+    derivedBase = callerBase === undefined ? resolvedCredentials.apiBase : undefined;
+    apiBase = callerBase ?? resolvedCredentials.apiBase ?? manifest.defaultBaseUrl;
+    for (const [name, value] of Object.entries(resolvedCredentials.clientDefaults)) clientOptions[name] ??= value;
+    credentials = resolvedCredentials.broker([...(apiBase && URL.canParse(apiBase) ? [new URL(apiBase).origin] : []), ...manifest.network]);
+  } else {
+    if (options.credentials !== undefined) {
+      bad('credentials', `applies to providers whose credentials the host resolves (AWS, Google, IBM); '${provider}' takes an apiKey`);
+    }
+    apiKey = options.apiKey ?? fromEnv(manifest.apiKeyEnv) ?? aliasApiKey(manifest, fromAlias)?.value;
+    if (apiKey === undefined && manifest.apiKeyEnv) {
+      const aliases = manifest.envAliases?.apiKey ?? [];
+      const detail = granted.has(manifest.apiKeyEnv) || !grant
+        ? aliases.length ? `set the ${manifest.apiKeyEnv} environment variable (or ${aliases.join(' or ')})` : undefined
+        : explainUngranted(grant, manifest.apiKeyEnv, provider);
+      throw new MissingApiKeyError(provider, manifest.apiKeyEnv, detail);
+    }
+    apiBase = callerBase ?? manifest.defaultBaseUrl;
+  }
+  if (apiBase === undefined && plugin.baseUrlRequired) {
+    const variables = [manifest.baseUrlEnv, ...(manifest.envAliases?.baseUrl ?? [])].filter(Boolean).join(' or ');
+    bad('apiBase', `is required: provider '${provider}' has no default base URL (pass { apiBase } or set ${variables})`);
+  }
+  // A base URL from the caller, or from the caller's region or location, is the caller's choice of origin.
+  const chosenBase = callerBase ?? derivedBase;
+  const network: ResolvedNetwork = { ...baseNetwork, callerOrigin: chosenBase && URL.canParse(chosenBase) ? new URL(chosenBase).origin : undefined };
 
   const env: Record<string, string> = {};
   for (const name of granted) {
@@ -208,6 +245,7 @@ export function resolveOptions(
     clientOptions,
     env,
     network,
+    credentials,
     pluginStderr: options.pluginStderr ?? 'inherit',
     logLevel: options.logLevel ?? (environment.ANYLLM_LOG?.toLowerCase() === 'debug' ? 'debug' : 'info'),
     retry,

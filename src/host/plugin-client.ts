@@ -14,6 +14,7 @@ import { CallGuard } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
+import type { CredentialBroker } from './credentials/index.js';
 import type { Launcher, LaunchSpec } from './launchers/launcher.js';
 import { PluginSession, type Launched, type Placement, type PluginEvent, type SessionClient } from './plugin-session.js';
 import { movesOn } from './fallbacks.js';
@@ -53,6 +54,8 @@ export interface PluginClientOptions {
   /** The key, base URL and SDK options of this client's own SDK client in the plugin. */
   open: Omit<ClientOpenParams, 'client'>;
   retry: RetryPolicy;
+  /** Answers the plugin's `auth` requests for this client (a manifest with `credentials`). */
+  credentials?: CredentialBroker;
   /** The name its events, errors and stats report (the provider's, or an OpenAI-compatible server's). */
   name?: string;
 }
@@ -110,6 +113,7 @@ export class PluginClient implements SessionClient {
   readonly wireId = `c${nextWireId++}`;
   readonly open: Omit<ClientOpenParams, 'client'>;
   readonly events = new EventHub();
+  readonly credentials: CredentialBroker | undefined;
   readonly #session: PluginSession;
   readonly #retry: RetryPolicy;
   readonly #name: string;
@@ -133,6 +137,7 @@ export class PluginClient implements SessionClient {
     this.#session = options.session;
     this.open = options.open;
     this.#retry = options.retry;
+    this.credentials = options.credentials;
     this.#name = options.name ?? options.session.provider;
     options.session.attach(this);
   }

@@ -8,12 +8,13 @@
  *
  * @module
  */
-import { PluginCrashedError, PluginProtocolError, PluginUnavailableError, TimeoutError } from '../errors.js';
+import { AuthenticationError, PluginCrashedError, PluginProtocolError, PluginUnavailableError, TimeoutError } from '../errors.js';
 import { Connection } from '../protocol/connection.js';
 import {
   checkPingResult,
   Method,
   PROTOCOL_VERSION,
+  type AuthRequest,
   type CallEnvelope,
   type CancelNotification,
   type ChunksNotification,
@@ -23,6 +24,7 @@ import {
   type RequestId,
 } from '../protocol/methods.js';
 import type { ChatCompletionChunk, CompletionUsage, Isolation } from '../types.js';
+import type { CredentialBroker } from './credentials/index.js';
 import { publishEvent, type AnyLLMEvents, type EventHub, type PluginExitCause } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
@@ -49,6 +51,8 @@ export interface SessionClient {
   readonly wireId: string;
   readonly open: Omit<ClientOpenParams, 'client'>;
   readonly events: EventHub;
+  /** Authorises its upstream requests when the provider's credentials are not a static key. */
+  readonly credentials?: CredentialBroker | undefined;
   /** Sees every plugin event of the session (for the client's own counters). */
   observe(event: PluginEvent): void;
 }
@@ -110,6 +114,8 @@ export class PluginSession {
   readonly #options: PluginSessionOptions;
   readonly #budget: CrashBudget;
   readonly #clients = new Set<SessionClient>();
+  /** The same clients by the id their calls carry (for the plugin's `auth` requests). */
+  readonly #byWireId = new Map<string, SessionClient>();
   #launched: Launched | undefined;
   /** Calls in flight plus pending `start()`s, across clients: while above zero the plugin is ref'd and not idle. */
   #holds = 0;
@@ -158,6 +164,7 @@ export class PluginSession {
   /** Adds a client: it shares the plugin from its next call. */
   attach(client: SessionClient): void {
     this.#clients.add(client);
+    this.#byWireId.set(client.wireId, client);
   }
 
   /**
@@ -170,6 +177,7 @@ export class PluginSession {
       const launched = this.#launched;
       if (launched?.opened.delete(client.wireId)) launched.connection.notify(Method.clientClose, { client: client.wireId });
       this.#clients.delete(client);
+      this.#byWireId.delete(client.wireId);
       return;
     }
     this.#retired = true;
@@ -178,6 +186,7 @@ export class PluginSession {
       await this.#stop('closed');
     } finally {
       this.#clients.delete(client);
+      this.#byWireId.delete(client.wireId);
     }
   }
 
@@ -348,6 +357,18 @@ export class PluginSession {
       const { id } = raw as CancelNotification;
       clearTimeout(cancelWatch.get(id));
       cancelWatch.delete(id);
+    });
+    // Credentials stay in the host: each upstream request is authorised for the client that makes it.
+    connection.onRequest(Method.auth, (raw) => {
+      const request = raw as AuthRequest;
+      const broker = this.#byWireId.get(request.client)?.credentials;
+      if (!broker) {
+        throw new AuthenticationError(`The host holds no credentials for '${this.provider}' client '${String(request.client).slice(0, 64)}'.`, {
+          provider: this.provider,
+          code: 'auth_unavailable',
+        });
+      }
+      return broker.authorise(request);
     });
     connection.onNotification(Method.started, (raw) => {
       started.add((raw as CancelNotification).id);

@@ -7,7 +7,7 @@
 import './runtime-check.js';
 // Everything a built-in provider uses comes from here, so a community plugin can do what a built-in
 // does (test/plugin-kit.test.ts holds plugins/ to it).
-export { Provider, rejectUnsupported, type CallContext, type ProviderInit } from './provider.js';
+export { Provider, rejectUnsupported, type AuthorizeRequest, type AuthorizeResult, type CallContext, type ProviderInit } from './provider.js';
 export {
   OpenAICompatibleProvider,
   type CompatOptions,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { UnsupportedParameterError } from '../errors.js';
+import { AuthenticationError, UnsupportedParameterError } from '../errors.js';
 import type {
   Base64EmbeddingResponse,
   Capabilities,
@@ -31,6 +31,25 @@ export interface ProviderInit {
   clientOptions: Record<string, unknown>;
   /** The capabilities the manifest declares. */
   capabilities: Capabilities;
+  /**
+   * Asks the host for the headers that authorise one upstream request, for providers whose
+   * manifest declares `credentials` (AWS, Google, IBM): see {@link Provider.authorize}.
+   */
+  authorize?: (request: AuthorizeRequest) => Promise<AuthorizeResult>;
+}
+
+/** A request to authorise: its URL and method, the headers a signature covers, the body's SHA-256 (hex). */
+export interface AuthorizeRequest {
+  url: string;
+  method: string;
+  headers?: [string, string][];
+  bodySha256?: string;
+}
+
+/** Headers to add to the request, and until when they hold (ms since the epoch). */
+export interface AuthorizeResult {
+  headers: [string, string][];
+  expiresAt?: number;
 }
 
 /**
@@ -59,12 +78,34 @@ export abstract class Provider<Request = unknown, Response = unknown, Chunk = un
   name = 'unknown';
   /** What the manifest declares (set by `init`). */
   capabilities: Capabilities = {};
+  #authorize: ProviderInit['authorize'];
 
   /** Called once by the plugin runtime with the resolved key, base URL and client options. */
   async init(init: ProviderInit): Promise<void> {
     this.name = init.provider;
     this.capabilities = init.capabilities;
+    this.#authorize = init.authorize;
     await this.initClient(init.apiKey, init.apiBase, init.clientOptions);
+  }
+
+  /**
+   * The headers that authorise one upstream request, from the credentials the host resolved for
+   * this client (the manifest's `credentials`). The secret stays in the host: the plugin gets a
+   * short-lived bearer token, or a SigV4 signature of exactly this request. Ask per request: the
+   * host caches tokens and refreshes them before they expire.
+   *
+   * @throws AuthenticationError when the host holds no credentials for this plugin or the URL is not the client's.
+   * @example
+   * ```ts
+   * const { headers } = await this.authorize({ url, method: 'POST', bodySha256 });
+   * await fetch(url, { method: 'POST', headers: [...headers, ['content-type', 'application/json']], body });
+   * ```
+   */
+  protected async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    if (!this.#authorize) {
+      throw new AuthenticationError(`Provider '${this.name}' asked for credentials, but the host gave it none.`, { provider: this.name });
+    }
+    return this.#authorize(request);
   }
 
   /** Creates the SDK client. */

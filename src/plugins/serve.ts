@@ -55,7 +55,8 @@ export interface ServeOptions {
  */
 export function serve(transport: Transport, options: ServeOptions): Connection {
   // Answers each `$/cancel` with `$/cancelled`: how the host tells a live plugin from a hung one.
-  const connection = new Connection(transport, { acknowledgeCancel: true });
+  // Its own requests (`fetch`, `auth`) are numbered -1, -2 ...: never an id the host is waiting on.
+  const connection = new Connection(transport, { acknowledgeCancel: true, negativeIds: true });
   const streams = new Map<RequestId, ChunkSender>();
   let ProviderClass: ProviderConstructor | undefined;
   let init: Omit<InitializeParams, 'protocolVersion' | 'entry' | 'ca'> | undefined;
@@ -107,7 +108,14 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     // Calls queued behind the open wait for it; a failed init fails each of them with its error.
     const ready = (async () => {
       try {
-        await provider.init({ ...base, apiKey, apiBase, clientOptions: clientOptions ?? {} });
+        await provider.init({
+          ...base,
+          apiKey,
+          apiBase,
+          clientOptions: clientOptions ?? {},
+          // Credentials stay in the host: each upstream request asks it for its headers, as this client.
+          authorize: (request) => connection.request(Method.auth, { ...request, client }),
+        });
       } catch (error) {
         throw mapSdkError(error, base.provider);
       }

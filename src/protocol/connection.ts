@@ -40,6 +40,12 @@ export interface ConnectionOptions {
   wireError?: (error: ErrorResponse) => ErrorResponse;
   /** Answer each `$/cancel` with `$/cancelled` at once (the plugin side: proof its event loop runs). */
   acknowledgeCancel?: boolean;
+  /**
+   * The plugin side numbers its own requests (`fetch`, `auth`) -1, -2, ...: both sides send requests,
+   * and an id the host is still waiting on must never be reused by the plugin (the sandbox's guard
+   * refuses a request id in use).
+   */
+  negativeIds?: boolean;
 }
 
 /** The `error` member of a JSON-RPC response, as the peer sent it. */
@@ -97,7 +103,8 @@ export class Connection {
 
   /** Allocates the id of the next outgoing request (so a caller can cancel it before it resolves). */
   nextId(): number {
-    return this.#nextId++;
+    const id = this.#nextId++;
+    return this.#options.negativeIds ? -id : id;
   }
 
   /** Whether the peer is behind in reading what this side sent (see `Transport.backedUp`). */

@@ -65,6 +65,11 @@ export const Method = {
   started: '$/started',
   /** plugin → host, notification: the plugin took a `$/cancel` (its event loop is alive). */
   cancelled: '$/cancelled',
+  /**
+   * plugin → host, request (every tier): the headers that authorise one upstream request, from
+   * credentials the host resolved (a short-lived token, or a SigV4 signature made in the host).
+   */
+  auth: 'auth',
 } as const;
 
 /** The id a JSON-RPC request carries. AnyLLM uses numbers. */
@@ -183,6 +188,52 @@ export interface FetchRequest {
   body?: string;
 }
 
+/**
+ * plugin → host: which request needs authorising. The host answers only for the client's own base
+ * URL and the manifest's origins, so a plugin cannot borrow the credentials for another host.
+ */
+export interface AuthRequest {
+  /** The client (`client/open`) whose credentials sign it: clients of a shared plugin each have their own. */
+  client: string;
+  url: string;
+  method: string;
+  /** The request's headers that a signature covers (SigV4 signs `content-type`, `host` and `x-amz-*`). */
+  headers?: [string, string][];
+  /** The SHA-256 of the request body, hex (SigV4 signs it; bearer tokens ignore it). */
+  bodySha256?: string;
+}
+
+/** The headers to add to that request, and until when they are good (ms since the epoch). */
+export interface AuthResult {
+  headers: [string, string][];
+  expiresAt?: number;
+}
+
+/**
+ * Checks an `auth` request's params; what is wrong, or undefined.
+ *
+ * @example
+ * ```ts
+ * checkAuthRequest({ url: 'https://bedrock-runtime.us-east-1.amazonaws.com/x', method: 'POST' }); // undefined
+ * ```
+ */
+export function checkAuthRequest(params: unknown): string | undefined {
+  const shape = onlyKeys(params, ['client', 'url', 'method', 'headers', 'bodySha256'], 'an auth request');
+  if (shape) return shape;
+  const request = params as Partial<Record<keyof AuthRequest, unknown>>;
+  if (typeof request.client !== 'string' || request.client.length > 64) return 'an auth request whose client is not a client id';
+  if (typeof request.url !== 'string' || !URL.canParse(request.url)) return 'an auth request whose url is not a URL';
+  if (typeof request.method !== 'string' || !/^[A-Za-z]{1,16}$/.test(request.method)) return 'an auth request whose method is not an HTTP method';
+  const headers = request.headers;
+  if (headers !== undefined && (!Array.isArray(headers) || headers.length > 64 || headers.some((h) => !Array.isArray(h) || h.length !== 2 || h.some((v) => typeof v !== 'string')))) {
+    return 'an auth request whose headers are not [name, value] pairs of strings';
+  }
+  if (request.bodySha256 !== undefined && (typeof request.bodySha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.bodySha256))) {
+    return 'an auth request whose bodySha256 is not a hex SHA-256';
+  }
+  return undefined;
+}
+
 /** The response head; the body streams separately. */
 export interface FetchResult {
   status: number;
@@ -251,6 +302,7 @@ export interface MethodTypes {
   shutdown: { params: Record<string, never>; result: { ok: true } };
   $ping: { params: Record<string, never>; result: { ok: true } };
   fetch: { params: FetchRequest; result: FetchResult };
+  auth: { params: AuthRequest; result: AuthResult };
   $cancel: { params: CancelNotification; result: void };
   $credit: { params: CreditNotification; result: void };
   $chunks: { params: ChunksNotification; result: void };
@@ -407,6 +459,7 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
     maxBytes: Math.ceil(MAX_FETCH_BODY / 3) * 4 + 2 * MiB,
     checkParams: checkFetchRequest,
   },
+  [Method.auth]: { from: 'plugin', kind: 'request', maxBytes: 64 * KiB, checkParams: checkAuthRequest },
   [Method.fetchCredit]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: checkFetchCredit },
   [Method.fetchCancel]: { from: 'plugin', kind: 'notification', maxBytes: 1 * KiB, checkParams: onlyStream('a fetch cancel') },
 };

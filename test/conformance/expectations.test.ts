@@ -81,7 +81,7 @@ describe('documented expectations', () => {
       'atlascloud.responseFormat', 'cascadia.tools', 'cascadia.responseFormat', 'edenai.responseFormat', 'fireworks.listModels',
       'github.images', 'gmi.responseFormat', 'huggingface.reasoning', 'kenari.tools', 'kenari.responseFormat', 'llamafile.tools',
       'meta.responseFormat', 'mzai.responseFormat', 'neosantara.responseFormat', 'ovhcloud.responseFormat', 'qiniu.responseFormat',
-      'xai.pdf',
+      'sagemaker.tools', 'sagemaker.images', 'watsonx.reasoning', 'xai.pdf',
     ]);
   });
 });

@@ -79,6 +79,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/structured-outputs',
     },
   },
+  bedrock: {
+    docs: 'https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: true, responseFormat: false },
+    notes: {
+      streaming: 'ConverseStream: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html',
+      tools: 'toolConfig: https://docs.aws.amazon.com/bedrock/latest/userguide/tool-use.html',
+      reasoning: 'reasoningContent blocks, additionalModelRequestFields.reasoning_config: https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html',
+      images: 'ImageBlock (bytes): https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html',
+      pdf: 'DocumentBlock (pdf): https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentBlock.html',
+      listModels: 'ListFoundationModels, on the control-plane host bedrock.{region}.amazonaws.com, not bedrock-runtime.',
+      responseFormat: 'The Converse request has no response-format field (any-llm raises UnsupportedParameterError for response_format too).',
+    },
+  },
   cerebras: {
     docs: 'https://inference-docs.cerebras.ai/api-reference/chat-completions',
     capabilities: { streaming: true, tools: true, reasoning: true, images: false, pdf: false, listModels: true, responseFormat: true },
@@ -234,6 +247,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'json_schema: https://docs.perplexity.ai/guides/structured-outputs',
     },
   },
+  sagemaker: {
+    docs: 'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html',
+    capabilities: { streaming: true, tools: 'silent', reasoning: false, images: 'silent', pdf: false, listModels: false, responseFormat: false },
+    notes: {
+      streaming: 'InvokeEndpointWithResponseStream: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html',
+      tools: "The body is the container's: TGI and LMI Messages APIs take OpenAI tools, other containers do not.",
+      reasoning: 'No reasoning control in InvokeEndpoint; any-llm flags none.',
+      images: "The container's: vision models behind a Messages API take image_url parts.",
+      pdf: 'No file parts in the Messages APIs the plugin speaks.',
+      listModels: 'An endpoint serves one model; there is no models list on the runtime API.',
+      responseFormat: 'Container-specific; any-llm raises UnsupportedParameterError for response_format.',
+    },
+  },
   together: {
     docs: 'https://docs.together.ai/reference/chat-completions-1',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
@@ -246,6 +272,32 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://docs.together.ai/docs/json-mode',
     },
   },
+  vertexai: {
+    docs: 'https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/projects.locations.publishers.models/generateContent',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: true, responseFormat: true },
+    notes: {
+      streaming: 'streamGenerateContent: https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/projects.locations.publishers.models/streamGenerateContent',
+      tools: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/function-calling',
+      reasoning: 'thinkingConfig, thought parts: https://cloud.google.com/vertex-ai/generative-ai/docs/thinking',
+      images: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/image-understanding',
+      pdf: 'https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/document-understanding',
+      listModels: 'publishers.models.list (v1beta1): https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1beta1/publishers.models/list',
+      responseFormat: 'responseSchema / responseJsonSchema: https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/control-generated-output',
+    },
+  },
+  vertexaianthropic: {
+    docs: 'https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude',
+    capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: true, listModels: false, responseFormat: true },
+    notes: {
+      streaming: 'streamRawPredict: https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude',
+      tools: 'https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/tool-use',
+      reasoning: 'Extended thinking on Vertex AI: https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking',
+      images: 'The Messages API on Vertex takes image blocks: https://docs.anthropic.com/en/api/claude-on-vertex-ai',
+      pdf: 'PDF support on Vertex AI: https://docs.anthropic.com/en/docs/build-with-claude/pdf-support',
+      listModels: 'Vertex AI serves Anthropic models through rawPredict only; there is no Anthropic models list (https://docs.anthropic.com/en/api/claude-on-vertex-ai).',
+      responseFormat: 'JSON output with a forced tool, as on the Anthropic API.',
+    },
+  },
   vllm: {
     docs: 'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: true },
@@ -256,6 +308,19 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
       pdf: 'Multimodal inputs are image, audio and video; no file parts.',
       listModels: 'GET /v1/models (OpenAI-compatible server).',
       responseFormat: 'https://docs.vllm.ai/en/latest/features/structured_outputs.html',
+    },
+  },
+  watsonx: {
+    docs: 'https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
+    capabilities: { streaming: true, tools: true, reasoning: 'silent', images: true, pdf: false, listModels: true, responseFormat: true },
+    notes: {
+      streaming: 'POST /ml/v1/text/chat_stream: https://cloud.ibm.com/apidocs/watsonx-ai#text-chat-stream',
+      tools: 'tools, tool_choice_option, tool_choice: https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
+      reasoning: 'The chat reference has no reasoning control or reasoning field for the general chat models (any-llm 1.26 flags no reasoning either).',
+      images: 'User content parts of type image_url (vision models): https://www.ibm.com/docs/en/watsonx/saas?topic=solutions-chatting-images',
+      pdf: 'User content parts are text and image_url only.',
+      listModels: 'GET /ml/v1/foundation_model_specs: https://cloud.ibm.com/apidocs/watsonx-ai#list-foundation-model-specs',
+      responseFormat: 'response_format (json_object, json_schema): https://cloud.ibm.com/apidocs/watsonx-ai#text-chat',
     },
   },
   xai: {
@@ -281,9 +346,17 @@ export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {
  * conformance suite checks the manifest's claim for that cell (the current behaviour), visibly.
  */
 export const KNOWN_DISAGREEMENTS: Readonly<Record<string, Partial<Record<Capability, string>>>> = {
+  bedrock: {
+    listModels:
+      'Not implemented: ListFoundationModels is on the control-plane host (bedrock.{region}.amazonaws.com), another origin and signing scope than the runtime the plugin calls; listModels() is refused.',
+  },
   deepseek: {
     responseFormat:
       "The manifest claims json_schema response formats and the plugin sends them upstream; DeepSeek documents json_object only, so a json_schema call should be refused with UnsupportedParameterError (or mapped to json_object).",
+  },
+  vertexai: {
+    listModels:
+      "Not implemented: the SDK's models.list on Vertex AI lists the project's tuned models unless asked for base models, and publishers.models.list is v1beta1-only; listModels() is refused.",
   },
 };
 

@@ -180,6 +180,8 @@ export class ChannelGuard implements Transport {
     switch (method) {
       case Method.fetch:
         return this.#checkFetch(id, message.params as FetchRequest) ?? { message };
+      case Method.auth:
+        return this.#checkFetch(id, { stream: undefined }) ?? { message };
       case Method.cancel: {
         const target = (message.params as { id: RequestId }).id;
         if (this.#pluginRequests.has(target) || this.#answered.has(target)) return { message };
@@ -229,7 +231,7 @@ export class ChannelGuard implements Transport {
     return problem === undefined ? undefined : `answered '${open.method}' with ${problem}`;
   }
 
-  #checkFetch(id: unknown, params: FetchRequest): string | undefined {
+  #checkFetch(id: unknown, params: { stream: number | undefined }): string | undefined {
     if (this.#pluginRequests.has(id) || this.#hostRequests.has(id)) return `sent request id ${JSON.stringify(id)?.slice(0, 40)}, which is in use`;
     this.#pluginRequests.set(id, { stream: params.stream });
     return undefined;
