@@ -218,6 +218,11 @@ export class PluginSession {
     const launched = this.#ensure();
     call.launched = launched;
     launched.calls.add(call);
+    // A failure of this plugin fails the call only while it is still there: a call moved off a
+    // hung plugin must not be ended by that plugin's dying handshake or `client/open`.
+    const fail = (error: unknown) => {
+      if (call.launched === launched) this.settle(call, error);
+    };
     launched.ready.then(
       () => {
         if (call.settled || call.launched !== launched || launched.stopping) return;
@@ -225,9 +230,9 @@ export class PluginSession {
         // A client's first call waits for its SDK client (so its idle timer never counts the
         // provider's setup); a failed open fails the call with the plugin's error.
         if (open.answered) this.#send(launched, call);
-        else open.answer.then(() => this.#send(launched, call), (error: unknown) => this.settle(call, error));
+        else open.answer.then(() => this.#send(launched, call), fail);
       },
-      (error: unknown) => this.settle(call, error),
+      fail,
     );
   }
 
@@ -267,13 +272,27 @@ export class PluginSession {
     if (launched && call.id !== undefined && !call.settled) {
       const id = call.id;
       launched.connection.cancel(id, error);
-      if (!launched.stopping && this.settings.cancelGraceMs > 0) {
-        const timer = setTimeout(() => this.#hung(launched, this.settings.cancelGraceMs), this.settings.cancelGraceMs);
-        timer.unref();
-        launched.cancelWatch.set(id, timer);
-      }
+      if (!launched.stopping && this.settings.cancelGraceMs > 0) this.#watchCancel(launched, id);
     }
     this.settle(call, error);
+  }
+
+  /**
+   * Declares the plugin hung if the cancel of `id` is not acknowledged within the grace. The verdict
+   * waits one turn of the loop: when the host's own loop was stalled past the grace (a long
+   * synchronous job, a GC pause), the acknowledgement is already waiting and is read first.
+   */
+  #watchCancel(launched: Launched, id: RequestId): void {
+    const graceMs = this.settings.cancelGraceMs;
+    const timer = setTimeout(() => {
+      // Not unref'd: an unref'd immediate lets the poll phase block until some other event.
+      setImmediate(() => {
+        if (launched.stopping || launched.cancelWatch.get(id) !== timer) return;
+        this.#hung(launched, graceMs);
+      });
+    }, graceMs);
+    timer.unref();
+    launched.cancelWatch.set(id, timer);
   }
 
   /** Sends a notification about a call that is running (a stream's credit). */
