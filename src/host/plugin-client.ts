@@ -312,11 +312,15 @@ export class PluginClient implements SessionClient {
         ack: false,
         settled: false,
         send: attempt.send,
+        // The replacement's cold start is not the provider's silence (the next send re-arms it).
+        moved: () => guard.pauseIdle(),
         done: (error, value) => {
           this.#placements.delete(placement);
           if (foreign) client.#session.release();
           if (current === placement) current = undefined;
           if (error === undefined) return finish(undefined, value);
+          // A retry's wait and the plugin's restart are the host's: the next attempt's send re-arms the idle timer.
+          guard.pauseIdle();
           retryOrFail(error, attempt);
         },
       };
@@ -328,6 +332,7 @@ export class PluginClient implements SessionClient {
         this.#placements.delete(placement);
         if (foreign) client.#session.release();
         current = undefined;
+        guard.pauseIdle();
         retryOrFail(error, attempt);
       }
     };

@@ -91,6 +91,8 @@ export interface Placement {
   /** Sent with `ack: true` (other calls were in flight). */
   ack: boolean;
   settled: boolean;
+  /** It left a hung plugin for a replacement: until it is sent there, the wait is the host's, not the provider's. */
+  moved?(): void;
 }
 
 /**
@@ -470,6 +472,7 @@ export class PluginSession {
       }
       call.launched = undefined;
       call.id = undefined;
+      call.moved?.();
     }
     const error = new PluginCrashedError(
       `Plugin '${this.provider}' did not acknowledge a cancel within ${graceMs} ms: it is hung, and was killed and replaced.`,
