@@ -427,11 +427,13 @@ export class PluginClient implements SessionClient {
       clearTimeout(timer);
       this.#drained = undefined;
     }
-    // Calls of other clients on the same plugin go on; this client's end now.
-    if (!this.#session.isLastClient(this)) {
-      for (const placement of [...this.#placements]) {
-        (placement.client as PluginClient).#session.cancel(placement, this.#closedError('before the call finished'));
-      }
+    // Calls of other clients on the same plugin go on; this client's end now. Its last client's
+    // leaving ends the plugin with its calls; a fallback step on another provider's plugin, which
+    // may serve other clients, is ended here either way.
+    const last = this.#session.isLastClient(this);
+    for (const placement of [...this.#placements]) {
+      const session = (placement.client as PluginClient).#session;
+      if (!last || session !== this.#session) session.cancel(placement, this.#closedError('before the call finished'));
     }
     await this.#session.detach(this);
   }
