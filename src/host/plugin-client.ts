@@ -153,7 +153,7 @@ export class PluginClient implements SessionClient {
   /** A snapshot of the counters. */
   stats(): ClientStats {
     const s = this.#stats;
-    const budget = this.#session.budget();
+    const budget = this.#session.budget(this);
     return {
       provider: this.#name,
       isolation: this.#session.isolation,
