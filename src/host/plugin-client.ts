@@ -382,9 +382,12 @@ export class PluginClient implements SessionClient {
         (sourceError: unknown) => finish(sourceError),
       );
     };
-    /** The chain ended on an error that does not move it on (an abort stays an abort). */
+    /**
+     * The chain ended on an error that does not move it on. The caller's own limits (an abort, its
+     * `timeoutMs` / `idleTimeoutMs`) cut the chain short: they stay what they are, not "every provider failed".
+     */
     const exhausted = (error: unknown) => {
-      if (isAbortError(error)) return error;
+      if (isAbortError(error) || isGuardTimeout(error)) return error;
       return new FallbackError(chain.names, [...chain.errors, error]);
     };
     attemptOnce();
@@ -502,6 +505,11 @@ export class PluginClient implements SessionClient {
   #base(): { provider: string; isolation: Isolation; time: number } {
     return { provider: this.#name, isolation: this.#session.isolation, time: Date.now() };
   }
+}
+
+/** A timeout of the caller's guard (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's. */
+function isGuardTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
 }
 
 function errorName(error: unknown): string {
