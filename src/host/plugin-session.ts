@@ -74,8 +74,11 @@ export interface Launched {
   readonly opened: Map<string, { answer: Promise<unknown>; answered: boolean }>;
   /** Cancels sent and not yet acknowledged: the timer that declares the plugin hung. */
   readonly cancelWatch: Map<RequestId, NodeJS.Timeout>;
-  /** Requests sent with `ack` whose `$/started` has come. */
-  readonly started: Set<RequestId>;
+  /**
+   * Requests sent with `ack` whose `$/started` has not come: the ones a hang may move. Only these
+   * ids are kept (a notice for any other id is dropped), so it is bounded by the calls in flight.
+   */
+  readonly awaitingStart: Set<RequestId>;
   /** The clients blamed for its end, fixed when the host kills it (the calls it was running, and a hung call). */
   suspects: Set<SessionClient> | undefined;
 }
@@ -259,6 +262,7 @@ export class PluginSession {
     // behind a hang without having started: only those need to say when they start.
     call.ack = launched.calls.size > 1 || launched.cancelWatch.size > 0;
     const envelope: CallEnvelope = call.ack ? { client: call.client.wireId, ack: true } : { client: call.client.wireId };
+    if (call.ack) launched.awaitingStart.add(id);
     call.send(launched, id, envelope).then(
       (value) => this.settle(call, undefined, value),
       (error: unknown) => this.settle(call, error),
@@ -273,7 +277,7 @@ export class PluginSession {
     launched?.calls.delete(call);
     if (launched && call.id !== undefined) {
       launched.streams.delete(call.id);
-      launched.started.delete(call.id);
+      launched.awaitingStart.delete(call.id);
     }
     call.done(error, value);
   }
@@ -384,7 +388,7 @@ export class PluginSession {
     });
     const streams: Launched['streams'] = new Map();
     const cancelWatch: Launched['cancelWatch'] = new Map();
-    const started: Launched['started'] = new Set();
+    const awaitingStart: Launched['awaitingStart'] = new Set();
     const connection = new Connection(instance.transport, {
       provider: this.provider,
       onProtocolError: (error) => this.#kill(launched, 'protocol-error', error),
@@ -407,7 +411,7 @@ export class PluginSession {
       cancelWatch.delete(id);
     });
     connection.onNotification(Method.started, (raw) => {
-      started.add((raw as CancelNotification).id);
+      awaitingStart.delete((raw as CancelNotification).id);
     });
     instance.attach?.(connection);
     const init: InitializeParams = {
@@ -443,7 +447,7 @@ export class PluginSession {
       callsAtKill: undefined,
       opened: new Map(),
       cancelWatch,
-      started,
+      awaitingStart,
       suspects: undefined,
     };
     ready.then(
@@ -500,7 +504,7 @@ export class PluginSession {
    */
   #hung(launched: Launched, graceMs: number, culprit: SessionClient): void {
     if (launched.stopping) return;
-    const movable = [...launched.calls].filter((call) => call.id === undefined || (call.ack && !launched.started.has(call.id)));
+    const movable = [...launched.calls].filter((call) => call.id === undefined || launched.awaitingStart.has(call.id));
     for (const call of movable) {
       launched.calls.delete(call);
       if (call.id !== undefined) {
