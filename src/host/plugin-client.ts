@@ -376,7 +376,9 @@ export class PluginClient implements SessionClient {
           this.#emitFallback(target.name, next.name, chain.errors[chain.errors.length - 1]);
           chain.names.push(next.name);
           target = { client: next.client, params: next.params, name: next.name };
+          // A new step has retries of its own, its crash retry included (another model or plugin).
           stepAttempts = 0;
+          crashes = 0;
           attemptOnce();
         },
         (sourceError: unknown) => finish(sourceError),
