@@ -34,10 +34,10 @@ async function firstChunk(stream: AsyncIterable<ChatCompletionChunk>): Promise<{
   return { first: head.value as ChatCompletionChunk, rest };
 }
 
-describe('a live shared plugin', () => {
+describe.each(['worker', 'process'] as const)('a live shared plugin (%s tier)', (isolation) => {
   it("is not killed as hung when the host's own event loop stalls past the grace right after a cancel", async () => {
-    const a = await client();
-    const b = await client();
+    const a = await client({ isolation });
+    const b = await client({ isolation });
     await a.start();
     const exits: string[] = [];
     b.on('plugin:exit', (event) => exits.push(event.cause));
