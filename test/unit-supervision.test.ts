@@ -17,6 +17,7 @@ describe('resolveSupervision', () => {
       shutdownGraceMs: 2_000,
       startTimeoutMs: 30_000,
       streamWindow: 1024,
+      cancelGraceMs: 1_000,
     };
     expect(resolveSupervision(undefined)).toEqual(expected);
     expect(resolveSupervision({})).toEqual(expected);
@@ -56,7 +57,7 @@ describe('resolveSupervision', () => {
 
   it('refuses an unknown field, naming the known ones', () => {
     expect(refuse({ maxCrash: 1 })).toBe(
-      "Option 'supervision.maxCrash' is unknown (known: maxCrashes, crashWindowMs, heartbeatIntervalMs, heartbeatTimeoutMs, shutdownGraceMs, startTimeoutMs, streamWindow).",
+      "Option 'supervision.maxCrash' is unknown (known: maxCrashes, crashWindowMs, heartbeatIntervalMs, heartbeatTimeoutMs, shutdownGraceMs, startTimeoutMs, streamWindow, cancelGraceMs).",
     );
     expect(refuse({ toString: 1 })).toMatch(/^Option 'supervision.toString' is unknown/);
   });

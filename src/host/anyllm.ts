@@ -352,11 +352,11 @@ export class AnyLLM {
    * exits when no other client uses it). Later calls fail. Fallback clients it made close too.
    */
   async close(): Promise<void> {
+    // This client's calls drain first: a fallback step among them runs on a fallback client's
+    // plugin, which must not be closed under it. No new step starts once the close has begun.
+    await this.#supervisor.close();
     const fallbacks = [...this.#fallbackClients.values()];
     this.#fallbackClients.clear();
-    await Promise.all([
-      this.#supervisor.close(),
-      ...fallbacks.map((client) => client.then((c) => c.close(), () => undefined)),
-    ]);
+    await Promise.all(fallbacks.map((client) => client.then((c) => c.close(), () => undefined)));
   }
 }

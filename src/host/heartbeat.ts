@@ -65,9 +65,14 @@ export class Heartbeat {
     const sent = performance.now();
     let answered = false;
     this.#timer = setTimeout(() => {
-      if (answered || this.#stopped) return;
-      this.stop();
-      this.#options.onDead(Math.round(performance.now() - sent));
+      // The verdict waits one turn of the loop: when the host's own loop was stalled past the
+      // timeout, the answer is already waiting and is read first (a live plugin is not killed for it).
+      // Not unref'd: an unref'd immediate lets the poll phase block until some other event.
+      setImmediate(() => {
+        if (answered || this.#stopped) return;
+        this.stop();
+        this.#options.onDead(Math.round(performance.now() - sent));
+      });
     }, this.#options.timeoutMs);
     this.#timer.unref();
     const broken = (reason: string) => {

@@ -158,7 +158,7 @@ export class PluginClient implements SessionClient {
   /** A snapshot of the counters. */
   stats(): ClientStats {
     const s = this.#stats;
-    const budget = this.#session.budget();
+    const budget = this.#session.budget(this);
     return {
       provider: this.#name,
       isolation: this.#session.isolation,
@@ -319,11 +319,15 @@ export class PluginClient implements SessionClient {
         ack: false,
         settled: false,
         send: attempt.send,
+        // The replacement's cold start is not the provider's silence (the next send re-arms it).
+        moved: () => guard.pauseIdle(),
         done: (error, value) => {
           this.#placements.delete(placement);
           if (foreign) client.#session.release();
           if (current === placement) current = undefined;
           if (error === undefined) return finish(undefined, value);
+          // A retry's wait and the plugin's restart are the host's: the next attempt's send re-arms the idle timer.
+          guard.pauseIdle();
           retryOrFail(error, attempt);
         },
       };
@@ -335,6 +339,7 @@ export class PluginClient implements SessionClient {
         this.#placements.delete(placement);
         if (foreign) client.#session.release();
         current = undefined;
+        guard.pauseIdle();
         retryOrFail(error, attempt);
       }
     };
@@ -378,15 +383,20 @@ export class PluginClient implements SessionClient {
           this.#emitFallback(target.name, next.name, chain.errors[chain.errors.length - 1]);
           chain.names.push(next.name);
           target = { client: next.client, params: next.params, name: next.name };
+          // A new step has retries of its own, its crash retry included (another model or plugin).
           stepAttempts = 0;
+          crashes = 0;
           attemptOnce();
         },
         (sourceError: unknown) => finish(sourceError),
       );
     };
-    /** The chain ended on an error that does not move it on (an abort stays an abort). */
+    /**
+     * The chain ended on an error that does not move it on. The caller's own limits (an abort, its
+     * `timeoutMs` / `idleTimeoutMs`) cut the chain short: they stay what they are, not "every provider failed".
+     */
     const exhausted = (error: unknown) => {
-      if (isAbortError(error)) return error;
+      if (isAbortError(error) || isGuardTimeout(error)) return error;
       return new FallbackError(chain.names, [...chain.errors, error]);
     };
     attemptOnce();
@@ -429,11 +439,13 @@ export class PluginClient implements SessionClient {
       clearTimeout(timer);
       this.#drained = undefined;
     }
-    // Calls of other clients on the same plugin go on; this client's end now.
-    if (!this.#session.isLastClient(this)) {
-      for (const placement of [...this.#placements]) {
-        (placement.client as PluginClient).#session.cancel(placement, this.#closedError('before the call finished'));
-      }
+    // Calls of other clients on the same plugin go on; this client's end now. Its last client's
+    // leaving ends the plugin with its calls; a fallback step on another provider's plugin, which
+    // may serve other clients, is ended here either way.
+    const last = this.#session.isLastClient(this);
+    for (const placement of [...this.#placements]) {
+      const session = (placement.client as PluginClient).#session;
+      if (!last || session !== this.#session) session.cancel(placement, this.#closedError('before the call finished'));
     }
     await this.#session.detach(this);
   }
@@ -502,6 +514,11 @@ export class PluginClient implements SessionClient {
   #base(): { provider: string; isolation: Isolation; time: number } {
     return { provider: this.#name, isolation: this.#session.isolation, time: Date.now() };
   }
+}
+
+/** A timeout of the caller's guard (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's. */
+function isGuardTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
 }
 
 function errorName(error: unknown): string {

@@ -78,8 +78,13 @@ export interface Launched {
   readonly opened: Map<string, { answer: Promise<unknown>; answered: boolean }>;
   /** Cancels sent and not yet acknowledged: the timer that declares the plugin hung. */
   readonly cancelWatch: Map<RequestId, NodeJS.Timeout>;
-  /** Requests sent with `ack` whose `$/started` has come. */
-  readonly started: Set<RequestId>;
+  /**
+   * Requests sent with `ack` whose `$/started` has not come: the ones a hang may move. Only these
+   * ids are kept (a notice for any other id is dropped), so it is bounded by the calls in flight.
+   */
+  readonly awaitingStart: Set<RequestId>;
+  /** The clients blamed for its end, fixed when the host kills it (the calls it was running, and a hung call). */
+  suspects: Set<SessionClient> | undefined;
 }
 
 /** A call placed on the session by a client: how to send it, and where its end goes. */
@@ -95,6 +100,8 @@ export interface Placement {
   /** Sent with `ack: true` (other calls were in flight). */
   ack: boolean;
   settled: boolean;
+  /** It left a hung plugin for a replacement: until it is sent there, the wait is the host's, not the provider's. */
+  moved?(): void;
 }
 
 /**
@@ -112,7 +119,15 @@ export class PluginSession {
   readonly isolation: Isolation;
   readonly settings: ResolvedSupervision;
   readonly #options: PluginSessionOptions;
+  /** Every crash in the window (what `recentCrashes` reports). */
   readonly #budget: CrashBudget;
+  /** Crashes with no call of any client running: the plugin itself is broken, and no client may start it. */
+  readonly #unowned: CrashBudget;
+  /**
+   * Crashes each client had a call running under: a client whose calls keep crashing the shared
+   * plugin spends its own budget, not its peers' (each had a plugin and a budget before sharing).
+   */
+  readonly #blame = new Map<SessionClient, CrashBudget>();
   readonly #clients = new Set<SessionClient>();
   /** The same clients by the id their calls carry (for the plugin's `auth` requests). */
   readonly #byWireId = new Map<string, SessionClient>();
@@ -129,6 +144,7 @@ export class PluginSession {
     this.isolation = options.isolation;
     this.settings = options.supervision;
     this.#budget = new CrashBudget(options.supervision.maxCrashes, options.supervision.crashWindowMs);
+    this.#unowned = new CrashBudget(options.supervision.maxCrashes, options.supervision.crashWindowMs);
   }
 
   /** Whether a plugin is running now. */
@@ -146,9 +162,10 @@ export class PluginSession {
     return this.#retired;
   }
 
-  /** Crashes inside the crash window; how long until a start is allowed again (0: now). */
-  budget(): { recent: number; blockedForMs: number } {
-    return { recent: this.#budget.recent, blockedForMs: this.#launched ? 0 : this.#budget.blockedForMs() };
+  /** Crashes inside the crash window; how long until `client` may call again (0: now). */
+  budget(client: SessionClient): { recent: number; blockedForMs: number } {
+    const own = this.#blame.get(client)?.blockedForMs() ?? 0;
+    return { recent: this.#budget.recent, blockedForMs: Math.max(own, this.#launched ? 0 : this.#unowned.blockedForMs()) };
   }
 
   /** Whether `client` is the only one left (its leaving stops the plugin). */
@@ -178,6 +195,7 @@ export class PluginSession {
       if (launched?.opened.delete(client.wireId)) launched.connection.notify(Method.clientClose, { client: client.wireId });
       this.#clients.delete(client);
       this.#byWireId.delete(client.wireId);
+      this.#blame.delete(client);
       return;
     }
     this.#retired = true;
@@ -208,7 +226,7 @@ export class PluginSession {
   async start(client: SessionClient): Promise<InitializeResult> {
     this.hold();
     try {
-      const launched = this.#ensure();
+      const launched = this.#ensure(client);
       const result = await launched.ready;
       await this.#open(launched, client).answer;
       return result;
@@ -224,9 +242,14 @@ export class PluginSession {
    * @throws PluginUnavailableError when the crash budget is spent.
    */
   place(call: Placement): void {
-    const launched = this.#ensure();
+    const launched = this.#ensure(call.client);
     call.launched = launched;
     launched.calls.add(call);
+    // A failure of this plugin fails the call only while it is still there: a call moved off a
+    // hung plugin must not be ended by that plugin's dying handshake or `client/open`.
+    const fail = (error: unknown) => {
+      if (call.launched === launched) this.settle(call, error);
+    };
     launched.ready.then(
       () => {
         if (call.settled || call.launched !== launched || launched.stopping) return;
@@ -234,9 +257,9 @@ export class PluginSession {
         // A client's first call waits for its SDK client (so its idle timer never counts the
         // provider's setup); a failed open fails the call with the plugin's error.
         if (open.answered) this.#send(launched, call);
-        else open.answer.then(() => this.#send(launched, call), (error: unknown) => this.settle(call, error));
+        else open.answer.then(() => this.#send(launched, call), fail);
       },
-      (error: unknown) => this.settle(call, error),
+      fail,
     );
   }
 
@@ -248,6 +271,7 @@ export class PluginSession {
     // behind a hang without having started: only those need to say when they start.
     call.ack = launched.calls.size > 1 || launched.cancelWatch.size > 0;
     const envelope: CallEnvelope = call.ack ? { client: call.client.wireId, ack: true } : { client: call.client.wireId };
+    if (call.ack) launched.awaitingStart.add(id);
     call.send(launched, id, envelope).then(
       (value) => this.settle(call, undefined, value),
       (error: unknown) => this.settle(call, error),
@@ -262,7 +286,7 @@ export class PluginSession {
     launched?.calls.delete(call);
     if (launched && call.id !== undefined) {
       launched.streams.delete(call.id);
-      launched.started.delete(call.id);
+      launched.awaitingStart.delete(call.id);
     }
     call.done(error, value);
   }
@@ -276,13 +300,27 @@ export class PluginSession {
     if (launched && call.id !== undefined && !call.settled) {
       const id = call.id;
       launched.connection.cancel(id, error);
-      if (!launched.stopping && this.settings.cancelGraceMs > 0) {
-        const timer = setTimeout(() => this.#hung(launched, this.settings.cancelGraceMs), this.settings.cancelGraceMs);
-        timer.unref();
-        launched.cancelWatch.set(id, timer);
-      }
+      if (!launched.stopping && this.settings.cancelGraceMs > 0) this.#watchCancel(launched, id, call.client);
     }
     this.settle(call, error);
+  }
+
+  /**
+   * Declares the plugin hung if the cancel of `id` is not acknowledged within the grace. The verdict
+   * waits one turn of the loop: when the host's own loop was stalled past the grace (a long
+   * synchronous job, a GC pause), the acknowledgement is already waiting and is read first.
+   */
+  #watchCancel(launched: Launched, id: RequestId, client: SessionClient): void {
+    const graceMs = this.settings.cancelGraceMs;
+    const timer = setTimeout(() => {
+      // Not unref'd: an unref'd immediate lets the poll phase block until some other event.
+      setImmediate(() => {
+        if (launched.stopping || launched.cancelWatch.get(id) !== timer) return;
+        this.#hung(launched, graceMs, client);
+      });
+    }, graceMs);
+    timer.unref();
+    launched.cancelWatch.set(id, timer);
   }
 
   /** Sends a notification about a call that is running (a stream's credit). */
@@ -291,21 +329,44 @@ export class PluginSession {
     send(call.launched.connection, call.id);
   }
 
-  #ensure(): Launched {
+  /** The running plugin for a call of `client`, or a new one; refused while a budget `client` is under is spent. */
+  #ensure(client: SessionClient): Launched {
     if (this.#retired) {
       throw new PluginUnavailableError(`The '${this.provider}' plugin session is closed.`, { provider: this.provider });
     }
+    // A client whose calls crashed the plugin too often is refused even while a peer keeps it running.
+    const own = this.#blame.get(client);
+    if (own && own.blockedForMs() > 0) throw this.#budgetError(own, own.blockedForMs(), 'under its calls');
     if (this.#launched) return this.#launched;
-    const blockedMs = this.#budget.blockedForMs();
-    if (blockedMs > 0) {
-      throw new PluginUnavailableError(
-        `Plugin '${this.provider}' crashed ${this.#budget.recent} times within ${this.settings.crashWindowMs} ms; ` +
-          `it is not restarted for another ${Math.ceil(blockedMs)} ms.`,
-        { provider: this.provider, code: 'crash_budget' },
-      );
-    }
+    const blockedMs = this.#unowned.blockedForMs();
+    if (blockedMs > 0) throw this.#budgetError(this.#unowned, blockedMs, '');
     this.#launched = this.#launch();
     return this.#launched;
+  }
+
+  #budgetError(budget: CrashBudget, blockedMs: number, under: string): PluginUnavailableError {
+    return new PluginUnavailableError(
+      `Plugin '${this.provider}' crashed ${budget.recent} times${under ? ` ${under}` : ''} within ${this.settings.crashWindowMs} ms; ` +
+        `it is not restarted for another ${Math.ceil(blockedMs)} ms.`,
+      { provider: this.provider, code: 'crash_budget' },
+    );
+  }
+
+  /** Counts a crash against the clients whose calls were running under it, or against the plugin itself. */
+  #recordCrash(launched: Launched): void {
+    this.#budget.record();
+    const suspects = launched.suspects ?? suspectsOf(launched);
+    if (suspects.size === 0) return this.#unowned.record();
+    for (const client of suspects) {
+      // A client that has left is not charged (and not kept).
+      if (!this.#clients.has(client)) continue;
+      let budget = this.#blame.get(client);
+      if (!budget) {
+        budget = new CrashBudget(this.settings.maxCrashes, this.settings.crashWindowMs);
+        this.#blame.set(client, budget);
+      }
+      budget.record();
+    }
   }
 
   /** Sends `client/open` for `client` once per plugin; its calls follow it on the same channel. */
@@ -336,7 +397,7 @@ export class PluginSession {
     });
     const streams: Launched['streams'] = new Map();
     const cancelWatch: Launched['cancelWatch'] = new Map();
-    const started: Launched['started'] = new Set();
+    const awaitingStart: Launched['awaitingStart'] = new Set();
     const connection = new Connection(instance.transport, {
       provider: this.provider,
       onProtocolError: (error) => this.#kill(launched, 'protocol-error', error),
@@ -371,7 +432,7 @@ export class PluginSession {
       return broker.authorise(request);
     });
     connection.onNotification(Method.started, (raw) => {
-      started.add((raw as CancelNotification).id);
+      awaitingStart.delete((raw as CancelNotification).id);
     });
     instance.attach?.(connection);
     const init: InitializeParams = {
@@ -407,7 +468,8 @@ export class PluginSession {
       callsAtKill: undefined,
       opened: new Map(),
       cancelWatch,
-      started,
+      awaitingStart,
+      suspects: undefined,
     };
     ready.then(
       () => {
@@ -461,9 +523,9 @@ export class PluginSession {
    * there (not yet sent, or sent behind others and never `$/started`) move to a replacement; the
    * rest fail with the hang.
    */
-  #hung(launched: Launched, graceMs: number): void {
+  #hung(launched: Launched, graceMs: number, culprit: SessionClient): void {
     if (launched.stopping) return;
-    const movable = [...launched.calls].filter((call) => call.id === undefined || (call.ack && !launched.started.has(call.id)));
+    const movable = [...launched.calls].filter((call) => call.id === undefined || launched.awaitingStart.has(call.id));
     for (const call of movable) {
       launched.calls.delete(call);
       if (call.id !== undefined) {
@@ -472,11 +534,14 @@ export class PluginSession {
       }
       call.launched = undefined;
       call.id = undefined;
+      call.moved?.();
     }
     const error = new PluginCrashedError(
       `Plugin '${this.provider}' did not acknowledge a cancel within ${graceMs} ms: it is hung, and was killed and replaced.`,
       { provider: this.provider, code: 'unresponsive' },
     );
+    // The call whose cancel went unanswered is what hung it; the calls it had started ran under it.
+    launched.suspects = new Set([culprit, ...suspectsOf(launched)]);
     this.#kill(launched, 'unresponsive', error);
     for (const call of movable) {
       try {
@@ -499,7 +564,7 @@ export class PluginSession {
     const failedCalls = launched.callsAtKill ?? launched.calls.size;
     launched.connection.close(error);
     if (cause === 'crashed' || cause === 'unresponsive' || cause === 'protocol-error') {
-      this.#budget.record();
+      this.#recordCrash(launched);
       this.#lastCrashed = true;
     }
     this.#emit({ type: 'plugin:exit', ...this.#base(), cause, reason, code: exit.code, signal: exit.signal, failedCalls });
@@ -509,6 +574,7 @@ export class PluginSession {
     if (this.#launched === launched) this.#launched = undefined;
     launched.stopping ??= { cause, reason: error.message, error };
     launched.callsAtKill ??= launched.calls.size;
+    launched.suspects ??= suspectsOf(launched);
     this.#disarm(launched);
     // Fail in-flight calls now, not when the exit is reported.
     launched.connection.close(launched.stopping.error);
@@ -572,6 +638,13 @@ export class PluginSession {
     }
     publishEvent(event);
   }
+}
+
+/** The clients with a call sent to `launched` and not settled (the ones that may have crashed it). */
+function suspectsOf(launched: Launched): Set<SessionClient> {
+  const suspects = new Set<SessionClient>();
+  for (const call of launched.calls) if (call.id !== undefined) suspects.add(call.client);
+  return suspects;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

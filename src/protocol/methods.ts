@@ -422,6 +422,13 @@ const shaped = (what: string, check: (value: unknown) => ShapeProblem) => (resul
   return problem === undefined ? undefined : `${what} that is not OpenAI-shaped: ${problem}`;
 };
 
+/**
+ * The cap of an error answer to any request: a result's cap (4 KiB for `client/open` and `$/ping`)
+ * is about what a result may be, while an error quotes what the provider or its SDK said (options it
+ * refused, say). Larger than what the host keeps of an untrusted message, which it trims anyway.
+ */
+export const MAX_ERROR_ANSWER_BYTES = 64 * KiB;
+
 /** The map. Every method a sandboxed plugin sends or answers has a size cap and a check. */
 export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
   [Method.initialize]: { from: 'host', kind: 'request', maxBytes: 1 * MiB, checkResult: shaped('a handshake answer', checkInitialize) },

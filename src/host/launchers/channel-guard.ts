@@ -19,6 +19,7 @@ import { checkStructure } from '../../protocol/json-bounds.js';
 import { checkChunks as checkChunkShapes } from '../../protocol/result-shape.js';
 import {
   Method,
+  MAX_ERROR_ANSWER_BYTES,
   methodSpec,
   type ChunksNotification,
   type CreditNotification,
@@ -215,8 +216,10 @@ export class ChannelGuard implements Transport {
     if (!open) return `answered request id ${JSON.stringify(id)?.slice(0, 40)}, which the host is not waiting on`;
     this.#hostRequests.delete(id);
     const spec = methodSpec(open.method);
-    if (size > (spec?.maxBytes ?? 0)) return `answered '${open.method}' with ${size} bytes, over its cap of ${spec?.maxBytes ?? 0}`;
     const hasResult = 'result' in message;
+    // An error answer may say more than a small result (a refused client/open quoting its options).
+    const cap = hasResult ? (spec?.maxBytes ?? 0) : Math.max(spec?.maxBytes ?? 0, MAX_ERROR_ANSWER_BYTES);
+    if (size > cap) return `answered '${open.method}' with ${size} bytes, over its cap of ${cap}`;
     if (hasResult === 'error' in message) return 'sent a response with both or neither of result and error';
     if (!hasResult) {
       const error = message.error as { code?: unknown; message?: unknown } | null;
