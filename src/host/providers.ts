@@ -59,6 +59,7 @@ export const LLMProvider = {
   TELNYX: 'telnyx',
   TOGETHER: 'together',
   VLLM: 'vllm',
+  VOYAGE: 'voyage',
   XAI: 'xai',
   ZAI: 'zai',
 } as const;
