@@ -7,9 +7,11 @@ import {
   AnyLLM,
   AuthenticationError,
   embedding,
+  InvalidRequestError,
   RateLimitError,
   UnsupportedParameterError,
   type CreateEmbeddingResponse,
+  type EmbeddingParams,
 } from 'anyllm';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
 
@@ -125,6 +127,14 @@ describe('what voyage refuses, before anything is sent', () => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedParameterError);
     expect(error).toMatchObject({ parameter, provider: 'voyage' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("Voyage's own input_type is not an OpenAI embedding parameter: InvalidRequestError naming it", async () => {
+    const params = { model: 'voyage-3.5', input: 'a', input_type: 'query' } as EmbeddingParams;
+    const error = await llm.embedding(params).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(/'input_type' is not an embedding parameter/);
     expect(server.requests).toHaveLength(0);
   });
 });
