@@ -99,7 +99,17 @@ describe('voyage embeddings', () => {
     const error = await llm.embedding({ model: 'voyage-3.5', input: 'a' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, provider: 'voyage' });
-    expect((error as Error).message).toContain('Provided API key is invalid.');
+    // Voyage's FastAPI body is read for its detail, not quoted as JSON.
+    expect((error as Error).message).toBe('Provided API key is invalid.');
+  });
+
+  it("a 422 (Voyage's validation error, detail as a list) is an InvalidRequestError with its messages", async () => {
+    server.on('POST', '/v1/embeddings', (_req, res) =>
+      sendJson(res, 422, { detail: [{ type: 'value_error', loc: ['body', 'output_dimension'], msg: 'Value error, output_dimension must be one of 256, 512, 1024, 2048', input: 3 }] }),
+    );
+    const error = await llm.embedding({ model: 'voyage-3.5', input: 'a', dimensions: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ status: 422, provider: 'voyage', message: 'Value error, output_dimension must be one of 256, 512, 1024, 2048' });
   });
 
   it('a 429 is a RateLimitError with its retry-after', async () => {
