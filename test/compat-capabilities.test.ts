@@ -40,8 +40,17 @@ describe('capability checks', () => {
     ['responseFormat', 'response_format', { ...base, response_format: { type: 'json_object' as const } }, false],
     ['images', 'messages[1].content[1].image_url', { ...base, messages: [base.messages[0], { role: 'user' as const, content: [{ type: 'text' as const, text: 'see' }, { type: 'image_url' as const, image_url: { url: 'data:,' } }] }] }, false],
     ['pdf', 'messages[0].content[0].file', { ...base, messages: [{ role: 'user' as const, content: [{ type: 'file' as const, file: { file_data: 'data:,' } }] }] }, false],
+    // An embeddings-only provider (Voyage): chat itself is refused, streamed or not, before any other part.
+    ['completion', 'completion', base, false],
+    ['completion', 'completion', { ...base, tools: [tool] }, true],
   ] as const)('without %s, refuses naming %s', (capability, parameter, params, stream) => {
     expect(refusal(params as CompletionParams, { ...all, [capability]: false }, stream)).toBe(parameter);
+  });
+
+  it('refuses chat only when the manifest says completion: false, not when it leaves completion out', () => {
+    const { completion: _left, ...silent } = all;
+    expect(refusal(base as CompletionParams, silent, false)).toBeUndefined();
+    expect(refusal(base as CompletionParams, { ...all, completion: false }, false)).toBe('completion');
   });
 
   it("always accepts response_format 'text', which asks for nothing special", () => {

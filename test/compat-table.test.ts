@@ -58,8 +58,8 @@ function withEnv<T>(vars: Record<string, string | undefined>, run: () => Promise
 }
 
 describe('providers of the OpenAI-compatible table', () => {
-  it('are 27 rows, each a built-in provider name (knownProviders and LLMProvider)', () => {
-    expect(rows).toHaveLength(27);
+  it('are 28 rows, each a built-in provider name (knownProviders and LLMProvider)', () => {
+    expect(rows).toHaveLength(28);
     const names = rows.map(([name]) => name);
     expect(knownProviders()).toEqual(expect.arrayContaining(names));
     expect(Object.values(LLMProvider)).toEqual(expect.arrayContaining(names));

@@ -121,4 +121,19 @@ describe('rows of the OpenAI-compatible table', () => {
     expect(() => parseCompatRow('acme', row({ compat: { path: '../x' } }), '/dir', 'test')).toThrow(/compat\.path/);
     expect(parseCompatRow('acme', row({ compat: { path: '/serving-endpoints', unsupported: ['n'], rename: { seed: 'random_seed' } } }), '/dir', 'test').manifest.provider).toBe('acme');
   });
+
+  it("check a row's embedding quirks (compat.embedding) field by field", () => {
+    const embeddingRow = (embedding: unknown) => row({ capabilities: { embedding: true }, compat: { embedding } });
+    expect(() => parseCompatRow('acme', embeddingRow([]), '/dir', 'test')).toThrow(/'compat\.embedding' must be an object/);
+    expect(() => parseCompatRow('acme', embeddingRow({ maxinputs: 10 }), '/dir', 'test')).toThrow(/'compat\.embedding\.maxinputs' is not an embedding quirk/);
+    expect(() => parseCompatRow('acme', embeddingRow({ maxInputs: 0 }), '/dir', 'test')).toThrow(/'compat\.embedding\.maxInputs' must be a positive integer/);
+    expect(() => parseCompatRow('acme', embeddingRow({ maxInputs: 1.5 }), '/dir', 'test')).toThrow(/maxInputs' must be a positive integer/);
+    expect(() => parseCompatRow('acme', embeddingRow({ unsupported: ['input'] }), '/dir', 'test')).toThrow(/'compat\.embedding\.unsupported' must be an array of 'dimensions' and 'user'/);
+    expect(() => parseCompatRow('acme', embeddingRow({ rename: { dimensions: 'output dimension' } }), '/dir', 'test')).toThrow(/compat\.embedding\.rename/);
+    expect(() => parseCompatRow('acme', embeddingRow({ tokens: 'no' }), '/dir', 'test')).toThrow(/'compat\.embedding\.tokens' must be true or false/);
+    const ok = { maxInputs: 1000, unsupported: ['user'], rename: { dimensions: 'output_dimension' }, encodingFormat: false, tokens: false, base64Floats: false };
+    expect(parseCompatRow('acme', embeddingRow(ok), '/dir', 'test').manifest.capabilities).toMatchObject({ completion: true, embedding: true });
+    // An embeddings-only row (Voyage) says so: chat is then refused by the host.
+    expect(parseCompatRow('acme', row({ capabilities: { completion: false, embedding: true } }), '/dir', 'test').manifest.capabilities.completion).toBe(false);
+  });
 });

@@ -36,19 +36,40 @@ const ALL_CAPABILITIES: Capabilities = {
 const ROW_FIELDS = ['docs', 'apiKeyEnv', 'baseUrlEnv', 'defaultBaseUrl', 'envAliases', 'network', 'capabilities', 'compat'];
 const isFlag = { valid: (v: unknown) => typeof v === 'boolean', what: 'true or false' };
 const isName = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(v);
+const isRename = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([from, to]) => isName(from) && isName(to));
 /** The data quirks the plugin applies (`CompatOptions` without its functions, plus `path`), each with its value's shape. */
 const COMPAT_FIELDS: Readonly<Record<string, { valid: (value: unknown) => boolean; what: string }>> = {
   thinkTags: isFlag,
   maxTokensOnly: isFlag,
   streamOptions: isFlag,
   unsupported: { valid: (v) => Array.isArray(v) && v.every(isName), what: 'an array of parameter names' },
-  rename: {
-    valid: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([from, to]) => isName(from) && isName(to)),
-    what: 'an object of parameter name to parameter name',
-  },
+  rename: { valid: isRename, what: 'an object of parameter name to parameter name' },
   reasoningEcho: { valid: isName, what: 'a field name' },
+  embedding: { valid: (v) => embeddingQuirksProblem(v) === undefined, what: 'an object of embedding quirks' },
   path: { valid: (v) => typeof v === 'string' && /^\/[A-Za-z0-9._~/-]*$/.test(v) && !v.split('/').includes('..'), what: "a URL path starting with '/'" },
 };
+
+/** The row's `compat.embedding` (`EmbeddingCompat` as data), each with its value's shape. */
+const EMBEDDING_FIELDS: Readonly<Record<string, { valid: (value: unknown) => boolean; what: string }>> = {
+  maxInputs: { valid: (v) => Number.isSafeInteger(v) && (v as number) > 0, what: 'a positive integer' },
+  unsupported: { valid: (v) => Array.isArray(v) && v.every((p) => p === 'dimensions' || p === 'user'), what: "an array of 'dimensions' and 'user'" },
+  rename: { valid: isRename, what: 'an object of parameter name to parameter name' },
+  encodingFormat: isFlag,
+  tokens: isFlag,
+  base64Floats: isFlag,
+};
+
+/** What is wrong with a row's `compat.embedding`, or undefined. */
+function embeddingQuirksProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return "'compat.embedding' must be an object";
+  for (const [key, quirk] of Object.entries(value as Record<string, unknown>)) {
+    const check = EMBEDDING_FIELDS[key];
+    if (!check) return `'compat.embedding.${key}' is not an embedding quirk (known: ${Object.keys(EMBEDDING_FIELDS).join(', ')})`;
+    if (!check.valid(quirk)) return `'compat.embedding.${key}' must be ${check.what}`;
+  }
+  return undefined;
+}
 
 /** A provider the registry can start, built from a row (the fields `registry.ts` keeps). */
 export interface CompatPlugin {
@@ -117,7 +138,10 @@ export function parseCompatRow(name: string, value: unknown, dir: string, source
     for (const [key, quirk] of Object.entries(row.compat as Record<string, unknown>)) {
       const check = COMPAT_FIELDS[key];
       if (!check) fail(`'compat.${key}' is not a quirk (known: ${Object.keys(COMPAT_FIELDS).join(', ')})`);
-      else if (!check.valid(quirk)) fail(`'compat.${key}' must be ${check.what}`);
+      else if (key === 'embedding') {
+        const problem = embeddingQuirksProblem(quirk);
+        if (problem) fail(problem);
+      } else if (!check.valid(quirk)) fail(`'compat.${key}' must be ${check.what}`);
     }
   }
   const env = [row.apiKeyEnv, row.baseUrlEnv].filter((item): item is string => typeof item === 'string');

@@ -63,6 +63,7 @@ export const LLMProvider = {
   VERTEXAI: 'vertexai',
   VERTEXAIANTHROPIC: 'vertexaianthropic',
   VLLM: 'vllm',
+  VOYAGE: 'voyage',
   WATSONX: 'watsonx',
   XAI: 'xai',
   ZAI: 'zai',

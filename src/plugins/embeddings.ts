@@ -101,7 +101,8 @@ export async function embedInBatches(
 
 /**
  * The vectors of an OpenAI-shaped embeddings body (`{ data: [{ index, embedding }], model, usage }`),
- * put in `index` order (a server may answer out of order).
+ * put in `index` order (a server may answer out of order). Input tokens are `usage.prompt_tokens`,
+ * or `usage.total_tokens` when that is all the server reports.
  *
  * @throws ProviderError when the body is not that shape.
  * @example
@@ -118,7 +119,7 @@ export function readOpenAIEmbeddings(body: unknown, provider: string): EmbeddedB
     });
   };
   if (typeof body !== 'object' || body === null) return fail('it is not an object');
-  const { data, model, usage } = body as { data?: unknown; model?: unknown; usage?: { prompt_tokens?: unknown } | null };
+  const { data, model, usage } = body as { data?: unknown; model?: unknown; usage?: { prompt_tokens?: unknown; total_tokens?: unknown } | null };
   if (!Array.isArray(data)) return fail('data is not an array');
   const items = data.map((item: unknown, position) => {
     const { index, embedding } = (item ?? {}) as { index?: unknown; embedding?: unknown };
@@ -126,7 +127,8 @@ export function readOpenAIEmbeddings(body: unknown, provider: string): EmbeddedB
     return { index: typeof index === 'number' ? index : position, embedding: embedding as RawVector };
   });
   items.sort((a, b) => a.index - b.index);
-  const tokens = usage?.prompt_tokens;
+  // An embedding has no completion, so a server that reports only `total_tokens` (Voyage) reports its input tokens.
+  const tokens = usage?.prompt_tokens ?? usage?.total_tokens;
   return {
     vectors: items.map((item) => item.embedding),
     model: typeof model === 'string' && model !== '' ? model : undefined,

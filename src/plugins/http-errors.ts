@@ -101,7 +101,27 @@ export function mapSdkError(
 function withoutStatus(message: string, status: number): string {
   const rest = message.startsWith(`${status} `) ? message.slice(String(status).length + 1).trim() : message.trim();
   if (rest === '' || rest === String(status) || /^status code \(no body\)$/.test(rest)) return `The provider answered with HTTP status ${status} and no message.`;
-  return rest;
+  return detailOf(rest) ?? rest;
+}
+
+/**
+ * The message of a FastAPI-style error body (`{"detail": "..."}`, or `detail` as a list of
+ * `{ msg }` for a 422; Voyage answers so), which an SDK that looks only for `error.message` quotes
+ * whole as JSON. Undefined for anything else.
+ */
+function detailOf(text: string): string | undefined {
+  if (!text.startsWith('{') || !text.endsWith('}')) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  if (typeof detail === 'string' && detail.trim() !== '') return detail.trim();
+  if (!Array.isArray(detail)) return undefined;
+  const messages = detail.map((item: unknown) => (item as { msg?: unknown } | null)?.msg).filter((msg): msg is string => typeof msg === 'string');
+  return messages.length > 0 ? messages.join('; ') : undefined;
 }
 
 /** What each Node permission scope lets a plugin do, in words, for a denial's message. */

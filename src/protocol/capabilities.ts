@@ -27,6 +27,9 @@ export function checkCapabilities(
   const refuse = (parameter: string, detail: string): never => {
     throw new UnsupportedParameterError(parameter, provider, detail);
   };
+  // An embeddings-only provider (Voyage) has no chat endpoint: refused here, not sent to a 404.
+  // Only a manifest that says so (an embeddings-only provider): one that leaves it out is not taken at its silence.
+  if (capabilities.completion === false) refuse('completion', 'this provider has no chat completions endpoint (see its capabilities).');
   if (mode.stream && !capabilities.streaming) refuse('stream', 'this provider does not stream; call completion() instead.');
   if (!capabilities.tools) {
     for (const name of ['tools', 'tool_choice', 'parallel_tool_calls']) {

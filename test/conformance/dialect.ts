@@ -87,6 +87,11 @@ export interface Dialect {
    * count). Required of every dialect whose provider's manifest claims `embedding`.
    */
   serveEmbeddings?(server: LocalServer, model: string, vectorFor: (text: string, i: number) => number[]): number;
+  /**
+   * Serves the embeddings endpoint answering every request with the error `scenario`. Required of
+   * every dialect whose provider has no chat (`noChat` in expectations.ts): its errors are checked there.
+   */
+  serveEmbeddingsError?(server: LocalServer, scenario: Extract<Scenario, { kind: 'error' }>): void;
   /** Optional. Extra `AnyLLM.create` options (default `{ retry: false }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }

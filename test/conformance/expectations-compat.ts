@@ -309,6 +309,21 @@ export const EXPECTED_COMPAT: Readonly<Record<string, DocumentedProvider>> = {
       responseFormat: 'https://developers.telnyx.com/docs/inference/structured-output',
     },
   },
+  voyage: {
+    docs: 'https://docs.voyageai.com/reference/embeddings-api',
+    noChat:
+      'Voyage serves embeddings (POST /v1/embeddings), multimodal embeddings and rerank; its API reference has no chat endpoint (any-llm 1.26: SUPPORTS_COMPLETION = False, completion raises NotImplementedError).',
+    capabilities: { streaming: false, tools: false, reasoning: false, images: false, pdf: false, listModels: false, responseFormat: false },
+    notes: {
+      streaming: 'No chat endpoint, so nothing streams.',
+      tools: 'No chat endpoint.',
+      reasoning: 'No chat endpoint.',
+      images: 'No chat endpoint (images are embedded by /v1/multimodalembeddings, which anyllm does not call).',
+      pdf: 'No chat endpoint.',
+      listModels: 'The API reference lists no models endpoint (any-llm: SUPPORTS_LIST_MODELS = False).',
+      responseFormat: 'No chat endpoint.',
+    },
+  },
   zai: {
     docs: 'https://docs.z.ai/api-reference/llm/chat-completion',
     capabilities: { streaming: true, tools: true, reasoning: true, images: true, pdf: false, listModels: true, responseFormat: false },

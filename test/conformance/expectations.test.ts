@@ -65,6 +65,13 @@ describe('documented expectations', () => {
     expect(disagreements(manifest)).toEqual(known);
   });
 
+  it('the providers the docs say have no chat are exactly those whose manifest claims no completion', () => {
+    const withoutChat = providers.filter((provider) => EXPECTED[provider].noChat !== undefined);
+    expect(providers.filter((provider) => builtinCapabilities(provider).completion !== true)).toEqual(withoutChat);
+    expect(withoutChat).toEqual(['voyage']);
+    for (const provider of withoutChat) expect(EXPECTED[provider].noChat).toMatch(/\S/);
+  });
+
   it("the README's provider table agrees with the docs, except the same open disagreements", () => {
     const table = readmeTable();
     expect([...table.keys()].sort()).toEqual(providers);

@@ -30,6 +30,11 @@ export interface DocumentedProvider {
   capabilities: Record<Capability, Documented>;
   /** Per-capability sources and why a cell is what it is. */
   notes: Partial<Record<Capability, string>>;
+  /**
+   * Set where the docs say the provider has no chat endpoint (embeddings only, e.g. Voyage): the
+   * source. The suite then expects every chat call refused, and checks errors on embeddings.
+   */
+  noChat?: string;
 }
 
 export const EXPECTED: Readonly<Record<string, DocumentedProvider>> = {

@@ -29,7 +29,7 @@ import { accumulateStream } from '../support/accumulate.js';
 import { functionCalls } from '../support/collect.js';
 import { LocalServer } from '../support/local-server.js';
 import type { Dialect, Scenario } from './dialect.js';
-import { mustWork, type Capability } from './expectations.js';
+import { EXPECTED, mustWork, type Capability } from './expectations.js';
 
 const TEXT: Extract<Scenario, { kind: 'text' }> = {
   kind: 'text',
@@ -156,6 +156,80 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
       expect((error as UnsupportedParameterError).parameter).toMatch(parameter);
       expect((error as UnsupportedParameterError).provider).toBe(dialect.provider);
       expect(server.requests).toHaveLength(0);
+    }
+
+    describe('listModels', () => {
+      it("lists the provider's models in OpenAI's shape, or refuses when there is no models endpoint", async () => {
+        if (!must('listModels')) return expectRefused(llm.listModels(), 'listModels');
+        dialect.serveModels(server, ['conformance-model-a', 'conformance-model-b']);
+        const models = await llm.listModels();
+        expect(models.map((m) => m.id.replace(/^models\//, ''))).toEqual(['conformance-model-a', 'conformance-model-b']);
+        for (const m of models) {
+          expect(m.object).toBe('model');
+          expect(typeof m.created).toBe('number');
+          expect(typeof m.owned_by).toBe('string');
+        }
+      });
+    });
+
+    describe('embedding', () => {
+      // Decided by the manifest: the per-provider embedding docs are in docs/PROVIDERS.md, and the
+      // wire details of each in test/embeddings.test.ts.
+      it("embeds in input order in OpenAI's shape, or refuses where the manifest claims no embeddings", async () => {
+        const input = ['alpha', 'beta', 'gamma'];
+        const embeddingModel = 'conformance-embed';
+        if (!llm.capabilities.embedding) return expectRefused(llm.embedding({ model: embeddingModel, input }), 'embedding');
+        if (!dialect.serveEmbeddings) throw new Error(`${dialect.provider}'s manifest claims embeddings, but its dialect has no serveEmbeddings`);
+        const tokens = dialect.serveEmbeddings(server, embeddingModel, (text, i) => [i, text.length / 8]);
+        const res = await llm.embedding({ model: embeddingModel, input });
+        expect(res).toEqual({
+          object: 'list',
+          data: input.map((text, index) => ({ object: 'embedding', index, embedding: [index, text.length / 8] })),
+          model: embeddingModel,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        });
+      });
+    });
+
+    // A provider whose docs say it has no chat endpoint (embeddings only): every chat call is refused
+    // before anything is sent, and its errors are checked on the endpoint it has.
+    if (EXPECTED[dialect.provider]?.noChat !== undefined) {
+      describe('no chat', () => {
+        it('refuses completion and completionStream with UnsupportedParameterError, before anything is sent', async () => {
+          dialect.serve(server, TEXT);
+          await expectRefused(chat({ messages: [ask('Say hello')] }), 'completion');
+          await expectRefused(stream({ messages: [ask('Say hello')] }), 'completion');
+          await expectRefused(chat({ messages: [ask('Weather?')], tools }), 'completion');
+        });
+      });
+
+      describe('errors, on the embeddings endpoint', () => {
+        const embed = () => llm.embedding({ model: 'conformance-embed', input: 'hi' });
+        const serveError = (scenario: Extract<Scenario, { kind: 'error' }>) => {
+          if (!dialect.serveEmbeddingsError) throw new Error(`${dialect.provider} has no chat, but its dialect has no serveEmbeddingsError`);
+          dialect.serveEmbeddingsError(server, scenario);
+        };
+        it.each([
+          [400, InvalidRequestError],
+          [401, AuthenticationError],
+          [404, ModelNotFoundError],
+          [500, ProviderError],
+        ] as const)('HTTP %i becomes %o with status and provider', async (status, ErrorClass) => {
+          serveError({ kind: 'error', status, message: `conformance error ${status}` });
+          const error = await embed().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(ErrorClass);
+          expect(error).toMatchObject({ status, provider: dialect.provider });
+          expect((error as Error).message).toContain(`conformance error ${status}`);
+        });
+
+        it('HTTP 429 becomes RateLimitError with retryAfterMs', async () => {
+          serveError({ kind: 'error', status: 429, message: 'slow down', retryAfterSeconds: 3 });
+          const error = await embed().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(RateLimitError);
+          expect(error).toMatchObject({ status: 429, retryAfterMs: 3000, provider: dialect.provider });
+        });
+      });
+      return;
     }
 
     describe('text', () => {
@@ -333,39 +407,6 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
         if (!must('responseFormat')) return expectRefused(chat({ messages: [ask('JSON please')], response_format }), 'response_format');
         await chat({ messages: [ask('JSON please')], response_format });
         expect(JSON.stringify(dialect.lastRequest(server).raw)).toContain('conformance_answer');
-      });
-    });
-
-    describe('listModels', () => {
-      it("lists the provider's models in OpenAI's shape, or refuses when there is no models endpoint", async () => {
-        if (!must('listModels')) return expectRefused(llm.listModels(), 'listModels');
-        dialect.serveModels(server, ['conformance-model-a', 'conformance-model-b']);
-        const models = await llm.listModels();
-        expect(models.map((m) => m.id.replace(/^models\//, ''))).toEqual(['conformance-model-a', 'conformance-model-b']);
-        for (const m of models) {
-          expect(m.object).toBe('model');
-          expect(typeof m.created).toBe('number');
-          expect(typeof m.owned_by).toBe('string');
-        }
-      });
-    });
-
-    describe('embedding', () => {
-      // Decided by the manifest: the per-provider embedding docs are in docs/PROVIDERS.md, and the
-      // wire details of each in test/embeddings.test.ts.
-      it("embeds in input order in OpenAI's shape, or refuses where the manifest claims no embeddings", async () => {
-        const input = ['alpha', 'beta', 'gamma'];
-        const embeddingModel = 'conformance-embed';
-        if (!llm.capabilities.embedding) return expectRefused(llm.embedding({ model: embeddingModel, input }), 'embedding');
-        if (!dialect.serveEmbeddings) throw new Error(`${dialect.provider}'s manifest claims embeddings, but its dialect has no serveEmbeddings`);
-        const tokens = dialect.serveEmbeddings(server, embeddingModel, (text, i) => [i, text.length / 8]);
-        const res = await llm.embedding({ model: embeddingModel, input });
-        expect(res).toEqual({
-          object: 'list',
-          data: input.map((text, index) => ({ object: 'embedding', index, embedding: [index, text.length / 8] })),
-          model: embeddingModel,
-          usage: { prompt_tokens: tokens, total_tokens: tokens },
-        });
       });
     });
 

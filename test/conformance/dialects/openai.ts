@@ -260,6 +260,9 @@ export function openAIDialect(style: OpenAIWireStyle): Dialect & OpenAIDialectEx
       // Together answers a bare array; everyone else OpenAI's list object.
       server.on('GET', modelsPath, (_req, res) => sendJson(res, 200, style.provider === 'together' ? data : { object: 'list', data }));
     },
+    serveEmbeddingsError(server, scenario) {
+      server.on('POST', `${style.prefix}/embeddings`, (_req, res) => sendError(res, scenario));
+    },
     serveEmbeddings(server, model, vectorFor) {
       const tokens = 6;
       const embeddingsPath = style.azure ? `/openai/deployments/${model}/embeddings` : `${style.prefix}/embeddings`;
