@@ -24,8 +24,9 @@ let count = 0;
 /** Credentials of other tools in the host's environment, which the prefix rule used to hand out. */
 const FOREIGN_SECRETS = {
   AZURE_OPENAI_API_KEY: 'azure-secret',
-  GITHUB_TOKEN: 'ghp-secret',
-  GITHUB_API_KEY: 'github-api-secret',
+  // GitLab's, not GitHub's: 'github' is a built-in provider now, so no community plugin may take the name.
+  GITLAB_TOKEN: 'glpat-secret',
+  GITLAB_API_KEY: 'gitlab-api-secret',
   NODE_AUTH_TOKEN: 'npm-publish-secret',
   NODE_API_KEY: 'node-api-secret',
   AWS_SECRET_ACCESS_KEY: 'aws-secret',
@@ -346,7 +347,7 @@ describe.each(SANDBOX_MODES)('environment by grant (OS boundary: %s)', (mode) =>
 
   const collisions: [string, string[], RegExp][] = [
     ['azure-openai', ['AZURE_OPENAI_API_KEY'], /AZURE_OPENAI_ overlaps the well-known credential family AZURE_/],
-    ['github', ['GITHUB_TOKEN', 'GITHUB_API_KEY'], /GITHUB_ overlaps the well-known credential family GITHUB_/],
+    ['gitlab', ['GITLAB_TOKEN', 'GITLAB_API_KEY'], /GITLAB_ overlaps the well-known credential family GITLAB_/],
     ['node', ['NODE_AUTH_TOKEN', 'NODE_API_KEY'], /NODE_ overlaps the well-known credential family NODE_/],
     ['aws', ['AWS_SECRET_ACCESS_KEY', 'AWS_API_KEY'], /AWS_ overlaps the well-known credential family AWS_/],
     ['google', ['GOOGLE_API_KEY'], /GOOGLE_ overlaps the well-known credential family GOOGLE_/],
@@ -368,13 +369,13 @@ describe.each(SANDBOX_MODES)('environment by grant (OS boundary: %s)', (mode) =>
   });
 
   it('does not read a foreign variable as the base URL on the plugin\'s behalf', async () => {
-    const plugin = craft('github', { env: ['GITHUB_TOKEN'], apiKeyEnv: null, baseUrlEnv: 'GITHUB_TOKEN' });
+    const plugin = craft('gitlab', { env: ['GITLAB_TOKEN'], apiKeyEnv: null, baseUrlEnv: 'GITLAB_TOKEN' });
     await register(plugin);
     const result = await streamsBeside(async () =>
-      attack<Seen>(await world.client('github', mode, { apiBase: undefined }), 'seen-at-init'),
+      attack<Seen>(await world.client('gitlab', mode, { apiBase: undefined }), 'seen-at-init'),
     );
     expect(result.init.apiBase).toBeNull();
-    expect(JSON.stringify(result)).not.toContain(FOREIGN_SECRETS.GITHUB_TOKEN);
+    expect(JSON.stringify(result)).not.toContain(FOREIGN_SECRETS.GITLAB_TOKEN);
   });
 
   it('refuses provider names that dodge the rule by case or look-alike letters', async () => {
@@ -411,12 +412,12 @@ describe.each(SANDBOX_MODES)('environment by grant (OS boundary: %s)', (mode) =>
   });
 
   it('hands a withheld default only when granted by name, and nothing else of its family', async () => {
-    const plugin = craft('github', { env: ['GITHUB_API_KEY', 'GITHUB_TOKEN'] });
-    await register(plugin, { allowEnv: ['GITHUB_API_KEY'] });
-    const result = await streamsBeside(() => seen('github', {}));
-    expect(result.env).toEqual({ GITHUB_API_KEY: FOREIGN_SECRETS.GITHUB_API_KEY });
-    expect(result.init.apiKey).toBe(FOREIGN_SECRETS.GITHUB_API_KEY);
-    expect(JSON.stringify(result)).not.toContain(FOREIGN_SECRETS.GITHUB_TOKEN);
+    const plugin = craft('gitlab', { env: ['GITLAB_API_KEY', 'GITLAB_TOKEN'] });
+    await register(plugin, { allowEnv: ['GITLAB_API_KEY'] });
+    const result = await streamsBeside(() => seen('gitlab', {}));
+    expect(result.env).toEqual({ GITLAB_API_KEY: FOREIGN_SECRETS.GITLAB_API_KEY });
+    expect(result.init.apiKey).toBe(FOREIGN_SECRETS.GITLAB_API_KEY);
+    expect(JSON.stringify(result)).not.toContain(FOREIGN_SECRETS.GITLAB_TOKEN);
   });
 });
 

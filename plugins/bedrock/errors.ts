@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { ContextLengthExceededError, ModelNotFoundError } from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
+import { ContextLengthExceededError, ModelNotFoundError, mapSdkError } from '../../src/plugins/index.js';
 
 /** The HTTP status each Bedrock exception type is sent with. */
 const STATUS_BY_TYPE: Readonly<Record<string, number>> = {

@@ -10,10 +10,16 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  Provider,
+  UnsupportedParameterError,
+  mapSdkError,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+} from '../../src/plugins/index.js';
 import { bedrockError } from './errors.js';
 import { decodeEventStream } from './event-stream.js';
 import { convertParams } from './request.js';

@@ -3,9 +3,17 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import { rejectUnsupported } from '../../src/plugins/provider.js';
-import type { ChatMessage, CompletionParams, ContentPart, JsonObject, PromptCacheBreakpoint, ToolChoice } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  rejectUnsupported,
+  type ChatMessage,
+  type CompletionParams,
+  type ContentPart,
+  type JsonObject,
+  type PromptCacheBreakpoint,
+  type ToolChoice,
+} from '../../src/plugins/index.js';
 import type { BedrockContentBlock, BedrockMessage, BedrockToolConfig, ConverseRequest } from './wire.js';
 
 /** What Converse has no field for. */

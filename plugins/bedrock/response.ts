@@ -3,7 +3,13 @@
  *
  * @module
  */
-import type { ChatCompletion, CompletionUsage, FinishReason, FunctionToolCall, JsonObject } from '../../src/types.js';
+import {
+  type ChatCompletion,
+  type CompletionUsage,
+  type FinishReason,
+  type FunctionToolCall,
+  type JsonObject,
+} from '../../src/plugins/index.js';
 import type { BedrockUsage, ConverseResponse } from './wire.js';
 
 /**

@@ -3,7 +3,12 @@
  *
  * @module
  */
-import type { ChatCompletionChunk, ChatCompletionDelta, FinishReason, JsonObject } from '../../src/types.js';
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionDelta,
+  type FinishReason,
+  type JsonObject,
+} from '../../src/plugins/index.js';
 import { convertUsage, finishReason, reasoningProviderData } from './response.js';
 import type { ConverseStreamEvent } from './wire.js';
 

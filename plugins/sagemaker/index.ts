@@ -11,12 +11,22 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
-import { createStreamState, normaliseChunk, normaliseCompletion, type StreamState } from '../../src/plugins/openai-normalise.js';
-import { Provider, rejectUnsupported, type CallContext } from '../../src/plugins/provider.js';
-import { SseParser } from '../../src/plugins/sse.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  Provider,
+  SseParser,
+  UnsupportedParameterError,
+  createStreamState,
+  mapSdkError,
+  normaliseChunk,
+  normaliseCompletion,
+  rejectUnsupported,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type StreamState,
+} from '../../src/plugins/index.js';
 import { bedrockError } from '../bedrock/errors.js';
 import { decodeEventStream } from '../bedrock/event-stream.js';
 

@@ -11,7 +11,7 @@
  * @module
  */
 import type { GoogleGenAIOptions } from '@google/genai';
-import { InvalidRequestError } from '../../src/errors.js';
+import { InvalidRequestError } from '../../src/plugins/index.js';
 import GeminiProvider from '../gemini/index.js';
 
 const CLIENT_OPTIONS: ReadonlySet<string> = new Set(['timeout', 'maxRetries', 'headers', 'apiVersion', 'project', 'location']);

@@ -11,9 +11,12 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import type { CallContext } from '../../src/plugins/provider.js';
-import type { Model } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  UnsupportedParameterError,
+  type CallContext,
+  type Model,
+} from '../../src/plugins/index.js';
 import AnthropicProvider, { loadAnthropicSdk } from '../anthropic/index.js';
 
 /** The Messages API version Vertex AI takes in the body (not the `anthropic-version` header). */

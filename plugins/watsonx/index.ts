@@ -9,12 +9,22 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../../src/errors.js';
-import { mapSdkError } from '../../src/plugins/http-errors.js';
-import { createStreamState, normaliseChunk, normaliseCompletion, type StreamState } from '../../src/plugins/openai-normalise.js';
-import { Provider, type CallContext } from '../../src/plugins/provider.js';
-import { sseEvents } from '../../src/plugins/sse.js';
-import type { ChatCompletion, ChatCompletionChunk, CompletionParams, Model } from '../../src/types.js';
+import {
+  InvalidRequestError,
+  Provider,
+  UnsupportedParameterError,
+  createStreamState,
+  mapSdkError,
+  normaliseChunk,
+  normaliseCompletion,
+  sseEvents,
+  type CallContext,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type CompletionParams,
+  type Model,
+  type StreamState,
+} from '../../src/plugins/index.js';
 import { convertParams, type WatsonxScope } from './request.js';
 
 const CLIENT_OPTIONS = new Set(['projectId', 'spaceId', 'version', 'headers']);

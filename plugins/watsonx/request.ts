@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { UnsupportedParameterError } from '../../src/errors.js';
-import { rejectUnsupported } from '../../src/plugins/provider.js';
-import type { CompletionParams } from '../../src/types.js';
+import { UnsupportedParameterError, rejectUnsupported, type CompletionParams } from '../../src/plugins/index.js';
 
 /** What the chat API has no field for (any-llm offers no reasoning or input files for watsonx either). */
 const UNSUPPORTED = ['reasoning_effort', 'logit_bias', 'user', 'parallel_tool_calls', 'modalities', 'audio', 'prediction', 'service_tier', 'prompt_cache_key', 'web_search_options'] as const;

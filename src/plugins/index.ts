@@ -15,7 +15,7 @@ export {
   type OpenAIModule,
   type OpenAIRequest,
 } from './openai-compatible.js';
-export { normaliseModels } from './openai-normalise.js';
+export { createStreamState, normaliseChunk, normaliseCompletion, normaliseModels, type StreamState } from './openai-normalise.js';
 export { rejectOpenAIOnly, type OpenAIOnlyShape } from './openai-only.js';
 export { alphanumericId } from './tool-call-ids.js';
 export { findCacheControl, rejectCacheControl } from './cache-control.js';
@@ -30,7 +30,7 @@ export {
   type EmbeddedBatch,
   type RawVector,
 } from './embeddings.js';
-export { sseEvents } from './sse.js';
+export { SseParser, sseEvents } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';
 export {
