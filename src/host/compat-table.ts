@@ -36,19 +36,38 @@ const ALL_CAPABILITIES: Capabilities = {
 const ROW_FIELDS = ['docs', 'apiKeyEnv', 'baseUrlEnv', 'defaultBaseUrl', 'envAliases', 'network', 'capabilities', 'compat'];
 const isFlag = { valid: (v: unknown) => typeof v === 'boolean', what: 'true or false' };
 const isName = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(v);
+const COMPAT_RENAME = {
+  valid: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([from, to]) => isName(from) && isName(to)),
+  what: 'an object of parameter name to parameter name',
+};
 /** The data quirks the plugin applies (`CompatOptions` without its functions, plus `path`), each with its value's shape. */
 const COMPAT_FIELDS: Readonly<Record<string, { valid: (value: unknown) => boolean; what: string }>> = {
   thinkTags: isFlag,
   maxTokensOnly: isFlag,
   streamOptions: isFlag,
   unsupported: { valid: (v) => Array.isArray(v) && v.every(isName), what: 'an array of parameter names' },
-  rename: {
-    valid: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.entries(v).every(([from, to]) => isName(from) && isName(to)),
-    what: 'an object of parameter name to parameter name',
-  },
+  rename: COMPAT_RENAME,
   reasoningEcho: { valid: isName, what: 'a field name' },
+  embedding: {
+    valid: isEmbeddingCompat,
+    what: "an object of maxInputs (a positive integer), unsupported (of 'dimensions', 'user'), rename, encodingFormat, tokens, base64Floats",
+  },
   path: { valid: (v) => typeof v === 'string' && /^\/[A-Za-z0-9._~/-]*$/.test(v) && !v.split('/').includes('..'), what: "a URL path starting with '/'" },
 };
+
+/** The `/embeddings` quirks a row may carry: `EmbeddingCompat` of the plugin base, as data. */
+function isEmbeddingCompat(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const checks: Readonly<Record<string, (v: unknown) => boolean>> = {
+    maxInputs: (v) => typeof v === 'number' && Number.isInteger(v) && v > 0,
+    unsupported: (v) => Array.isArray(v) && v.every((name) => name === 'dimensions' || name === 'user'),
+    rename: (v) => COMPAT_RENAME.valid(v),
+    encodingFormat: (v) => typeof v === 'boolean',
+    tokens: (v) => typeof v === 'boolean',
+    base64Floats: (v) => typeof v === 'boolean',
+  };
+  return Object.entries(value).every(([key, quirk]) => Object.hasOwn(checks, key) && checks[key](quirk));
+}
 
 /** A provider the registry can start, built from a row (the fields `registry.ts` keeps). */
 export interface CompatPlugin {
