@@ -87,6 +87,8 @@ export interface Dialect {
    * count). Required of every dialect whose provider's manifest claims `embedding`.
    */
   serveEmbeddings?(server: LocalServer, model: string, vectorFor: (text: string, i: number) => number[]): number;
+  /** Optional. The model the embedding scenario asks for, where the wire depends on it (Bedrock's families). Default `'conformance-embed'`. */
+  embeddingModel?: string;
   /** Optional. Extra `AnyLLM.create` options (default `{ retry: false }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }
