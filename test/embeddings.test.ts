@@ -224,6 +224,26 @@ const CASES: WireCase[] = [
     reply: openaiBody('openai/text-embedding-3-small', V, { prompt_tokens: 2, total_tokens: 2 }),
     result: expected('openai/text-embedding-3-small', V, 2),
   },
+  {
+    // SambaNova documents model and input only.
+    provider: 'sambanova',
+    prefix: '/v1',
+    path: at('/v1'),
+    params: { model: 'E5-Mistral-7B-Instruct', input: ['a', 'b'], encoding_format: 'float' },
+    body: { model: 'E5-Mistral-7B-Instruct', input: ['a', 'b'] },
+    reply: openaiBody('E5-Mistral-7B-Instruct', V, { prompt_tokens: 28, total_tokens: 28 }),
+    result: expected('E5-Mistral-7B-Instruct', V, 28),
+  },
+  {
+    // The serving endpoint is the model; the row's path puts /serving-endpoints after the workspace host.
+    provider: 'databricks',
+    prefix: '',
+    path: at('/serving-endpoints'),
+    params: { model: 'databricks-gte-large-en', input: 'what is databricks' },
+    body: { model: 'databricks-gte-large-en', input: 'what is databricks' },
+    reply: openaiBody('gte-large-en-v1.5', [V[0]], { prompt_tokens: 4, total_tokens: 4 }, { id: 'a1' }),
+    result: expected('gte-large-en-v1.5', [V[0]], 4),
+  },
 ];
 
 describe('each provider on its own wire', () => {
@@ -402,6 +422,8 @@ describe('what is refused, before anything is sent', () => {
     ['nebius', '/v1', { model: 'BAAI/bge-en-icl', input: 'a', dimensions: 3 }, 'dimensions'],
     ['dashscope', '/compatible-mode/v1', { model: 'text-embedding-v4', input: 'a', user: 'u' }, 'user'],
     ['github', '/inference', { model: 'openai/text-embedding-3-small', input: [1, 2] }, 'input'],
+    ['sambanova', '/v1', { model: 'E5-Mistral-7B-Instruct', input: 'a', dimensions: 3 }, 'dimensions'],
+    ['databricks', '', { model: 'databricks-gte-large-en', input: 'a', dimensions: 3 }, 'dimensions'],
   ])('%s refuses %j with UnsupportedParameterError', async (provider, prefix, params, parameter) => {
     const error = await (await client(provider, prefix)).embedding(params).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedParameterError);
