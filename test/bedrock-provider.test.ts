@@ -7,7 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, AuthenticationError, completion, MissingApiKeyError, ProviderError, RateLimitError, UnsupportedParameterError } from 'anyllm';
+import {
+  AnyLLM,
+  AuthenticationError,
+  completion,
+  embedding,
+  InvalidRequestError,
+  MissingApiKeyError,
+  ProviderError,
+  RateLimitError,
+  UnsupportedParameterError,
+  type EmbeddingParams,
+} from 'anyllm';
 import { eventFrame, exceptionFrame, sendBedrockError, sendEventStream, verifySigV4 } from './support/bedrock-wire.js';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
 
@@ -200,6 +211,116 @@ describe('bedrock with SigV4 signed in the host', () => {
       expect((missing as Error).message).toMatch(/AWS_BEARER_TOKEN_BEDROCK.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     } finally {
       process.env = saved;
+    }
+  });
+});
+
+describe('bedrock embeddings through InvokeModel, signed in the host', () => {
+  const invokePath = (model: string) => `/model/${encodeURIComponent(model)}/invoke`;
+  const invoked = (model: string) => server.requests.filter((r) => r.path === invokePath(model));
+  const TITAN = 'amazon.titan-embed-text-v2:0';
+
+  /** Titan V2 as Bedrock answers it: one `embedding` and its `inputTextTokenCount`; input `t<i>` gets [i, 0.5]. */
+  const serveTitan = () =>
+    server.on('POST', invokePath(TITAN), async (req, res) => {
+      if (!(await checked(req, res))) return;
+      const { inputText } = req.body as { inputText: string };
+      if (inputText === 'too long') return sendBedrockError(res, 400, '400 Bad Request: Too many input tokens. Max input tokens: 8192, request input token count: 9000');
+      if (inputText === 'throttle') return sendBedrockError(res, 429, 'Too many requests, please wait before trying again.');
+      sendJson(res, 200, { embedding: [Number(inputText.slice(1)), 0.5], embeddingsByType: { float: [Number(inputText.slice(1)), 0.5] }, inputTextTokenCount: 3 });
+    });
+
+  /** Cohere Embed on Bedrock: `embeddings.float` for typed requests, the token count in a header. */
+  const serveCohere = (model: string) =>
+    server.on('POST', invokePath(model), async (req, res) => {
+      if (!(await checked(req, res))) return;
+      const { texts } = req.body as { texts: string[] };
+      res.setHeader('x-amzn-bedrock-input-token-count', String(texts.length * 2));
+      sendJson(res, 200, { id: 'e1', embeddings: { float: texts.map((t) => [Number(t.slice(1))]) }, response_type: 'embeddings_by_type', texts });
+    });
+
+  it('Titan V2: one signed request per text (inputText, dimensions, normalize), joined in input order with its token counts summed', async () => {
+    serveTitan();
+    verdicts = [];
+    const llm = await create();
+    try {
+      const res = await llm.embedding({ model: TITAN, input: ['t0', 't1', 't2'], dimensions: 256 });
+      expect(res).toEqual({
+        object: 'list',
+        data: [0, 1, 2].map((i) => ({ object: 'embedding', index: i, embedding: [i, 0.5] })),
+        model: TITAN,
+        usage: { prompt_tokens: 9, total_tokens: 9 },
+      });
+      expect(invoked(TITAN).map((r) => r.body)).toEqual(['t0', 't1', 't2'].map((inputText) => ({ inputText, dimensions: 256, normalize: true })));
+      expect(verdicts.map((v) => v.ok)).toEqual([true, true, true]);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it("'bedrock:cohere.embed-english-v3': texts with input_type 'search_document' and float types, 97 texts as 96 and 1, usage from Bedrock's token-count header", async () => {
+    const model = 'cohere.embed-english-v3';
+    serveCohere(model);
+    verdicts = [];
+    const input = Array.from({ length: 97 }, (_v, i) => `t${i}`);
+    // The top-level call reads the keys from AWS's variables (it takes no credentials option).
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey, AWS_SESSION_TOKEN: KEYS.sessionToken, AWS_REGION: REGION });
+    const res = await embedding({ model: `bedrock:${model}`, input }, { apiBase: server.origin }).finally(() => {
+      process.env = saved;
+    });
+    expect(invoked(model).map((r) => r.body)).toEqual([
+      { texts: input.slice(0, 96), input_type: 'search_document', embedding_types: ['float'] },
+      { texts: ['t96'], input_type: 'search_document', embedding_types: ['float'] },
+    ]);
+    expect(res.data.map((d) => [d.index, d.embedding[0]])).toEqual(input.map((_t, i) => [i, i]));
+    expect(res.usage).toEqual({ prompt_tokens: 194, total_tokens: 194 });
+    expect(verdicts.map((v) => v.ok)).toEqual([true, true]);
+  });
+
+  it('Cohere Embed v4 takes output_dimension; the embeddingInputType option sets input_type', async () => {
+    const model = 'us.cohere.embed-v4:0';
+    serveCohere(model);
+    const llm = await create({ embeddingInputType: 'search_query' });
+    try {
+      const res = await llm.embedding({ model, input: 't5', dimensions: 512 });
+      expect(res.data).toEqual([{ object: 'embedding', index: 0, embedding: [5] }]);
+      expect(invoked(model).at(-1)?.body).toEqual({ texts: ['t5'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 512 });
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('maps Bedrock errors: a Titan 400 too-long to ContextLengthExceededError (an InvalidRequestError), a 429 to RateLimitError', async () => {
+    serveTitan();
+    const llm = await create();
+    try {
+      const long = await llm.embedding({ model: TITAN, input: 'too long' }).catch((e: unknown) => e);
+      expect(long).toBeInstanceOf(InvalidRequestError);
+      expect(long).toMatchObject({ name: 'ContextLengthExceededError', status: 400, provider: 'bedrock' });
+      await expect(llm.embedding({ model: TITAN, input: 'throttle' }, { retry: false })).rejects.toBeInstanceOf(RateLimitError);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it.each<[string, EmbeddingParams]>([
+    ['dimensions', { model: 'cohere.embed-multilingual-v3', input: 'a', dimensions: 256 }],
+    ['dimensions', { model: 'amazon.titan-embed-text-v1', input: 'a', dimensions: 256 }],
+    ['model', { model: 'meta.llama3-8b-instruct-v1:0', input: 'a' }],
+    ['user', { model: TITAN, input: 'a', user: 'u' }],
+    ['input', { model: TITAN, input: [1, 2, 3] }],
+  ])('refuses %s (%j) with UnsupportedParameterError before signing or sending', async (parameter, params) => {
+    const llm = await create();
+    try {
+      const before = server.requests.length;
+      const error = await llm.embedding(params).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedParameterError);
+      expect(error).toMatchObject({ parameter, provider: 'bedrock' });
+      expect(server.requests.length).toBe(before);
+    } finally {
+      await llm.close();
     }
   });
 });

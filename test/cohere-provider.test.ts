@@ -6,13 +6,16 @@ import {
   AnyLLM,
   AuthenticationError,
   completion,
+  embedding,
+  InvalidRequestError,
   ProviderError,
   UnsupportedParameterError,
   type ChatMessage,
+  type EmbeddingParams,
   type FunctionTool,
 } from 'anyllm';
 import { accumulateStream as accumulate } from './support/accumulate.js';
-import { chatEvents, onCohereChat, sendCohereError, serveCohere, streamCohere } from './support/cohere-wire.js';
+import { chatEvents, onCohereChat, sendCohereError, serveCohere, serveCohereEmbed, streamCohere } from './support/cohere-wire.js';
 import { SANDBOX_MODES } from './support/hostile.js';
 import { LocalServer, sendJson } from './support/local-server.js';
 
@@ -220,6 +223,86 @@ describe('cohere: errors and retries', () => {
     } finally {
       await retrying.close();
     }
+  });
+});
+
+describe('cohere: embeddings (v2 Embed)', () => {
+  const embedBodies = () => server.requests.filter((r) => r.path === '/v2/embed').map((r) => r.body as Record<string, unknown>);
+  const V = [
+    [0.5, -0.25],
+    [0.125, 2],
+  ];
+
+  it("'cohere:model' posts texts, input_type 'search_document', float embeddings and output_dimension; answers OpenAI's shape with billed tokens", async () => {
+    serveCohereEmbed(server, (_text, i) => V[i]);
+    const res = await embedding({ model: 'cohere:embed-v4.0', input: ['a cat', 'a dog'], dimensions: 256 }, { apiKey: 'co-top-level', apiBase: server.origin });
+    expect(res).toEqual({
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: V[0] },
+        { object: 'embedding', index: 1, embedding: V[1] },
+      ],
+      model: 'embed-v4.0',
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+    expect(embedBodies()).toEqual([
+      { model: 'embed-v4.0', texts: ['a cat', 'a dog'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 256 },
+    ]);
+    expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer co-top-level');
+  });
+
+  it('the embeddingInputType option sets input_type; base64 is made from the floats in the plugin', async () => {
+    serveCohereEmbed(server, (_text, i) => V[i]);
+    const queries = await AnyLLM.create('cohere', { apiKey: 'k', apiBase: server.origin, retry: false, embeddingInputType: 'search_query' });
+    try {
+      const res = await queries.embedding({ model: 'embed-english-v3.0', input: 'where is the cat?', encoding_format: 'base64' });
+      expect(res.data).toEqual([{ object: 'embedding', index: 0, embedding: Buffer.from(new Float32Array(V[0]).buffer).toString('base64') }]);
+      expect(embedBodies()).toEqual([{ model: 'embed-english-v3.0', texts: ['where is the cat?'], input_type: 'search_query', embedding_types: ['float'] }]);
+    } finally {
+      await queries.close();
+    }
+  });
+
+  it('an embeddingInputType Cohere does not know is an InvalidRequestError naming the option', async () => {
+    const bad = await AnyLLM.create('cohere', { apiKey: 'k', apiBase: server.origin, retry: false, embeddingInputType: 'query' });
+    try {
+      const error = await bad.embedding({ model: 'embed-v4.0', input: 'a' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as Error).message).toMatch(/^Option 'embeddingInputType' must be one of 'search_document', 'search_query'/);
+    } finally {
+      await bad.close();
+    }
+    expect(embedBodies()).toEqual([]);
+  });
+
+  it('splits 97 texts into requests of 96 and 1, joined in input order with the billed tokens summed', async () => {
+    serveCohereEmbed(server, (text) => [Number(text.slice(1))], (texts) => texts.length * 3);
+    const input = Array.from({ length: 97 }, (_v, i) => `t${i}`);
+    const res = await llm.embedding({ model: 'embed-v4.0', input });
+    expect(embedBodies().map((b) => b.texts)).toEqual([input.slice(0, 96), ['t96']]);
+    expect(res.data.map((d) => [d.index, d.embedding[0]])).toEqual(input.map((_t, i) => [i, i]));
+    expect(res.usage).toEqual({ prompt_tokens: 291, total_tokens: 291 });
+  });
+
+  it.each<[string, EmbeddingParams]>([
+    ['user', { model: 'embed-v4.0', input: 'a', user: 'u' }],
+    ['input', { model: 'embed-v4.0', input: [1, 2, 3] }],
+  ])('refuses %s with UnsupportedParameterError before sending', async (parameter, params) => {
+    const error = await llm.embedding(params).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedParameterError);
+    expect(error).toMatchObject({ parameter, provider: 'cohere' });
+    expect(embedBodies()).toEqual([]);
+  });
+
+  it("a 400 is an InvalidRequestError with Cohere's message; an answer without embeddings.float is a ProviderError", async () => {
+    server.on('POST', '/v2/embed', (_req, res) => sendCohereError(res, 400, 'invalid request: output_dimension 7 is not supported'));
+    const error = await llm.embedding({ model: 'embed-v4.0', input: 'a', dimensions: 7 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ status: 400, provider: 'cohere', message: 'invalid request: output_dimension 7 is not supported' });
+    server.on('POST', '/v2/embed', (_req, res) => sendJson(res, 200, { id: 'x', embeddings: { int8: [[1]] }, meta: {} }));
+    const shape = await llm.embedding({ model: 'embed-v4.0', input: 'a' }).catch((e: unknown) => e);
+    expect(shape).toBeInstanceOf(ProviderError);
+    expect((shape as Error).message).toBe("Provider 'cohere' answered an embed body without embeddings.float.");
   });
 });
 

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
+  AuthenticationError,
   embedding,
   registerPlugin,
   InvalidRequestError,
@@ -184,6 +185,65 @@ const CASES: WireCase[] = [
     reply: openaiBody('nomic-ai/nomic-embed-text-v1.5', [V[1]], { prompt_tokens: 6, total_tokens: 6 }),
     result: expected('nomic-ai/nomic-embed-text-v1.5', [V[1]], 6),
   },
+  // Rows of the OpenAI-compatible table: their quirks are data in providers.json (compat.embedding).
+  {
+    provider: 'deepinfra',
+    prefix: '/v1/openai',
+    path: at('/v1/openai'),
+    params: { model: 'BAAI/bge-m3', input: ['a cat', 'a dog'], dimensions: 3, encoding_format: 'base64' },
+    body: { model: 'BAAI/bge-m3', input: ['a cat', 'a dog'], dimensions: 3, encoding_format: 'base64' },
+    reply: openaiBody('BAAI/bge-m3', V.map(base64Of), { prompt_tokens: 6, total_tokens: 6 }, { id: 'embd-9' }),
+    result: expected('BAAI/bge-m3', V.map(base64Of), 6),
+  },
+  {
+    // Nebius documents floats only: encoding_format is left out and base64 made in the plugin.
+    provider: 'nebius',
+    prefix: '/v1',
+    path: at('/v1'),
+    params: { model: 'BAAI/bge-en-icl', input: 'hello', encoding_format: 'base64' },
+    body: { model: 'BAAI/bge-en-icl', input: 'hello' },
+    reply: openaiBody('BAAI/bge-en-icl', [V[0]], { prompt_tokens: 2, total_tokens: 2 }),
+    result: expected('BAAI/bge-en-icl', [base64Of(V[0])], 2),
+  },
+  {
+    // DashScope takes only 'float': it is not sent, floats come back.
+    provider: 'dashscope',
+    prefix: '/compatible-mode/v1',
+    path: at('/compatible-mode/v1'),
+    params: { model: 'text-embedding-v4', input: ['a', 'b'], dimensions: 3, encoding_format: 'float' },
+    body: { model: 'text-embedding-v4', input: ['a', 'b'], dimensions: 3 },
+    reply: openaiBody('text-embedding-v4', V, { prompt_tokens: 2, total_tokens: 2 }, { id: '73591b79' }),
+    result: expected('text-embedding-v4', V, 2),
+  },
+  {
+    provider: 'github',
+    prefix: '/inference',
+    path: at('/inference'),
+    params: { model: 'openai/text-embedding-3-small', input: ['a', 'b'], dimensions: 3 },
+    body: { model: 'openai/text-embedding-3-small', input: ['a', 'b'], dimensions: 3 },
+    reply: openaiBody('openai/text-embedding-3-small', V, { prompt_tokens: 2, total_tokens: 2 }),
+    result: expected('openai/text-embedding-3-small', V, 2),
+  },
+  {
+    // SambaNova documents model and input only.
+    provider: 'sambanova',
+    prefix: '/v1',
+    path: at('/v1'),
+    params: { model: 'E5-Mistral-7B-Instruct', input: ['a', 'b'], encoding_format: 'float' },
+    body: { model: 'E5-Mistral-7B-Instruct', input: ['a', 'b'] },
+    reply: openaiBody('E5-Mistral-7B-Instruct', V, { prompt_tokens: 28, total_tokens: 28 }),
+    result: expected('E5-Mistral-7B-Instruct', V, 28),
+  },
+  {
+    // The serving endpoint is the model; the row's path puts /serving-endpoints after the workspace host.
+    provider: 'databricks',
+    prefix: '',
+    path: at('/serving-endpoints'),
+    params: { model: 'databricks-gte-large-en', input: 'what is databricks' },
+    body: { model: 'databricks-gte-large-en', input: 'what is databricks' },
+    reply: openaiBody('gte-large-en-v1.5', [V[0]], { prompt_tokens: 4, total_tokens: 4 }, { id: 'a1' }),
+    result: expected('gte-large-en-v1.5', [V[0]], 4),
+  },
 ];
 
 describe('each provider on its own wire', () => {
@@ -300,6 +360,18 @@ describe('inputs over the batch limit', () => {
     expect(result.usage).toEqual({ prompt_tokens: 2050, total_tokens: 2050 });
   });
 
+  it('dashscope (a row of the table, compat.embedding.maxInputs 10): 21 texts go as 10, 10 and 1, in input order', async () => {
+    server.on('POST', '/compatible-mode/v1/embeddings', (req, res) => {
+      const vectors = numbered(req);
+      sendJson(res, 200, openaiBody('text-embedding-v4', vectors, { prompt_tokens: vectors.length * 2, total_tokens: vectors.length * 2 }));
+    });
+    const input = Array.from({ length: 21 }, (_v, i) => `t${i}`);
+    const result = await (await client('dashscope', '/compatible-mode/v1')).embedding({ model: 'text-embedding-v4', input });
+    expect(server.requests.map((r) => (r.body as { input: string[] }).input)).toEqual([input.slice(0, 10), input.slice(10, 20), ['t20']]);
+    expect(result.data.map((d) => [d.index, d.embedding[0]])).toEqual(input.map((_t, i) => [i, i]));
+    expect(result.usage).toEqual({ prompt_tokens: 42, total_tokens: 42 });
+  });
+
   it('gemini: 101 texts go as 100 and 1', async () => {
     server.on('POST', '/v1beta/models/text-embedding-004:batchEmbedContents', (req, res) => {
       const requests = (req.body as { requests: { content: { parts: { text: string }[] } }[] }).requests;
@@ -345,6 +417,13 @@ describe('what is refused, before anything is sent', () => {
     ['ollama', '/v1', { model: 'm', input: [[1, 2]] }, 'input'],
     ['gemini', '', { model: 'gemini-embedding-001', input: 'a', user: 'u' }, 'user'],
     ['gemini', '', { model: 'gemini-embedding-001', input: [7, 8] }, 'input'],
+    ['deepinfra', '/v1/openai', { model: 'BAAI/bge-m3', input: 'a', user: 'u' }, 'user'],
+    ['deepinfra', '/v1/openai', { model: 'BAAI/bge-m3', input: [[1, 2]] }, 'input'],
+    ['nebius', '/v1', { model: 'BAAI/bge-en-icl', input: 'a', dimensions: 3 }, 'dimensions'],
+    ['dashscope', '/compatible-mode/v1', { model: 'text-embedding-v4', input: 'a', user: 'u' }, 'user'],
+    ['github', '/inference', { model: 'openai/text-embedding-3-small', input: [1, 2] }, 'input'],
+    ['sambanova', '/v1', { model: 'E5-Mistral-7B-Instruct', input: 'a', dimensions: 3 }, 'dimensions'],
+    ['databricks', '', { model: 'databricks-gte-large-en', input: 'a', dimensions: 3 }, 'dimensions'],
   ])('%s refuses %j with UnsupportedParameterError', async (provider, prefix, params, parameter) => {
     const error = await (await client(provider, prefix)).embedding(params).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedParameterError);
@@ -383,6 +462,18 @@ describe('around the call', () => {
     const result = await embedding({ model: 'openai:text-embedding-3-small', input: 'hello', encoding_format: 'float' }, { apiKey: 'test-key', apiBase: `${server.origin}/v1` });
     expect(result).toEqual(expected('text-embedding-3-small', [V[0]], 1));
     expect(server.requests[0].body).toEqual({ model: 'text-embedding-3-small', input: 'hello', encoding_format: 'float' });
+  });
+
+  it("the top-level embedding() reaches a row of the table ('deepinfra:model'), and its 401 is an AuthenticationError", async () => {
+    server.on('POST', '/v1/openai/embeddings', (_req, res) => sendJson(res, 200, openaiBody('BAAI/bge-m3', [V[1]], { prompt_tokens: 1, total_tokens: 1 })));
+    const options = { apiKey: 'test-key', apiBase: `${server.origin}/v1/openai`, retry: false as const };
+    const result = await embedding({ model: 'deepinfra:BAAI/bge-m3', input: 'hello' }, options);
+    expect(result).toEqual(expected('BAAI/bge-m3', [V[1]], 1));
+    expect(server.requests[0].headers.authorization).toBe('Bearer test-key');
+    server.on('POST', '/v1/openai/embeddings', (_req, res) => sendJson(res, 401, { detail: { error: 'Invalid API key' } }));
+    const error = await embedding({ model: 'deepinfra:BAAI/bge-m3', input: 'hello' }, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 401, provider: 'deepinfra' });
   });
 
   it('call:end names the method and its usage; stats count the tokens', async () => {

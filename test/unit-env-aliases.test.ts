@@ -119,6 +119,10 @@ describe('rows of the OpenAI-compatible table', () => {
     expect(() => parseCompatRow('acme', row({ compat: { thinkTags: 'yes' } }), '/dir', 'test')).toThrow(/compat\.thinkTags' must be true or false/);
     expect(() => parseCompatRow('acme', row({ compat: { unsupported: 'n' } }), '/dir', 'test')).toThrow(/compat\.unsupported/);
     expect(() => parseCompatRow('acme', row({ compat: { path: '../x' } }), '/dir', 'test')).toThrow(/compat\.path/);
+    expect(() => parseCompatRow('acme', row({ compat: { embedding: { maxInput: 10 } } }), '/dir', 'test')).toThrow(/compat\.embedding\.maxInput' is not an embedding quirk/);
+    expect(() => parseCompatRow('acme', row({ compat: { embedding: { maxInputs: 0 } } }), '/dir', 'test')).toThrow(/compat\.embedding/);
+    expect(() => parseCompatRow('acme', row({ compat: { embedding: { unsupported: ['input'] } } }), '/dir', 'test')).toThrow(/compat\.embedding/);
+    expect(parseCompatRow('acme', row({ compat: { embedding: { maxInputs: 10, unsupported: ['user'], encodingFormat: false, tokens: false } } }), '/dir', 'test').manifest.provider).toBe('acme');
     expect(parseCompatRow('acme', row({ compat: { path: '/serving-endpoints', unsupported: ['n'], rename: { seed: 'random_seed' } } }), '/dir', 'test').manifest.provider).toBe('acme');
   });
 

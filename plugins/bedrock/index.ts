@@ -4,7 +4,10 @@
  * signed with SigV4, or with the bearer key of `AWS_BEARER_TOKEN_BEDROCK`. The stream is AWS's
  * binary event-stream framing, decoded in `event-stream.ts`.
  *
- * Client options: `headers` (extra HTTP headers). The region is the host's `credentials.region`
+ * Embeddings go through InvokeModel (`embedding.ts`): Amazon Titan Text Embeddings and Cohere Embed.
+ *
+ * Client options: `headers` (extra HTTP headers) and `embeddingInputType` (Cohere Embed's
+ * `input_type`: `'search_document'` by default). The region is the host's `credentials.region`
  * option (else `AWS_REGION` ...), which also picks the base URL.
  *
  * @module
@@ -14,12 +17,21 @@ import {
   InvalidRequestError,
   Provider,
   UnsupportedParameterError,
+  embedInBatches,
+  embeddingItems,
   mapSdkError,
+  rejectTokenInput,
+  rejectUnsupported,
+  type Base64EmbeddingResponse,
   type CallContext,
   type ChatCompletion,
   type ChatCompletionChunk,
   type CompletionParams,
+  type CreateEmbeddingResponse,
+  type EmbeddingParams,
 } from '../../src/plugins/index.js';
+import { cohereInputType, type CohereInputType } from '../cohere/embedding.js';
+import { embedFamily } from './embedding.js';
 import { bedrockError } from './errors.js';
 import { decodeEventStream } from './event-stream.js';
 import { convertParams } from './request.js';
@@ -27,12 +39,13 @@ import { convertResponse } from './response.js';
 import { convertStreamEvent, createStreamState, type BedrockStreamState } from './stream.js';
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from './wire.js';
 
-const CLIENT_OPTIONS = new Set(['headers']);
+const CLIENT_OPTIONS = new Set(['headers', 'embeddingInputType']);
 const decoder = new TextDecoder();
 
 export default class BedrockProvider extends Provider {
   #base = '';
   #headers: [string, string][] = [];
+  #inputType: CohereInputType = 'search_document';
 
   protected initClient(_apiKey: string | undefined, apiBase: string | undefined, options: Record<string, unknown>): void {
     for (const name of Object.keys(options)) {
@@ -40,6 +53,7 @@ export default class BedrockProvider extends Provider {
     }
     if (!apiBase) throw new InvalidRequestError('Bedrock needs a base URL (the host derives it from the region).', { provider: this.name });
     this.#base = apiBase.replace(/\/+$/, '');
+    this.#inputType = cohereInputType(options.embeddingInputType, this.name);
     if (typeof options.headers === 'object' && options.headers !== null) {
       this.#headers = Object.entries(options.headers as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
     }
@@ -82,6 +96,18 @@ export default class BedrockProvider extends Provider {
     }
   }
 
+  /** InvokeModel per batch, in the body of the model's family (`embedding.ts`). Text only, no `user`. */
+  override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    rejectUnsupported(params, ['user'], this.name);
+    rejectTokenInput(params, this.name);
+    const family = embedFamily(params, this.#inputType, this.name);
+    return embedInBatches(params, family.maxInputs, this.name, async (input) => {
+      const response = await this.#send(params.model, 'invoke', family.body(embeddingItems(input) as string[]), 'application/json', ctx.signal);
+      const tokens = Number(response.headers.get('x-amzn-bedrock-input-token-count') ?? Number.NaN);
+      return family.read(await response.json(), Number.isFinite(tokens) ? tokens : undefined);
+    });
+  }
+
   convertCompletionParams(params: CompletionParams): { modelId: string; body: ConverseRequest } {
     return convertParams(params, this.name);
   }
@@ -95,8 +121,8 @@ export default class BedrockProvider extends Provider {
     return convertStreamEvent(chunk as ConverseStreamEvent, state.bedrock as BedrockStreamState);
   }
 
-  /** Signs (in the host) and sends one Converse request; an error answer becomes an AnyLLM error. */
-  async #send(modelId: string, action: 'converse' | 'converse-stream', body: ConverseRequest, accept: string, signal: AbortSignal): Promise<Response> {
+  /** Signs (in the host) and sends one Converse or InvokeModel request; an error answer becomes an AnyLLM error. */
+  async #send(modelId: string, action: 'converse' | 'converse-stream' | 'invoke', body: ConverseRequest | Record<string, unknown>, accept: string, signal: AbortSignal): Promise<Response> {
     const url = `${this.#base}/model/${encodeURIComponent(modelId)}/${action}`;
     const text = JSON.stringify(body);
     const headers: [string, string][] = [['content-type', 'application/json'], ['accept', accept], ...this.#headers];

@@ -3,22 +3,32 @@
  * SSE reader: no SDK to install. The conversions to and from OpenAI's shapes are the pure modules
  * beside this one.
  *
- * Client options: `maxRetries` (the plugin's own retries; the host sets 0, since it retries itself, unless the caller sets it) and `defaultHeaders` (e.g. Cohere's `X-Client-Name`).
+ * Embeddings on its v2 Embed API (`POST /v2/embed`).
+ *
+ * Client options: `maxRetries` (the plugin's own retries; the host sets 0, since it retries itself, unless the caller sets it), `defaultHeaders` (e.g. Cohere's `X-Client-Name`) and `embeddingInputType` (Cohere's `input_type` for embeddings: `'search_document'` by default, or `'search_query'`, `'classification'`, `'clustering'`).
  *
  * @module
  */
 import {
+  embedInBatches,
+  embeddingItems,
   Provider,
+  rejectTokenInput,
+  rejectUnsupported,
   sseEvents,
+  type Base64EmbeddingResponse,
   type CallContext,
   type ChatCompletion,
   type ChatCompletionChunk,
   type CompletionParams,
+  type CreateEmbeddingResponse,
+  type EmbeddingParams,
   type Model,
 } from '../../src/plugins/index.js';
 import { convertRequest } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStreamEvent, createStreamState, type StreamState } from './convert-stream.js';
+import { COHERE_MAX_EMBED_INPUTS, cohereInputType, embedRequest, readEmbedResponse, type CohereInputType } from './embedding.js';
 import { cohereFetch, type CohereHttpOptions } from './http.js';
 import type { CohereModelList, CohereRequest, CohereResponse, CohereStreamEvent } from './wire-types.js';
 
@@ -40,9 +50,11 @@ function baseUrlOf(apiBase: string | undefined): string {
  */
 export default class CohereProvider extends Provider<CohereRequest, CohereResponse, CohereStreamEvent, StreamState> {
   #http!: CohereHttpOptions;
+  #inputType: CohereInputType = 'search_document';
 
   protected initClient(apiKey: string | undefined, apiBase: string | undefined, options: Record<string, unknown>): void {
-    const { maxRetries, defaultHeaders } = options;
+    const { maxRetries, defaultHeaders, embeddingInputType } = options;
+    this.#inputType = cohereInputType(embeddingInputType, this.name);
     this.#http = {
       provider: this.name,
       apiKey,
@@ -65,6 +77,16 @@ export default class CohereProvider extends Provider<CohereRequest, CohereRespon
     for await (const event of sseEvents(response, this.name)) {
       for (const chunk of this.convertCompletionChunkResponse(event as CohereStreamEvent, state)) yield chunk;
     }
+  }
+
+  /** `POST /v2/embed` per batch of 96 texts; `dimensions` is `output_dimension`. Text only, no `user`. */
+  override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
+    rejectUnsupported(params, ['user'], this.name);
+    rejectTokenInput(params, this.name);
+    return embedInBatches(params, COHERE_MAX_EMBED_INPUTS, this.name, async (input) => {
+      const body = embedRequest(params, embeddingItems(input) as string[], this.#inputType);
+      return readEmbedResponse(await (await cohereFetch(this.#http, 'POST', '/v2/embed', body, ctx.signal)).json(), this.name);
+    });
   }
 
   override async listModels(ctx: CallContext): Promise<Model[]> {

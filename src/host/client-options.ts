@@ -25,8 +25,8 @@ const BY_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   azureopenai: [...OPENAI, 'apiVersion', 'deployment', 'endpoint'],
   azure: [...OPENAI, 'apiVersion'],
   azureanthropic: [...ANTHROPIC, 'resource'],
-  // Its plugin calls Cohere's API with fetch: these two are all it reads.
-  cohere: ['maxRetries', 'defaultHeaders'],
+  // Its plugin calls Cohere's API with fetch: these are all it reads.
+  cohere: ['maxRetries', 'defaultHeaders', 'embeddingInputType'],
   // The token comes from the host's Google credentials, never an option.
   vertexaianthropic: [...ANTHROPIC.filter((name) => name !== 'authToken'), 'project', 'location'],
 };

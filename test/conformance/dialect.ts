@@ -92,6 +92,8 @@ export interface Dialect {
    * every dialect whose provider has no chat (`noChat` in expectations.ts): its errors are checked there.
    */
   serveEmbeddingsError?(server: LocalServer, scenario: Extract<Scenario, { kind: 'error' }>): void;
+  /** Optional. The model the embedding scenario asks for, where the wire depends on it (Bedrock's families). Default `'conformance-embed'`. */
+  embeddingModel?: string;
   /** Optional. Extra `AnyLLM.create` options (default `{ retry: false }`, so error tests do not wait on retries). */
   clientOptions?: Record<string, unknown>;
 }

@@ -177,7 +177,7 @@ function defineProviderSuite(dialect: Dialect, isolation: Isolation): void {
       // wire details of each in test/embeddings.test.ts.
       it("embeds in input order in OpenAI's shape, or refuses where the manifest claims no embeddings", async () => {
         const input = ['alpha', 'beta', 'gamma'];
-        const embeddingModel = 'conformance-embed';
+        const embeddingModel = dialect.embeddingModel ?? 'conformance-embed';
         if (!llm.capabilities.embedding) return expectRefused(llm.embedding({ model: embeddingModel, input }), 'embedding');
         if (!dialect.serveEmbeddings) throw new Error(`${dialect.provider}'s manifest claims embeddings, but its dialect has no serveEmbeddings`);
         const tokens = dialect.serveEmbeddings(server, embeddingModel, (text, i) => [i, text.length / 8]);

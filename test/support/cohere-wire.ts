@@ -114,3 +114,24 @@ export function serveCohereModels(server: LocalServer, names: readonly string[],
     sendJson(res, 200, { models, ...(next ? { next_page_token: next } : {}) });
   });
 }
+
+/**
+ * Serves Cohere's v2 Embed (`POST /v2/embed`) as Cohere answers it: `embeddings.float` in text
+ * order, the texts echoed, `meta.billed_units.input_tokens` (`billed(texts)`, default 2 a text), no model.
+ */
+export function serveCohereEmbed(
+  server: LocalServer,
+  vectorFor: (text: string, i: number) => number[],
+  billed: (texts: string[]) => number = (texts) => texts.length * 2,
+): void {
+  server.on('POST', '/v2/embed', (req, res) => {
+    const { texts } = req.body as { texts: string[] };
+    sendJson(res, 200, {
+      id: 'da6e531f-54c6-4a73-bf92-f60566d8d753',
+      embeddings: { float: texts.map((text, i) => vectorFor(text, i)) },
+      texts,
+      meta: { api_version: { version: '2' }, billed_units: { input_tokens: billed(texts) } },
+      response_type: 'embeddings_by_type',
+    });
+  });
+}

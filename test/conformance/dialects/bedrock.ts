@@ -153,5 +153,15 @@ export const bedrockDialect: Dialect = {
   serveModels() {
     // Bedrock's model list is on another host (the control plane): the plugin has no listModels.
   },
+  // Cohere Embed on Bedrock: the suite's few texts go in one InvokeModel request.
+  embeddingModel: 'cohere.embed-multilingual-v3',
+  serveEmbeddings(server, model, vectorFor) {
+    server.on('POST', `/model/${encodeURIComponent(model)}/invoke`, (req, res) => {
+      const { texts } = req.body as { texts: string[] };
+      res.setHeader('x-amzn-bedrock-input-token-count', '6');
+      sendJson(res, 200, { id: 'e1', embeddings: { float: texts.map((text, i) => vectorFor(text, i)) }, response_type: 'embeddings_by_type', texts });
+    });
+    return 6;
+  },
   clientOptions: {},
 };

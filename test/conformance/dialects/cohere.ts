@@ -9,6 +9,7 @@ import {
   cohereSse,
   onCohereChat,
   sendCohereError,
+  serveCohereEmbed,
   serveCohereModels,
   streamCohere,
   type CohereAnswer,
@@ -75,6 +76,12 @@ export const cohereDialect: Dialect = {
 
   serveModels(server: LocalServer, ids: string[]): void {
     serveCohereModels(server, ids, 1);
+  },
+
+  serveEmbeddings(server, _model, vectorFor) {
+    // The suite's few inputs go in one request (under Cohere's 96), billed 6 tokens.
+    serveCohereEmbed(server, vectorFor, () => 6);
+    return 6;
   },
 
   serve(server: LocalServer, scenario: Scenario): void {
