@@ -14,7 +14,7 @@ import { cpSync, readFileSync, readdirSync, mkdirSync, mkdtempSync, realpathSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runClients, runLatencyPair, runSoak, runStreams } from './scale.mjs';
+import { runClients, runFirstClientFloor, runLatencyPair, runSoak, runStreams } from './scale.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -394,6 +394,9 @@ async function orchestrate() {
       ratio: median(latencyPairs.map((r) => r.anyllmMedianMs / r.sdkMedianMs)),
       sdkMedianMs: median(latencyPairs.map((r) => r.sdkMedianMs)),
       anyllmMedianMs: median(latencyPairs.map((r) => r.anyllmMedianMs)),
+      bareWorkerMedianMs: median(latencyPairs.map((r) => r.bareWorkerMedianMs)),
+      floorRatio: median(latencyPairs.map((r) => r.bareWorkerMedianMs / r.sdkMedianMs)),
+      overFloor: median(latencyPairs.map((r) => r.anyllmMedianMs / r.bareWorkerMedianMs)),
     };
     console.log(`${fmt(latencyPair.ratio, 2)}×`);
 
@@ -419,6 +422,10 @@ async function orchestrate() {
     const clients = {
       worker: await child(['clients', 'worker', String(server.port)], ['--expose-gc']),
       process: await child(['clients', 'process', String(server.port)], ['--expose-gc']),
+    };
+    const firstClientFloor = {
+      sdk: (await child(['first-client-floor', 'sdk', String(server.port)], ['--expose-gc'])).firstClientMb,
+      bareWorker: (await child(['first-client-floor', 'bare-worker', String(server.port)], ['--expose-gc'])).firstClientMb,
     };
     console.log('done');
 
@@ -472,10 +479,14 @@ async function orchestrate() {
       ['worker streaming throughput vs SDK', pairRatio('throughput'), '>=', 2.0],
       ['worker main-thread CPU per chunk vs SDK', pairRatio('cpuPerChunkUs'), '<=', 0.15],
       ['worker non-streaming median latency vs SDK in-process (alternating in one process)', latencyPair.ratio, '<=', 1.15],
+      ['  the floor: the SDK in a bare worker vs in-process (same processes)', latencyPair.floorRatio, '<=', 1.15],
       ['worker non-streaming median latency vs SDK (separate processes)', pairRatio('latencyMedianMs'), '<=', 1.15],
       ['worker cold start (create → first result) vs SDK import + first call', coldRatio, '<=', 1.5],
+      ['  the floor: a bare worker importing the SDK + first call vs SDK import + first call', (floor.sdkWorkerMs + cold.sdk.coldMs) / (sdkImport + cold.sdk.coldMs), '<=', 1.5],
       [`${CLIENTS} clients, ${CLIENTS} keys: plugins started (worker)`, clients.worker.pluginStarts, '<=', 1],
       [`${CLIENTS} clients: host RSS for the first, MiB (worker)`, clients.worker.firstClientMb, '<=', 25],
+      [`  the floor: a bare worker importing the SDK, one call, MiB`, firstClientFloor.bareWorker, '<=', 25],
+      [`${CLIENTS} clients: host RSS for the first, MiB (process)`, clients.process.firstClientMb, '<=', 25],
       [`${CLIENTS} clients: host RSS per further client, MiB (worker)`, clients.worker.perFurtherClientMb, '<=', 0.5],
       [`${MANY_STREAMS.count} concurrent streams, time vs SDK`, manyStreams.ratio, '<=', 0.7],
       [`soak: calls with the wrong outcome (of ${N.soak.toLocaleString('en')})`, soak.wrongCount, '<=', 0],
@@ -528,8 +539,10 @@ async function orchestrate() {
     console.log('\n| target | this run | bar | met |\n|---|---|---|---|');
     for (const t of targets) console.log(`| ${t.what} | ${fmt(t.value, 2)} | ${t.op} ${t.bar} | ${t.met ? 'PASS' : '**MISS**'} |`);
     console.log(
-      `\nLatency, alternating in one process (median of ${N.latencyPairs} processes × ${N.pairCalls} calls each): SDK ${fmt(latencyPair.sdkMedianMs, 3)} ms, ` +
-        `anyllm worker ${fmt(latencyPair.anyllmMedianMs, 3)} ms; per process: ${latencyPairs.map((r) => fmt(r.anyllmMedianMs / r.sdkMedianMs, 2)).join(', ')}.`,
+      `\nLatency, alternating in one process (median of ${N.latencyPairs} processes × ${N.pairCalls} calls each): SDK in-process ${fmt(latencyPair.sdkMedianMs, 3)} ms, ` +
+        `SDK in a bare worker ${fmt(latencyPair.bareWorkerMedianMs, 3)} ms (${fmt(latencyPair.floorRatio, 2)}×: the floor of any worker design), ` +
+        `anyllm worker ${fmt(latencyPair.anyllmMedianMs, 3)} ms (${fmt(latencyPair.ratio, 2)}×; ${fmt(latencyPair.overFloor, 2)}× the floor); ` +
+        `anyllm/SDK per process: ${latencyPairs.map((r) => fmt(r.anyllmMedianMs / r.sdkMedianMs, 2)).join(', ')}.`,
     );
     console.log(
       `Cold start: anyllm worker ${fmt(cold.worker.coldMs, 0)} ms (create → first result) against the SDK's ${fmt(sdkImport, 0)} ms import + ${fmt(cold.sdk.coldMs, 0)} ms first call.`,
@@ -542,6 +555,9 @@ async function orchestrate() {
       );
     }
     console.log(
+      `A first client without anyllm (host RSS, import included): the SDK in-process +${fmt(firstClientFloor.sdk)} MiB; the SDK in a bare worker +${fmt(firstClientFloor.bareWorker)} MiB.`,
+    );
+    console.log(
       `${MANY_STREAMS.count} concurrent ${MANY_STREAMS.chunks}-chunk streams (median of ${N.streamRounds}): SDK ${fmt(manyStreams.sdk.ms, 0)} ms, host RSS peak +${fmt(manyStreams.sdk.rssPeakGrowthMb)} MiB, main-thread heap peak +${fmt(manyStreams.sdk.mainHeapPeakGrowthMb)} MiB; ` +
         `worker ${fmt(manyStreams.worker.ms, 0)} ms, host RSS peak +${fmt(manyStreams.worker.rssPeakGrowthMb)} MiB (the plugin thread's heap included; settled after: +${fmt(manyStreams.worker.rssAfterGrowthMb)} MiB), ` +
         `main-thread heap peak +${fmt(manyStreams.worker.mainHeapPeakGrowthMb)} MiB.`,
@@ -553,7 +569,7 @@ async function orchestrate() {
     );
     console.log(`Bench time: ${fmt((Date.now() - started.getTime()) / 1000, 0)} s.`);
 
-    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, soak, targets };
+    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, firstClientFloor, soak, targets };
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
@@ -592,6 +608,9 @@ switch (role) {
     break;
   case 'streams':
     out(await runStreams({ distIndex, base: `http://127.0.0.1:${b}/v1`, apiKey: API_KEY, kind: a, ...MANY_STREAMS }));
+    break;
+  case 'first-client-floor':
+    out(await runFirstClientFloor({ base: `http://127.0.0.1:${b}/v1`, apiKey: API_KEY, kind: a }));
     break;
   case 'clients':
     out(await runClients({ distIndex, base: `http://127.0.0.1:${b}/v1`, count: CLIENTS, isolation: a }));

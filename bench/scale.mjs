@@ -33,33 +33,71 @@ async function settledRss() {
 /** OS threads of this process (a worker thread is one more). */
 const threadCount = () => (process.platform === 'linux' ? readdirSync('/proc/self/task').length : undefined);
 
-/** Non-streaming latency of the SDK in-process and of anyllm's worker plugin, calls alternated. */
+/**
+ * The floor of any worker-thread design: the SDK in a bare worker, one `postMessage` each way per
+ * call (the request's params in, the completion out), no protocol, no supervision.
+ */
+async function bareWorkerSdk(base, apiKey) {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+    import('openai').then(({ default: OpenAI }) => {
+      const client = new OpenAI({ apiKey: ${JSON.stringify(apiKey)}, baseURL: ${JSON.stringify(base)}, maxRetries: 0 });
+      parentPort.on('message', async ({ id, params }) => parentPort.postMessage({ id, result: await client.chat.completions.create(params) }));
+      parentPort.postMessage({ ready: true });
+    });`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once('message', resolve));
+  const pending = new Map();
+  let nextId = 0;
+  worker.on('message', ({ id, result }) => {
+    pending.get(id)(result);
+    pending.delete(id);
+  });
+  return {
+    call: (params) => new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      worker.postMessage({ id, params });
+    }),
+    close: () => worker.terminate(),
+  };
+}
+
+/**
+ * Non-streaming latency, three contenders in ONE process, their calls alternated (rotating which
+ * goes first): the SDK in-process, the SDK in a bare worker (the floor), anyllm's worker plugin.
+ */
 export async function runLatencyPair({ distIndex, base, apiKey, calls }) {
   const { default: OpenAI } = await import('openai');
   const { AnyLLM } = await import(distIndex);
   const sdk = new OpenAI({ apiKey, baseURL: base, maxRetries: 0 });
+  const bare = await bareWorkerSdk(base, apiKey);
   const llm = await AnyLLM.create('openai', { apiKey, apiBase: base, isolation: 'worker', retry: false });
   const contenders = [
     () => sdk.chat.completions.create({ model: 'bench', messages }),
+    () => bare.call({ model: 'bench', messages }),
     () => llm.completion({ model: 'bench', messages }),
   ];
   for (let i = 0; i < 300; i++) for (const call of contenders) await call();
-  const times = [[], []];
+  const times = contenders.map(() => []);
   for (let i = 0; i < calls; i++) {
-    // Which goes first alternates, so neither always runs right after the other's wake-up.
-    const order = i % 2 ? [1, 0] : [0, 1];
-    for (const which of order) {
+    for (let k = 0; k < contenders.length; k++) {
+      const which = (i + k) % contenders.length;
       const t0 = performance.now();
       await contenders[which]();
       times[which].push(performance.now() - t0);
     }
   }
   await llm.close();
+  await bare.close();
   return {
     sdkMedianMs: median(times[0]),
-    anyllmMedianMs: median(times[1]),
+    bareWorkerMedianMs: median(times[1]),
+    anyllmMedianMs: median(times[2]),
     sdkP99Ms: percentile(times[0], 99),
-    anyllmP99Ms: percentile(times[1], 99),
+    anyllmP99Ms: percentile(times[2], 99),
   };
 }
 
@@ -248,4 +286,26 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     growthMb: at(calls) - at(sampleAt[0]),
     plugin: { starts: stats.starts, crashes: stats.crashes, retries: stats.calls.retries },
   };
+}
+
+/**
+ * What a first client costs without anyllm, in host RSS (MiB, import included): the SDK in-process
+ * (`sdk`), or the SDK in a bare worker thread (`bare-worker`, the floor of any worker design).
+ */
+export async function runFirstClientFloor({ base, apiKey, kind }) {
+  const before = await settledRss();
+  let close = async () => {};
+  if (kind === 'sdk') {
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ apiKey, baseURL: base, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'bench', messages });
+  } else {
+    const bare = await bareWorkerSdk(base, apiKey);
+    await bare.call({ model: 'bench', messages });
+    close = bare.close;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = await settledRss();
+  await close();
+  return { firstClientMb: after - before };
 }
