@@ -269,7 +269,7 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
   // In phases, so each RSS sample is taken with nothing in flight.
   for (const to of [...sampleAt.filter((n) => n < calls), calls]) {
     await Promise.all(Array.from({ length: concurrency }, () => lane(to)));
-    rss.push({ call: to, mb: await settledRss() });
+    rss.push({ call: to, mb: await settledRss(), mainHeapMb: process.memoryUsage().heapUsed / MiB });
   }
   const ms = performance.now() - t0;
   const stats = llm.stats();
@@ -284,6 +284,7 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     wrongCount: Object.values(wrong).reduce((a, b) => a + b, 0),
     rss,
     growthMb: at(calls) - at(sampleAt[0]),
+    mainHeapGrowthMb: rss.at(-1).mainHeapMb - rss.find((r) => r.call === sampleAt[0]).mainHeapMb,
     plugin: { starts: stats.starts, crashes: stats.crashes, retries: stats.calls.retries },
   };
 }
@@ -292,6 +293,16 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
  * What a first client costs without anyllm, in host RSS (MiB, import included): the SDK in-process
  * (`sdk`), or the SDK in a bare worker thread (`bare-worker`, the floor of any worker design).
  */
+/** Cold start of the floor: a bare worker importing the SDK, then its first call (ms). */
+export async function runBareWorkerCold({ base, apiKey }) {
+  const t0 = performance.now();
+  const bare = await bareWorkerSdk(base, apiKey);
+  await bare.call({ model: 'bench', messages });
+  const ms = performance.now() - t0;
+  await bare.close();
+  return { coldMs: ms };
+}
+
 export async function runFirstClientFloor({ base, apiKey, kind }) {
   const before = await settledRss();
   let close = async () => {};
