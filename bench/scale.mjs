@@ -218,13 +218,16 @@ const SOAK_MIX = [
   [0.03, { model: 'fault-drop-stream-200', stream: true }, 'ConnectionError'],
 ];
 
-/** `calls` calls, `concurrency` at a time, against one worker plugin, outcomes checked per call. */
-export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sampleAt }) {
+/**
+ * `calls` calls, `concurrency` at a time, against one plugin, outcomes checked per call. In the
+ * worker tier host RSS includes the plugin's heap; in the process tier it is the host's alone.
+ */
+export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sampleAt, isolation = 'worker' }) {
   const { AnyLLM } = await import(distIndex);
   const llm = await AnyLLM.create('openai', {
     apiKey,
     apiBase: base,
-    isolation: 'worker',
+    isolation,
     retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 },
   });
   const draw = random(10);

@@ -7,7 +7,8 @@
  *   host's store already). The `ca` option goes in `initialize` and is added to the plugin's store.
  * - A sandboxed plugin has no network: the host performs its fetches, so the proxy, the host's
  *   `NODE_EXTRA_CA_CERTS` and the `ca` option apply to the host's pinned fetch for that plugin, and
- *   the origin of the caller's own `apiBase` is served beside the manifest's `network`.
+ *   the origin of the caller's own `apiBase` is served beside the manifest's `network` (that part is
+ *   sandbox-network.ts, kept apart so the other tiers never load its TLS and HTTP modules).
  *
  * @module
  */
