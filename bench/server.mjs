@@ -3,6 +3,11 @@
 //
 // POST /v1/chat/completions with model 'bench-<n>': a stream of n content chunks (+ finish + usage)
 // or, without `stream`, one small completion. Prints `{"port":…}` on stdout when listening.
+//
+// Fault modes, chosen by the model name (for the soak): 'fault-429' (a rate limit, `retry-after-ms: 1`),
+// 'fault-500' (a server error), 'fault-drop' (the connection destroyed before a response),
+// 'fault-drop-stream-<n>' (a stream cut after about half of its n chunks, the socket destroyed),
+// 'flaky-<token>' (503 the first time a token is seen, then a normal answer: a retry succeeds).
 import { createServer } from 'node:http';
 
 const SLICE = 16 * 1024;
@@ -56,6 +61,43 @@ async function write(res, slices) {
   res.end();
 }
 
+const flakySeen = new Set();
+const errorBody = (message, type) => JSON.stringify({ error: { message, type, param: null, code: null } });
+
+/** Answers a fault-mode request; false when the model asks for none. */
+function fault(body, req, res) {
+  const model = String(body.model);
+  if (model === 'fault-429') {
+    res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '1' }).end(errorBody('Rate limit reached.', 'requests'));
+    return true;
+  }
+  if (model === 'fault-500') {
+    res.writeHead(500, { 'content-type': 'application/json' }).end(errorBody('The server had an error.', 'server_error'));
+    return true;
+  }
+  if (model === 'fault-drop') {
+    req.socket.destroy();
+    return true;
+  }
+  const cut = /^fault-drop-stream-(\d+)$/.exec(model);
+  if (cut && body.stream) {
+    const slices = streamBody(Number(cut[1]));
+    const bytes = Buffer.concat(slices);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // Up to an event boundary about half-way, then the socket goes.
+    const half = bytes.indexOf('\n\n', bytes.length >> 1) + 2;
+    res.write(bytes.subarray(0, half), () => setImmediate(() => req.socket.destroy()));
+    return true;
+  }
+  if (model.startsWith('flaky-') && !flakySeen.has(model)) {
+    flakySeen.add(model);
+    res.writeHead(503, { 'content-type': 'application/json' }).end(errorBody('The engine is currently overloaded.', 'server_error'));
+    return true;
+  }
+  if (model.startsWith('flaky-')) flakySeen.delete(model);
+  return false;
+}
+
 const server = createServer(async (req, res) => {
   const parts = [];
   for await (const part of req) parts.push(part);
@@ -64,6 +106,7 @@ const server = createServer(async (req, res) => {
     return;
   }
   const body = JSON.parse(Buffer.concat(parts).toString('utf8'));
+  if (fault(body, req, res)) return;
   if (body.stream) {
     const n = Number(/^bench-(\d+)$/.exec(body.model)?.[1] ?? 1000);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

@@ -49,6 +49,8 @@ describe('EventHub', () => {
       'plugin:stderr': 'anyllm:plugin:stderr',
       'call:start': 'anyllm:call:start',
       'call:end': 'anyllm:call:end',
+      'call:retry': 'anyllm:call:retry',
+      'call:fallback': 'anyllm:call:fallback',
     });
     const hub = new EventHub();
     const published: unknown[] = [];

@@ -1,5 +1,7 @@
 // Runs one completion and one stream through anyllm, then prints which provider SDKs the host's
-// main thread resolved. Module hooks registered here see only this thread, not the plugin's worker.
+// main thread resolved, and which of Node's heavy built-ins it loaded (a worker client needs no TLS
+// and no undici on the host: those are the sandbox's fetch proxy's). Module hooks registered here
+// see only this thread, not the plugin's worker.
 import { registerHooks } from 'node:module';
 
 const resolved = new Set();
@@ -17,5 +19,6 @@ const res = await llm.completion({ model: 'gpt-4o-mini', messages: [{ role: 'use
 let chunks = 0;
 for await (const _ of llm.completionStream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })) chunks++;
 await llm.close();
+const builtins = process.moduleLoadList.filter((m) => /internal\/deps\/undici|internal\/tls\/|NativeModule _tls_wrap/.test(m));
 const sdks = [...resolved].filter((url) => /node_modules\/(openai|@anthropic-ai|@google\/genai)\//.test(url));
-console.log(JSON.stringify({ content: res.choices[0].message.content, chunks, sdks, modules: resolved.size }));
+console.log(JSON.stringify({ content: res.choices[0].message.content, chunks, sdks, modules: resolved.size, builtins }));

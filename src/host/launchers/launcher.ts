@@ -25,7 +25,7 @@ export interface LaunchSpec {
   capabilities: Capabilities;
   /** Sandbox tier: the OS boundary its child runs in (resolved by `AnyLLM.create`); none when absent. */
   osBoundary?: OsBoundary;
-  /** The client's proxy, extra CAs and caller's origin (plugin-network.ts); absent: the spec's env as is. */
+  /** The client's proxy, extra CAs and caller's origin (plugin-network.ts, sandbox-network.ts); absent: the spec's env as is. */
   network?: ResolvedNetwork;
   /** Process and sandbox tiers: the Node binary to run (the `runtime.execPath` option); default `process.execPath`. */
   execPath?: string;

@@ -7,14 +7,12 @@
  *   host's store already). The `ca` option goes in `initialize` and is added to the plugin's store.
  * - A sandboxed plugin has no network: the host performs its fetches, so the proxy, the host's
  *   `NODE_EXTRA_CA_CERTS` and the `ca` option apply to the host's pinned fetch for that plugin, and
- *   the origin of the caller's own `apiBase` is served beside the manifest's `network`.
+ *   the origin of the caller's own `apiBase` is served beside the manifest's `network` (that part is
+ *   sandbox-network.ts, kept apart so the other tiers never load its TLS and HTTP modules).
  *
  * @module
  */
-import * as tls from 'node:tls';
-import type { FetchProxyOptions } from '../fetch-proxy.js';
-import { createPinnedFetch } from '../pinned-fetch.js';
-import { proxyEnvironment, proxyFor } from '../proxy-settings.js';
+import { proxyEnvironment } from '../proxy-settings.js';
 import type { LaunchSpec } from './launcher.js';
 
 /**
@@ -35,34 +33,4 @@ export function networkEnvironment(spec: LaunchSpec, tier: 'worker' | 'process',
   }
   if (tier === 'process' && hostEnv.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = hostEnv.NODE_EXTRA_CA_CERTS;
   return env;
-}
-
-/**
- * What the sandbox's fetch proxy serves for `spec`: the manifest's origins plus the caller's
- * `apiBase` origin, fetched through the client's proxy with its extra CAs.
- *
- * @example
- * ```ts
- * serveFetchProxy(connection, { provider: spec.provider, ...sandboxNetwork(spec) });
- * ```
- */
-export function sandboxNetwork(spec: LaunchSpec): Pick<FetchProxyOptions, 'network' | 'fetch'> {
-  const network = spec.network;
-  const origins = [...spec.manifest.network];
-  if (network?.callerOrigin && !origins.includes(network.callerOrigin)) origins.push(network.callerOrigin);
-  if (!network?.proxy && !network?.ca) return { network: origins };
-  const settings = network.proxy;
-  return {
-    network: origins,
-    fetch: createPinnedFetch({
-      proxy: settings && ((url) => proxyFor(settings, url)),
-      // An explicit `ca` replaces Node's default store: the defaults (with NODE_EXTRA_CA_CERTS) stay in.
-      ca: network.ca && [...defaultCertificates(), ...network.ca],
-    }),
-  };
-}
-
-function defaultCertificates(): readonly string[] {
-  const get = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
-  return typeof get === 'function' ? get('default') : tls.rootCertificates;
 }

@@ -17,7 +17,7 @@ import { ChannelGuard } from './channel-guard.js';
 import { launchChild } from './child.js';
 import type { Launcher } from './launcher.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
-import { sandboxNetwork } from './plugin-network.js';
+import { sandboxNetwork } from './sandbox-network.js';
 import { lookupProvider } from '../registry.js';
 import { sandboxReadPaths, type PluginBase } from './read-paths.js';
 
