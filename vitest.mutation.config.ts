@@ -33,6 +33,7 @@ export const MUTATION_TESTS = [
   'test/unit-flow-control.test.ts',
   'test/unit-openai-normalise.test.ts',
   'test/unit-bubblewrap-probe.test.ts',
+  'test/unit-sandbox-runtime.test.ts',
 ];
 
 export default defineConfig({
