@@ -34,6 +34,7 @@ export const MUTATION_TESTS = [
   'test/unit-openai-normalise.test.ts',
   'test/unit-bubblewrap-probe.test.ts',
   'test/unit-sandbox-runtime.test.ts',
+  'test/unit-child-launchers.test.ts',
 ];
 
 export default defineConfig({

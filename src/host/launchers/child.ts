@@ -77,8 +77,9 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
       resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb), violation });
     };
     child.once('error', (error) => {
-      if (child.pid === undefined) finish(null, null);
+      // The reason first: a child that never started has no exit to wait for.
       killedFor ??= `could not start: ${error.message}`;
+      if (child.pid === undefined) finish(null, null);
     });
     // 'close' waits for stdout to drain (a last response); the timer covers a pipe held open elsewhere.
     child.once('exit', (code, signal) => setTimeout(() => finish(code, signal), 500).unref());
