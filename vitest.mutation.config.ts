@@ -35,6 +35,8 @@ export const MUTATION_TESTS = [
   'test/unit-bubblewrap-probe.test.ts',
   'test/unit-sandbox-runtime.test.ts',
   'test/unit-child-launchers.test.ts',
+  'test/unit-electron-launcher.test.ts',
+  'test/unit-worker-launcher.test.ts',
 ];
 
 export default defineConfig({
