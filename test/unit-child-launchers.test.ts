@@ -101,7 +101,8 @@ describe('launchChild', () => {
     const answer = firstMessage(instance);
     instance.transport.send({ jsonrpc: '2.0', method: 'hello', params: { n: 1 } });
     expect(await answer).toEqual({ jsonrpc: '2.0', method: 'hello', params: { n: 1 } });
-    instance.kill('first', true);
+    // launchChild's kill also takes whether the plugin broke the protocol (the wrappers pass it).
+    (instance.kill as (reason: string, violation?: boolean) => void)('first', true);
     instance.kill('second');
     expect(await ended(instance)).toMatchObject({ signal: 'SIGKILL', reason: 'first', violation: true });
   });
