@@ -19,6 +19,7 @@ import { sandboxReadPaths } from 'anyllm/internal/host/launchers/read-paths.js';
 import type { PluginManifest } from 'anyllm/internal/host/manifest.js';
 import { pluginRuntimeDir } from 'anyllm/internal/package-paths.js';
 import { PluginUnavailableError } from 'anyllm';
+import { Connection } from 'anyllm/internal/protocol/connection.js';
 
 const standIn = fileURLToPath(new URL('./fixtures/launchers/stand-in.mjs', import.meta.url));
 const pluginDir = realpathSync(fileURLToPath(new URL('./fixtures/plugins/env-echo', import.meta.url)));
@@ -274,6 +275,58 @@ describe('sandboxLauncher', () => {
     expect(await ended(huge)).toMatchObject({ violation: true, reason: expect.stringMatching(/^broke the protocol: it sent /) });
     const dense = listening(sandboxLauncher()(standInSpec('send', { STAND_IN_PIECE: '[[],', STAND_IN_REPEAT: '200000', STAND_IN_SEND: '[]]\n' }).spec));
     expect(await ended(dense)).toMatchObject({ violation: true, reason: 'broke the protocol: it sent a value nested deeper than 64' });
+  });
+});
+
+describe('sandboxLauncher: the fetch proxy follows the calls', () => {
+  /** A sandboxed stand-in the test speaks through, attached to a host connection. */
+  async function relayed() {
+    const inbox = join(work, `inbox-${++records}.jsonl`);
+    writeFileSync(inbox, '');
+    const { spec, record } = standInSpec('relay', { STAND_IN_INBOX: inbox });
+    const instance = sandboxLauncher()(spec);
+    instance.attach?.(new Connection(instance.transport));
+    await recorded(record);
+    let next = 100;
+    /** The plugin asks the host to fetch `url`; resolves with the host's answer. */
+    const fetch = async (url: string) => {
+      const id = ++next;
+      const line = JSON.stringify({ jsonrpc: '2.0', id, method: 'fetch', params: { stream: id, url, method: 'GET', headers: [] } });
+      instance.transport.send({ jsonrpc: '2.0', method: 'standIn/send', params: { line } } as never);
+      let answer: { error?: { message: string; data?: { code?: string } } } | undefined;
+      await vi.waitFor(
+        () => {
+          answer = readFileSync(inbox, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((text) => JSON.parse(text) as { id?: number })
+            .find((message) => message.id === id);
+          expect(answer).toBeDefined();
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      return answer!;
+    };
+    return { instance, fetch };
+  }
+  const betweenCalls = "Plugin 'stand-in' may fetch only while a call is in flight.";
+
+  it('serves a fetch while a call is in flight (ref), refuses it while idle (unref) and once stopping', async () => {
+    const { instance, fetch } = await relayed();
+    instance.ref();
+    // Served: an origin outside the manifest is refused as such, not as a fetch between calls.
+    expect((await fetch('https://elsewhere.example/v1')).error?.message).toMatch(/^Plugin 'stand-in' may not reach https:\/\/elsewhere\.example \(fetch\)/);
+    instance.unref();
+    expect((await fetch('https://api.example.com/v1')).error?.message).toBe(betweenCalls);
+    instance.ref();
+    expect((await fetch('https://elsewhere.example/v1')).error?.message).toMatch(/may not reach/);
+    instance.stopping?.();
+    expect((await fetch('https://api.example.com/v1')).error?.message).toBe(betweenCalls);
+    // The supervisor refs a stopping plugin only to wait for its exit: still no fetch.
+    instance.ref();
+    expect((await fetch('https://api.example.com/v1')).error?.message).toBe(betweenCalls);
+    instance.kill('done');
+    await ended(instance);
   });
 });
 
