@@ -293,13 +293,13 @@ describe('sandboxLauncher: the fetch proxy follows the calls', () => {
       const id = ++next;
       const line = JSON.stringify({ jsonrpc: '2.0', id, method: 'fetch', params: { stream: id, url, method: 'GET', headers: [] } });
       instance.transport.send({ jsonrpc: '2.0', method: 'standIn/send', params: { line } } as never);
-      let answer: { error?: { message: string; data?: { code?: string } } } | undefined;
+      let answer: { id?: number; error?: { message: string } } | undefined;
       await vi.waitFor(
         () => {
           answer = readFileSync(inbox, 'utf8')
             .split('\n')
             .filter(Boolean)
-            .map((text) => JSON.parse(text) as { id?: number })
+            .map((text) => JSON.parse(text) as { id?: number; error?: { message: string } })
             .find((message) => message.id === id);
           expect(answer).toBeDefined();
         },
