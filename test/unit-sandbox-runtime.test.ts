@@ -41,7 +41,12 @@ beforeAll(() => {
   writeFileSync(join(root, 'node_modules', '@scope', 'outside-pkg', 'deep.js'), '');
   writeFileSync(join(root, 'node_modules', 'outside-pkg', 'package.json'), '{"name":"outside-pkg","main":"index.js"}');
   writeFileSync(join(root, 'node_modules', 'outside-pkg', 'index.js'), 'module.exports = 1;');
-  writeFileSync(join(dir, 'node_modules', 'inside-pkg', 'package.json'), '{"name":"inside-pkg","main":"index.mjs"}');
+  writeFileSync(join(dir, 'node_modules', 'inside-pkg', 'package.json'), '{"name":"inside-pkg","main":"index.mjs","exports":{".":"./index.mjs"}}');
+  writeFileSync(join(dir, 'node_modules', 'inside-pkg', 'hidden.mjs'), 'export default "hidden";');
+  // A package in the granted node_modules that is a link to one outside the grant.
+  symlinkSync(join(root, 'node_modules', 'outside-pkg'), join(dir, 'node_modules', 'linked-pkg'));
+  // An ungranted folder whose name is a prefix of the granted one's (root/ap beside root/app).
+  mkdirSync(dir.slice(0, -1));
   writeFileSync(join(dir, 'node_modules', 'inside-pkg', 'index.mjs'), 'export default "inside";');
   writeFileSync(join(dir, 'file.txt'), 'granted');
   writeFileSync(join(dir, 'ok.mjs'), 'export default "ok";');
@@ -123,6 +128,8 @@ describe('builtins', () => {
   it('refuses a builtin that a hook further down the chain mapped a harmless name onto', async () => {
     const { result } = await run<Record<string, Outcome | string>>('mappedName', { mapped: { harmless: 'node:v8', fine: 'node:fs' } });
     expect(result.builtin).toMatchObject({ ...DENIED, message: expect.stringContaining("'node:v8'") });
+    // Refused when resolved, not only when loaded: import.meta.resolve does not load.
+    expect(result.resolved).toMatchObject({ ...DENIED, message: expect.stringContaining("'node:v8'") });
     expect(result.allowed).toBe('function');
   });
 
@@ -134,6 +141,9 @@ describe('builtins', () => {
     // No stand-in through this door: it would load the real module.
     expect(result.standIn).toMatchObject({ ...DENIED, message: expect.stringContaining("'node:child_process'") });
     expect(result.fsBoth).toBe('fs');
+    expect(result.fsFilenameOnly).toBe('fs');
+    // A name left out is passed on as absent, not as the text 'undefined': Node's own complaint.
+    expect(result.fsUrlOnly).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('Received undefined') });
     // A getter answering 'fs' when checked and 'v8' when Node reads it: Node reads the checked copy.
     expect(result.twoFaced).toBe('fs');
     expect(result.twoFacedReads).toBe(1);
@@ -226,6 +236,11 @@ describe('fs oracles', () => {
     expect(result.grantedBuffer).toBe(file);
     expect(result.grantedUrl).toBe(file);
     expect(result.noCallback).toBe('ERR_INVALID_ARG_TYPE');
+    // Not a path at all: Node's own answer, not a read refusal.
+    expect(result.notAPath).toBe('ENOENT');
+    expect(result.notAPathNative).toBe('ERR_INVALID_ARG_TYPE');
+    // A relative link is refused naming its absolute path.
+    expect(result.linkOutRelative).toMatchObject({ ...READ_DENIED, resource: join(dir, 'link-out') });
     expect(result.sealed).toEqual([false, false]);
     expect(result.promiseSealed).toBe(false);
     expect(result.nativeSealed).toBe(false);
@@ -246,6 +261,8 @@ describe('fs oracles', () => {
       sibling: -2,
       relative: 1,
       relativeOutside: -2,
+      relativeAncestor: 1,
+      prefixOfGrant: -2,
       statSealed: false,
     });
   });
@@ -264,6 +281,14 @@ describe('fs oracles', () => {
     expect(result.requirePackageOutside).toEqual({ code: 'MODULE_NOT_FOUND', message: `Cannot find module 'outside-pkg'\nRequire stack:\n- ${probe}` });
     expect(result.requireMissingPackage).toEqual({ code: 'MODULE_NOT_FOUND', message: `Cannot find module 'never-installed'\nRequire stack:\n- ${probe}` });
     expect(result.requireInside).toEqual({ __esModule: true, default: 'inside' });
+    expect(result.importDotOutside).toMatchObject({ ...READ_DENIED, resource: join(outside, 'secret.mjs') });
+    expect(result.importDeepOutside).toEqual({ code: 'ERR_MODULE_NOT_FOUND', message: `Cannot find package 'outside-pkg' imported from ${probe}` });
+    // Node's own errors pass through unchanged.
+    expect(result.importNotExported).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    expect(result.importBadUrl).toBe('ERR_INVALID_URL');
+    // A package in the grant that is a link out of it is not found, by import or require.
+    expect(result.importLinked).toEqual({ code: 'ERR_MODULE_NOT_FOUND', message: `Cannot find package 'linked-pkg' imported from ${probe}` });
+    expect(result.requireLinked).toEqual({ code: 'MODULE_NOT_FOUND', message: `Cannot find module 'linked-pkg'\nRequire stack:\n- ${probe}` });
   });
 
   it('makes module.findPackageJSON refuse a path outside the grant and find no package outside it', async () => {
@@ -275,6 +300,12 @@ describe('fs oracles', () => {
     expect(find.packageInside).toBe(inside);
     expect(find.relativeGranted).toBe(inside);
     expect(find.packageOutside).toBe('undefined');
+    expect(find.packageFromOutside).toBe('undefined');
+    // A relative specifier is judged against the base it is given (a URL or its text), not the working folder.
+    expect(find.relativeFromOutside).toMatchObject({ ...READ_DENIED, resource: join(outside, 'secret.mjs') });
+    expect(find.relativeFromOutsideString).toMatchObject({ ...READ_DENIED, resource: join(outside, 'secret.mjs') });
+    expect(find.noBaseGranted).toBe('ERR_UNSUPPORTED_RESOLVE_REQUEST');
+    expect(find.badUrl).toBe('ERR_INVALID_URL');
     expect(find.missing).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', message: `Cannot find package 'never-installed' imported from ${join(dir, 'index.mjs')}` });
     expect(find.sealed).toBe(false);
   });
