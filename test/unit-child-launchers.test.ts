@@ -20,6 +20,7 @@ import type { PluginManifest } from 'anyllm/internal/host/manifest.js';
 import { pluginRuntimeDir } from 'anyllm/internal/package-paths.js';
 import { PluginUnavailableError } from 'anyllm';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
+import { inSourceChild } from './support/sandbox-runtime.js';
 
 const standIn = fileURLToPath(new URL('./fixtures/launchers/stand-in.mjs', import.meta.url));
 const pluginDir = realpathSync(fileURLToPath(new URL('./fixtures/plugins/env-echo', import.meta.url)));
@@ -166,6 +167,26 @@ describe('launchChild', () => {
     const exit = await ended(instance);
     expect(exit.reason).toMatch(/^ran out of memory \(resident \d+ MiB, limit 130 MiB\)$/);
     expect(asked).toBeTypeOf('number');
+  });
+
+  it('kills its children when the host process exits, even those that never notice their input closing', async () => {
+    const record = join(work, `deaf-${++records}.json`);
+    const { result } = await inSourceChild<string>('host-exit.mjs', [binary, record, work], { permission: false });
+    expect(result).toBe('exiting');
+    const pids = [record, `${record}.2`].map((file) => (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 10_000, interval: 50 });
+    } finally {
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('escapes control characters in a kill reason', async () => {

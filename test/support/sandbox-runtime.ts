@@ -51,13 +51,27 @@ export interface RuntimeRun<T> {
  * const { result } = await inSandboxRuntime<Record<string, string>>('builtins');
  * ```
  */
-export async function inSandboxRuntime<T>(name: string, options: RuntimeOptions = {}): Promise<RuntimeRun<T>> {
+export function inSandboxRuntime<T>(name: string, options: RuntimeOptions = {}): Promise<RuntimeRun<T>> {
+  return inSourceChild<T>('run.mjs', [name, JSON.stringify(options)], options);
+}
+
+/**
+ * Runs `script` (in test/fixtures/sandbox-runtime/) in a child Node process that imports src/ as
+ * TypeScript (ts-sources.mjs), with the active mutant and coverage carried as for
+ * {@link inSandboxRuntime}; the script prints `{ result, coverage }` as its last line.
+ *
+ * @example
+ * ```ts
+ * await inSourceChild('host-exit.mjs', [binary, record, dir], { permission: false });
+ * ```
+ */
+export async function inSourceChild<T>(script: string, args: string[], options: RuntimeOptions = {}): Promise<RuntimeRun<T>> {
   const stryker = (globalThis as { __stryker__?: StrykerNamespace }).__stryker__;
   const permission = options.permission !== false;
   const flags = permission ? ['--permission', ...[src, fixtures, ...(options.grants ?? [])].map((path) => `--allow-fs-read=${path}`)] : [];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   if (stryker?.activeMutant !== undefined) env.__STRYKER_ACTIVE_MUTANT__ = String(stryker.activeMutant);
-  const child = spawn(process.execPath, [...flags, '--no-warnings=ExperimentalWarning', `${fixtures}run.mjs`, name, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [...flags, '--no-warnings=ExperimentalWarning', `${fixtures}${script}`, ...args], {
     env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
