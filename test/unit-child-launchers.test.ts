@@ -189,6 +189,21 @@ describe('launchChild', () => {
     }
   });
 
+  it("lets the host exit while unref'd (the process and its pipes) and holds it while ref'd", async () => {
+    const { spec, record } = standInSpec('echo');
+    const instance = launchChild(spec, { execArgv: [] });
+    await recorded(record);
+    const held = () => process.getActiveResourcesInfo().filter((name) => name === 'ProcessWrap' || name === 'PipeWrap').length;
+    const referenced = held();
+    instance.unref();
+    // The process and its three pipes (stdin, stdout, stderr).
+    expect(referenced - held()).toBe(4);
+    instance.ref();
+    expect(held()).toBe(referenced);
+    instance.kill('done');
+    await ended(instance);
+  });
+
   it('escapes control characters in a kill reason', async () => {
     const instance = launchChild(standInSpec('echo').spec, { execArgv: [] });
     instance.kill('bad\u0007name');
