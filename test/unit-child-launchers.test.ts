@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitReason, launchChild, rssLimitMb } from 'anyllm/internal/host/launchers/child.js';
 import type { LaunchSpec, PluginExit, PluginInstance } from 'anyllm/internal/host/launchers/launcher.js';
 import { launchProcess } from 'anyllm/internal/host/launchers/process.js';
-import { assertSandboxSupported, sandboxLauncher, sandboxNetworkSupported } from 'anyllm/internal/host/launchers/sandbox.js';
+import { assertSandboxSupported, launchSandbox, sandboxLauncher, sandboxNetworkSupported } from 'anyllm/internal/host/launchers/sandbox.js';
+import { pluginFlags } from 'anyllm/internal/host/launchers/plugin-flags.js';
 import { sandboxReadPaths } from 'anyllm/internal/host/launchers/read-paths.js';
 import type { PluginManifest } from 'anyllm/internal/host/manifest.js';
 import { pluginRuntimeDir } from 'anyllm/internal/package-paths.js';
@@ -38,6 +39,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface Record_ {
+  pid?: number;
   argv: string[];
   cwd: string;
   env: Record<string, string>;
@@ -117,6 +119,20 @@ describe('launchChild', () => {
     expect(clean.reason).toBe('exited with code 0');
   });
 
+  it('delivers a last stderr line that had no newline when the plugin ends', async () => {
+    const lines: string[] = [];
+    const { spec } = standInSpec('exit', { STAND_IN_CODE: '0', STAND_IN_STDERR: 'first\nlast words' }, { stderr: { forward: false, onLine: (line) => lines.push(line) } });
+    await ended(launchChild(spec, { execArgv: [] }));
+    expect(lines).toEqual(['first', 'last words']);
+  });
+
+  it('reports an exit even while a grandchild still holds its output open', async () => {
+    const { spec, record } = standInSpec('orphan');
+    const exit = await ended(launchChild(spec, { execArgv: [] }));
+    expect(exit).toMatchObject({ code: 4, reason: 'exited with code 4' });
+    process.kill(Number(readFileSync(`${record}.grandchild`, 'utf8')), 'SIGKILL');
+  });
+
   it('reports a signal it died of', async () => {
     const exit = await ended(launchChild(standInSpec('signal').spec, { execArgv: [] }));
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM', reason: 'was killed by SIGTERM' });
@@ -152,6 +168,18 @@ describe('launchChild', () => {
     });
     given?.('from the wrapper', true);
     expect(await ended(instance)).toMatchObject({ reason: 'from the wrapper', violation: true });
+  });
+
+  it('watches the payload pid, not the pid it spawned, when told which it is', async () => {
+    // The payload is another process (as bwrap's grandchild is): one that grows; the spawned one stays small.
+    const grower = standInSpec('grow');
+    const payload = launchChild(grower.spec, { execArgv: [] });
+    const payloadPid = (await recorded(grower.record)).pid as number;
+    const { spec } = standInSpec('echo', {}, { memoryLimitMb: 1 });
+    const instance = launchChild(spec, { execArgv: [], payloadPid: async () => payloadPid });
+    expect((await ended(instance)).reason).toMatch(/^ran out of memory \(resident \d+ MiB, limit 130 MiB\)$/);
+    payload.kill('done');
+    await ended(payload);
   });
 
   it('kills a child above its resident-memory ceiling, watching the payload pid it is given', async () => {
@@ -247,10 +275,28 @@ describe('launchProcess', () => {
   });
 });
 
+describe('launchProcess with a client network', () => {
+  it("passes the host's NODE_EXTRA_CA_CERTS and the client's proxy to a process plugin", async () => {
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = '/etc/extra-ca.pem';
+    try {
+      const { spec, record } = standInSpec('echo', {}, { network: { proxy: undefined, ca: undefined } });
+      const instance = launchProcess(spec);
+      const seen = await recorded(record);
+      expect(seen.env.NODE_EXTRA_CA_CERTS).toBe('/etc/extra-ca.pem');
+      instance.kill('done');
+      await ended(instance);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
+    }
+  });
+});
+
 describe('sandboxLauncher', () => {
   it('runs the plugin under --permission, reading only its grants, with --sandbox, a heap cap and no NODE_OPTIONS', async () => {
     const { spec, record } = standInSpec('echo', { NODE_OPTIONS: '--require=/x.js' }, { memoryLimitMb: 80 });
-    const instance = sandboxLauncher()(spec);
+    const instance = launchSandbox(spec);
     const seen = await recorded(record);
     const grants = sandboxReadPaths(pluginDir, undefined).map((path) => `--allow-fs-read=${path}`);
     expect(grants).toContain(`--allow-fs-read=${pluginDir}`);
@@ -266,9 +312,7 @@ describe('sandboxLauncher', () => {
     const { spec, record } = standInSpec('echo', {}, { memoryLimitMb: 80 });
     const instance = sandboxLauncher({ nodeLayer: false })(spec);
     const seen = await recorded(record);
-    expect(seen.argv).not.toContain('--permission');
-    expect(seen.argv.some((arg) => arg.startsWith('--allow-fs-read'))).toBe(false);
-    expect(seen.argv.slice(-2)).toEqual(['--max-old-space-size=80', processMain]);
+    expect(seen.argv).toEqual([...pluginFlags(), '--max-old-space-size=80', processMain]);
     instance.kill('done');
     await ended(instance);
   });
@@ -346,6 +390,21 @@ describe('sandboxLauncher: the fetch proxy follows the calls', () => {
     return { instance, fetch };
   }
   const betweenCalls = "Plugin 'stand-in' may fetch only while a call is in flight.";
+
+  it('can be ref\'d, unref\'d and stopped before the connection is attached, and holds the host only while ref\'d', async () => {
+    const { spec, record } = standInSpec('echo');
+    const instance = sandboxLauncher()(spec);
+    await recorded(record);
+    const held = () => process.getActiveResourcesInfo().filter((name) => name === 'ProcessWrap' || name === 'PipeWrap').length;
+    const referenced = held();
+    instance.unref();
+    expect(referenced - held()).toBe(4);
+    instance.ref();
+    expect(held()).toBe(referenced);
+    instance.stopping?.();
+    instance.kill('done');
+    await ended(instance);
+  });
 
   it('serves a fetch while a call is in flight (ref), refuses it while idle (unref) and once stopping', async () => {
     const { instance, fetch } = await relayed();

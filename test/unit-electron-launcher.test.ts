@@ -216,6 +216,68 @@ describe('launchUtility', () => {
     expect((await instance.exited).reason).toBe('first');
   });
 
+  it('sends no SIGKILL to a process that exited within the grace period', async () => {
+    const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await once(victim, 'spawn');
+    const { instance, child } = started();
+    child.pid = victim.pid;
+    child.emit('spawn');
+    vi.useFakeTimers();
+    instance.kill('stop');
+    child.emit('exit', 0);
+    vi.advanceTimersByTime(5000);
+    vi.useRealTimers();
+    expect(victim.exitCode === null && victim.signalCode === null).toBe(true);
+    victim.kill('SIGKILL');
+    expect((await instance.exited).reason).toBe('stop');
+  });
+
+  it('kills with SIGKILL the pid it spawned with, even once Electron no longer reports one', async () => {
+    const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await once(victim, 'spawn');
+    const { instance, child } = started();
+    child.pid = victim.pid;
+    child.emit('spawn');
+    child.pid = undefined;
+    vi.useFakeTimers();
+    instance.kill('stop');
+    vi.advanceTimersByTime(2000);
+    vi.useRealTimers();
+    const [, signal] = (await once(victim, 'exit')) as [number | null, string | null];
+    expect(signal).toBe('SIGKILL');
+    child.emit('exit', 137);
+    await instance.exited;
+  });
+
+  it('keeps the last 4 KiB of output for the exit reason, from the first byte', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const first = started();
+    first.child.stderr.write('Error: the very first line\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    first.child.emit('exit', 1);
+    expect((await first.instance.exited).reason).toBe('exited with code 1: Error: the very first line');
+    const second = started();
+    second.child.stderr.write('Error: long ago\n');
+    second.child.stderr.write(`${'x'.repeat(5000)}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    second.child.emit('exit', 1);
+    expect((await second.instance.exited).reason).toBe('exited with code 1');
+  });
+
+  it('kills a utility process above its resident-memory ceiling', async () => {
+    const grower = spawn(process.execPath, ['-e', 'const k=[];setInterval(()=>k.push(Buffer.alloc(16*2**20,1)),20)'], { stdio: 'ignore' });
+    await once(grower, 'spawn');
+    const electron = fakeElectron();
+    const instance = launchUtility(spec({ memoryLimitMb: 1, stderr: { forward: false } }), electron.main.utilityProcess!);
+    const child = electron.forks[0].child;
+    child.pid = grower.pid;
+    child.emit('spawn');
+    await vi.waitFor(() => expect(child.kills).toBeGreaterThan(0), { timeout: 20_000, interval: 50 });
+    grower.kill('SIGKILL');
+    child.emit('exit', 137);
+    expect((await instance.exited).reason).toMatch(/^ran out of memory \(resident \d+ MiB, limit 130 MiB\)$/);
+  });
+
   it('sends nothing more once it has exited, and no SIGKILL', async () => {
     const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
     await once(victim, 'spawn');
