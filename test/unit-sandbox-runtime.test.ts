@@ -288,6 +288,8 @@ describe('fs oracles', () => {
     expect(result.importBadUrl).toBe('ERR_INVALID_URL');
     // A package in the grant that is a link out of it is not found, by import or require.
     expect(result.importLinked).toEqual({ code: 'ERR_MODULE_NOT_FOUND', message: `Cannot find package 'linked-pkg' imported from ${probe}` });
+    expect(result.requireLinkedStack).toEqual([probe]);
+    expect(result.importDotDot).toMatchObject({ ...READ_DENIED, resource: `${root}/` });
     expect(result.requireLinked).toEqual({ code: 'MODULE_NOT_FOUND', message: `Cannot find module 'linked-pkg'\nRequire stack:\n- ${probe}` });
   });
 
@@ -308,6 +310,13 @@ describe('fs oracles', () => {
     expect(find.badUrl).toBe('ERR_INVALID_URL');
     expect(find.missing).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', message: `Cannot find package 'never-installed' imported from ${join(dir, 'index.mjs')}` });
     expect(find.sealed).toBe(false);
+  });
+
+  it('judges a relative specifier against its parent module, not the working folder', async () => {
+    // The working folder is outside the grant here: judged against it, each would be refused.
+    const { result } = await run<Record<string, unknown>>('relativeToParent', { cwd: outside });
+    const inside = join(dir, 'node_modules', 'inside-pkg', 'package.json');
+    expect(result).toEqual({ find: inside, findText: inside, importRelative: 'ok' });
   });
 
   it('guards the ESM view of node:fs too, for a module loaded after the lockdown', async () => {
