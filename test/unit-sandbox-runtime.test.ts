@@ -53,6 +53,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'probe.mjs'), 'export const probe = (specifier) => import(specifier);');
   writeFileSync(join(outside, 'secret'), 'secret');
   writeFileSync(join(outside, 'secret.mjs'), 'export default "secret";');
+  writeFileSync(join(outside, 'lone.mjs'), 'export const probe = (specifier) => import(specifier);');
   symlinkSync(join(outside, 'secret'), join(dir, 'link-out'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -317,6 +318,13 @@ describe('fs oracles', () => {
     const { result } = await run<Record<string, unknown>>('relativeToParent', { cwd: outside });
     const inside = join(dir, 'node_modules', 'inside-pkg', 'package.json');
     expect(result).toEqual({ find: inside, findText: inside, importRelative: 'ok' });
+  });
+
+  it("refuses '.' from a granted file whose folder is not granted", async () => {
+    const lone = join(outside, 'lone.mjs');
+    const { result } = await run<Record<string, unknown>>('loneFile', { grants: [dir, lone], lone });
+    expect(result.dot).toMatchObject({ ...READ_DENIED, resource: `${outside}/` });
+    expect(result.dotSlash).toMatchObject({ ...READ_DENIED, resource: `${outside}/` });
   });
 
   it('guards the ESM view of node:fs too, for a module loaded after the lockdown', async () => {
