@@ -232,6 +232,17 @@ describe('launchChild', () => {
     await ended(instance);
   });
 
+  it('installs its exit hook once, however many children it starts (no listener leak)', async () => {
+    const first = launchChild(standInSpec('echo').spec, { execArgv: [] });
+    const listeners = process.listenerCount('exit');
+    const more = [launchChild(standInSpec('echo').spec, { execArgv: [] }), launchChild(standInSpec('echo').spec, { execArgv: [] })];
+    expect(process.listenerCount('exit')).toBe(listeners);
+    for (const instance of [first, ...more]) {
+      instance.kill('done');
+      await ended(instance);
+    }
+  });
+
   it('escapes control characters in a kill reason', async () => {
     const instance = launchChild(standInSpec('echo').spec, { execArgv: [] });
     instance.kill('bad\u0007name');

@@ -227,6 +227,8 @@ describe('launchUtility', () => {
     child.emit('exit', 0);
     vi.advanceTimersByTime(5000);
     vi.useRealTimers();
+    // A SIGKILL would have been sent by now; its exit event needs a turn of the loop to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(victim.exitCode === null && victim.signalCode === null).toBe(true);
     victim.kill('SIGKILL');
     expect((await instance.exited).reason).toBe('stop');

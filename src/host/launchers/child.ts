@@ -94,14 +94,15 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
     onWriteOverflow: (pending) => kill(`stopped reading its input (${Math.round(pending / 2 ** 20)} MiB were waiting for it)`),
   });
   const transport = options.wrapTransport ? options.wrapTransport(raw, kill) : raw;
-  const handles = [child, child.stdin, child.stdout, child.stderr] as { ref?(): void; unref?(): void }[];
+  // The process and its three pipes (stdio is all 'pipe', so each exists and is a socket).
+  const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
 
   return {
     transport,
     exited,
     kill,
-    ref: () => handles.forEach((handle) => handle?.ref?.()),
-    unref: () => handles.forEach((handle) => handle?.unref?.()),
+    ref: () => handles.forEach((handle) => handle.ref()),
+    unref: () => handles.forEach((handle) => handle.unref()),
   };
 }
 
