@@ -293,6 +293,7 @@ describe('launchUtility', () => {
     vi.advanceTimersByTime(5000);
     vi.useRealTimers();
     expect(child.kills).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(victim.exitCode === null && victim.signalCode === null).toBe(true);
     victim.kill('SIGKILL');
   });
