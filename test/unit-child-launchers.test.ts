@@ -79,6 +79,19 @@ async function ended(instance: PluginInstance): Promise<PluginExit> {
 }
 
 describe('launchChild', () => {
+  // First in the file: the hook is installed at the first launch of the process, which this test must be
+  // (mutation testing runs only the tests that covered a line).
+  it('installs its exit hook once, however many children it starts (no listener leak)', async () => {
+    const first = launchChild(standInSpec('echo').spec, { execArgv: [] });
+    const listeners = process.listenerCount('exit');
+    const more = [launchChild(standInSpec('echo').spec, { execArgv: [] }), launchChild(standInSpec('echo').spec, { execArgv: [] })];
+    expect(process.listenerCount('exit')).toBe(listeners);
+    for (const instance of [first, ...more]) {
+      instance.kill('done');
+      await ended(instance);
+    }
+  });
+
   it('runs the binary with the flags, process-main.js and the arguments, in the plugin folder, with only the spec environment', async () => {
     const { spec, record } = standInSpec('echo', { ONLY: 'this' });
     const instance = launchChild(spec, { execArgv: ['--flag-a', '--flag-b'], args: ['--arg'] });
@@ -230,17 +243,6 @@ describe('launchChild', () => {
     expect(held()).toBe(referenced);
     instance.kill('done');
     await ended(instance);
-  });
-
-  it('installs its exit hook once, however many children it starts (no listener leak)', async () => {
-    const first = launchChild(standInSpec('echo').spec, { execArgv: [] });
-    const listeners = process.listenerCount('exit');
-    const more = [launchChild(standInSpec('echo').spec, { execArgv: [] }), launchChild(standInSpec('echo').spec, { execArgv: [] })];
-    expect(process.listenerCount('exit')).toBe(listeners);
-    for (const instance of [first, ...more]) {
-      instance.kill('done');
-      await ended(instance);
-    }
   });
 
   it('escapes control characters in a kill reason', async () => {
