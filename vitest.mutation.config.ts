@@ -34,6 +34,10 @@ export const MUTATION_TESTS = [
   'test/unit-openai-normalise.test.ts',
   'test/unit-bubblewrap-probe.test.ts',
   'test/unit-usage.test.ts',
+  'test/unit-sandbox-runtime.test.ts',
+  'test/unit-child-launchers.test.ts',
+  'test/unit-electron-launcher.test.ts',
+  'test/unit-worker-launcher.test.ts',
 ];
 
 export default defineConfig({

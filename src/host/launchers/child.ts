@@ -77,8 +77,9 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
       resolve({ code, signal, reason: killedFor ?? exitReason(code, signal, stderr.tail(), spec.memoryLimitMb), violation });
     };
     child.once('error', (error) => {
-      if (child.pid === undefined) finish(null, null);
+      // The reason first: a child that never started has no exit to wait for.
       killedFor ??= `could not start: ${error.message}`;
+      if (child.pid === undefined) finish(null, null);
     });
     // 'close' waits for stdout to drain (a last response); the timer covers a pipe held open elsewhere.
     child.once('exit', (code, signal) => setTimeout(() => finish(code, signal), 500).unref());
@@ -93,14 +94,15 @@ export function launchChild(spec: LaunchSpec, options: ChildOptions): PluginInst
     onWriteOverflow: (pending) => kill(`stopped reading its input (${Math.round(pending / 2 ** 20)} MiB were waiting for it)`),
   });
   const transport = options.wrapTransport ? options.wrapTransport(raw, kill) : raw;
-  const handles = [child, child.stdin, child.stdout, child.stderr] as { ref?(): void; unref?(): void }[];
+  // The process and its three pipes (stdio is all 'pipe', so each exists and is a socket).
+  const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
 
   return {
     transport,
     exited,
     kill,
-    ref: () => handles.forEach((handle) => handle?.ref?.()),
-    unref: () => handles.forEach((handle) => handle?.unref?.()),
+    ref: () => handles.forEach((handle) => handle.ref()),
+    unref: () => handles.forEach((handle) => handle.unref()),
   };
 }
 
