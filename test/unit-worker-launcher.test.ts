@@ -46,14 +46,14 @@ async function initialized(extra: Partial<LaunchSpec> = {}) {
     protocolVersion: PROTOCOL_VERSION,
     provider: 'faulty',
     entry: join(faultyDir, 'index.js'),
-    clientOptions: {},
     capabilities: { completion: true, streaming: true },
   });
+  await started.connection.request('client/open', { client: 'c1', clientOptions: {} });
   return started;
 }
 
 const crash = (connection: Connection, kind: string) =>
-  connection.request('completion', { params: { model: `crash:${kind}`, messages: [{ role: 'user', content: 'x' }] } }).catch((error: unknown) => error);
+  connection.request('completion', { client: 'c1', params: { model: `crash:${kind}`, messages: [{ role: 'user', content: 'x' }] } }).catch((error: unknown) => error);
 
 describe('launchWorker', () => {
   it('reports a kill with the reason given first', async () => {
@@ -84,7 +84,7 @@ describe('launchWorker', () => {
   it("delivers the plugin's stderr lines to the spec's listener", async () => {
     const lines: string[] = [];
     const { connection, instance } = await initialized({ stderr: { forward: false, onLine: (line) => lines.push(line) } });
-    await connection.request('completion', { params: { model: 'log:hello', messages: [{ role: 'user', content: 'x' }] } });
+    await connection.request('completion', { client: 'c1', params: { model: 'log:hello', messages: [{ role: 'user', content: 'x' }] } });
     await vi.waitFor(() => expect(lines).toContain('faulty says hello'), { timeout: 10_000 });
     instance.kill('done');
     await instance.exited;
