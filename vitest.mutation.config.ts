@@ -38,6 +38,10 @@ export const MUTATION_TESTS = [
   'test/unit-child-launchers.test.ts',
   'test/unit-electron-launcher.test.ts',
   'test/unit-worker-launcher.test.ts',
+  'test/unit-retry.test.ts',
+  'test/unit-plugin-session.test.ts',
+  'test/unit-plugin-client.test.ts',
+  'test/unit-shared-plugins.test.ts',
 ];
 
 export default defineConfig({

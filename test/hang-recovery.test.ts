@@ -19,6 +19,8 @@ afterEach(async () => {
 describe('a hung plugin', () => {
   it('is replaced when it does not acknowledge a timed-out call, and the call made right after it succeeds', async () => {
     const llm = await client();
+    const starts: boolean[] = [];
+    llm.on('plugin:start', (event) => starts.push(event.restart));
     const exit = nextEvent(llm, 'plugin:exit');
     const hung = await llm.completion({ model: 'crash:hang', messages }, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(hung).toBeInstanceOf(TimeoutError);
@@ -29,6 +31,8 @@ describe('a hung plugin', () => {
     expect(ended.cause).toBe('unresponsive');
     expect(ended.reason).toMatch(/did not acknowledge a cancel within 1000 ms/);
     expect(llm.stats()).toMatchObject({ starts: 2, crashes: 1 });
+    // The replacement is the restart, though it started before the hung plugin's exit was seen.
+    expect(starts).toEqual([true]);
   });
 
   it('moves every call queued behind the hang, and fails the ones it had started with PluginCrashedError', async () => {

@@ -113,3 +113,45 @@ describe('resolveRetry', () => {
     expect(() => resolveRetry(value, RETRY_DEFAULTS, 'openai')).toThrow(message);
   });
 });
+
+describe('resolveRetry at the limits', () => {
+  it('names the provider on every refusal', () => {
+    for (const value of ['yes', { maxRetries: 2 }, { maxAttempts: 0 }, { initialDelayMs: 5_000, maxDelayMs: 1_000 }]) {
+      expect(() => resolveRetry(value, RETRY_DEFAULTS, 'openai')).toThrow(expect.objectContaining({ provider: 'openai' }));
+    }
+  });
+
+  it('lists the known fields', () => {
+    expect(() => resolveRetry({ maxRetries: 2 })).toThrow("Option 'retry.maxRetries' is unknown (known: maxAttempts, initialDelayMs, maxDelayMs, factor, jitter).");
+  });
+
+  it('refuses null, a numeric string and NaN', () => {
+    expect(() => resolveRetry(null)).toThrow("Option 'retry' must be an object or false.");
+    expect(() => resolveRetry({ factor: '2' })).toThrow("Option 'retry.factor' must be a number from 1 to 100.");
+    expect(() => resolveRetry({ jitter: Number.NaN })).toThrow("Option 'retry.jitter' must be a number from 0 to 1.");
+  });
+
+  it('accepts each limit itself, and an undefined field as unset', () => {
+    expect(resolveRetry({ maxAttempts: 1, factor: 100, jitter: 0 })).toMatchObject({ maxAttempts: 1, factor: 100, jitter: 0 });
+    expect(resolveRetry({ maxAttempts: 100, factor: 1, jitter: 1 })).toMatchObject({ maxAttempts: 100, factor: 1, jitter: 1 });
+    expect(resolveRetry({ initialDelayMs: 0, maxDelayMs: 3_600_000 })).toMatchObject({ initialDelayMs: 0, maxDelayMs: 3_600_000 });
+    expect(resolveRetry({ initialDelayMs: 3_600_000, maxDelayMs: 3_600_000 })).toMatchObject({ initialDelayMs: 3_600_000 });
+    expect(() => resolveRetry({ maxDelayMs: 3_600_001 })).toThrow("'retry.maxDelayMs' must be a number from 0 to 3600000.");
+    expect(() => resolveRetry({ maxDelayMs: -1 })).toThrow("'retry.maxDelayMs' must be a number from 0 to 3600000.");
+    expect(resolveRetry({ initialDelayMs: 1_000, maxDelayMs: 1_000 })).toMatchObject({ initialDelayMs: 1_000, maxDelayMs: 1_000 });
+    expect(resolveRetry({ maxAttempts: undefined }, { ...RETRY_DEFAULTS, maxAttempts: 7 }).maxAttempts).toBe(7);
+  });
+});
+
+describe('isRetryable and retryDelay, the edges', () => {
+  it("retries Anthropic's overloaded_error code without a status, and not a non-provider error with a 5xx status", () => {
+    expect(isRetryable(new ProviderError('overloaded', { code: 'overloaded_error' }))).toBe(true);
+    expect(isRetryable(new InvalidRequestError('odd', { status: 500 }))).toBe(false);
+  });
+
+  it('backs off as usual when retry-after is negative or infinite', () => {
+    expect(retryDelay(new RateLimitError('x', { retryAfterMs: -5 }), 1, exact)).toBe(500);
+    expect(retryDelay(new RateLimitError('x', { retryAfterMs: Infinity }), 1, exact)).toBe(500);
+    expect(retryDelay(new RateLimitError('x', { retryAfterMs: Number.NaN }), 1, exact)).toBe(500);
+  });
+});

@@ -135,7 +135,10 @@ export class PluginSession {
   /** Calls in flight plus pending `start()`s, across clients: while above zero the plugin is ref'd and not idle. */
   #holds = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** The last plugin ended by a crash, a hang or a violation: the next launch is a restart. */
   #lastCrashed = false;
+  /** The most recent launch (a hung plugin's replacement may start before the old one's exit is seen). */
+  #lastLaunched: Launched | undefined;
   #retired = false;
 
   constructor(options: PluginSessionOptions) {
@@ -471,6 +474,7 @@ export class PluginSession {
       awaitingStart,
       suspects: undefined,
     };
+    this.#lastLaunched = launched;
     ready.then(
       () => {
         if (launched.stopping) return;
@@ -563,15 +567,18 @@ export class PluginSession {
       new ErrorClass(`Plugin '${this.provider}' ${exit.reason}.`, { provider: this.provider, code: exit.violation ? 'protocol_violation' : undefined });
     const failedCalls = launched.callsAtKill ?? launched.calls.size;
     launched.connection.close(error);
-    if (cause === 'crashed' || cause === 'unresponsive' || cause === 'protocol-error') {
+    if (isCrash(cause)) {
       this.#recordCrash(launched);
-      this.#lastCrashed = true;
+      // A replacement launched meanwhile (a hung plugin's) already reported itself as the restart.
+      if (this.#lastLaunched === launched) this.#lastCrashed = true;
     }
     this.#emit({ type: 'plugin:exit', ...this.#base(), cause, reason, code: exit.code, signal: exit.signal, failedCalls });
   }
 
   #kill(launched: Launched, cause: PluginExitCause, error: Error): void {
     if (this.#launched === launched) this.#launched = undefined;
+    // Known now, before the exit: a replacement launched at once (a hang's) is a restart.
+    if (isCrash(cause) && this.#lastLaunched === launched && !launched.stopping) this.#lastCrashed = true;
     launched.stopping ??= { cause, reason: error.message, error };
     launched.callsAtKill ??= launched.calls.size;
     launched.suspects ??= suspectsOf(launched);
@@ -654,4 +661,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Exits that count as crashes: the plugin's own end, a hang, a broken protocol. */
+function isCrash(cause: PluginExitCause): boolean {
+  return cause === 'crashed' || cause === 'unresponsive' || cause === 'protocol-error';
 }
