@@ -54,6 +54,8 @@ export const watsonxDialect: Dialect = {
     return server.origin;
   },
   serveModels(server, ids) {
+    // The host exchanges the key at IAM before any request, listing models included.
+    if (!iams.has(server)) iams.set(server, serveIam(server, 'conformance-key'));
     server.on('GET', '/ml/v1/foundation_model_specs', (_req, res) => sendJson(res, 200, { total_count: ids.length, resources: ids.map((model_id) => ({ model_id, label: model_id, provider: 'IBM' })) }));
   },
   // Read after apiBase() by the suite's create(): the IAM endpoint is on the same local server.
