@@ -75,6 +75,8 @@ describe.each(SANDBOX_MODES)('a hostile plugin against the first round\'s fixes 
       );
     });
     expect(error).toBeInstanceOf(PluginProtocolError);
+    // The call fails at the kill; the exit (and with it lastExit) is reported once the child has gone.
+    await vi.waitFor(() => expect(llm?.stats().lastExit).toBeDefined(), { timeout: 10_000 });
     for (const reason of [error.message, llm?.stats().lastExit?.reason]) {
       expect(reason).toMatch(/answered \$\/ping with/);
       expect(/[\u0080-\u009f\u202e]/.test(reason ?? ''), JSON.stringify(reason)).toBe(false);
