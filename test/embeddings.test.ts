@@ -522,3 +522,78 @@ describe('around the call', () => {
     expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
   });
 });
+
+describe('huggingface: the hf-inference feature-extraction pipeline (a row of the table, no code)', () => {
+  const MODEL = 'BAAI/bge-small-en-v1.5';
+  const PIPELINE = `/hf-inference/models/${MODEL}/pipeline/feature-extraction`;
+
+  it('posts { inputs } to the model\'s pipeline beside /v1 with the Bearer token, and answers OpenAI\'s shape in input order, usage 0', async () => {
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 200, V));
+    const llm = await client('huggingface', '/v1');
+    const result = await llm.embedding({ model: MODEL, input: ['a cat', 'a dog'] });
+    expect(result).toEqual(expected(MODEL, V, 0));
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: PIPELINE, body: { inputs: ['a cat', 'a dog'] } });
+    expect(server.requests[0].headers.authorization).toBe('Bearer test-key');
+  });
+
+  it('one string is one input; base64 is made in the plugin', async () => {
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 200, [V[1]]));
+    const result = await (await client('huggingface', '/v1')).embedding({ model: MODEL, input: 'a dog', encoding_format: 'base64' });
+    expect(result).toEqual(expected(MODEL, [base64Of(V[1])], 0));
+    expect(server.requests[0].body).toEqual({ inputs: ['a dog'] });
+  });
+
+  it("a base URL behind a proxy prefix keeps its prefix ('/hf/v1' → '/hf/hf-inference/...'), and model segments are URL-encoded", async () => {
+    server.on('POST', '/hf/hf-inference/models/org/my%20model/pipeline/feature-extraction', (_req, res) => sendJson(res, 200, [V[0]]));
+    const llm = await AnyLLM.create('huggingface', { apiKey: 'test-key', apiBase: `${server.origin}/hf/v1`, retry: false });
+    open.push(llm);
+    const result = await llm.embedding({ model: 'org/my model', input: 'a' });
+    expect(result.data[0].embedding).toEqual(V[0]);
+  });
+
+  it('70 texts go as 32, 32 and 6, joined in input order', async () => {
+    server.on('POST', PIPELINE, (req, res) => sendJson(res, 200, (req.body as { inputs: string[] }).inputs.map((text) => [Number(text.slice(1))])));
+    const input = Array.from({ length: 70 }, (_v, i) => `t${i}`);
+    const result = await (await client('huggingface', '/v1')).embedding({ model: MODEL, input });
+    expect(server.requests.map((r) => (r.body as { inputs: string[] }).inputs)).toEqual([input.slice(0, 32), input.slice(32, 64), input.slice(64)]);
+    expect(result.data.map((d) => [d.index, d.embedding[0]])).toEqual(input.map((_t, i) => [i, i]));
+    expect(result.usage).toEqual({ prompt_tokens: 0, total_tokens: 0 });
+  });
+
+  it.each<[string, EmbeddingParams, string]>([
+    ['dimensions', { model: MODEL, input: 'a', dimensions: 3 }, 'dimensions'],
+    ['user', { model: MODEL, input: 'a', user: 'u1' }, 'user'],
+    ['token ids', { model: MODEL, input: [1, 2, 3] }, 'input'],
+  ])('%s: UnsupportedParameterError, nothing sent', async (_what, params, parameter) => {
+    const error = await (await client('huggingface', '/v1')).embedding(params).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedParameterError);
+    expect(error).toMatchObject({ parameter, provider: 'huggingface' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("a model id with a '..' segment is an InvalidRequestError, nothing sent", async () => {
+    const error = await (await client('huggingface', '/v1')).embedding({ model: '../../v1/x', input: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an unpooled answer (one vector per token) is a ProviderError, not a wrong embedding', async () => {
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 200, [[V[0], V[1]]]));
+    const error = await (await client('huggingface', '/v1')).embedding({ model: MODEL, input: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(/^Provider 'huggingface' answered a feature-extraction body that is not one vector per input: item 0/);
+  });
+
+  it("401 is an AuthenticationError; 503 (the model is loading) a ProviderError with its status, through the top-level embedding('huggingface:model')", async () => {
+    const options = { apiKey: 'bad', apiBase: `${server.origin}/v1`, retry: false as const };
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 401, { error: 'Invalid credentials in Authorization header' }));
+    const denied = await embedding({ model: `huggingface:${MODEL}`, input: 'a' }, options).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(AuthenticationError);
+    expect(denied).toMatchObject({ status: 401, provider: 'huggingface' });
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 503, { error: `Model ${MODEL} is currently loading`, estimated_time: 20 }));
+    const loading = await embedding({ model: `huggingface:${MODEL}`, input: 'a' }, options).catch((e: unknown) => e);
+    expect(loading).toBeInstanceOf(ProviderError);
+    expect(loading).toMatchObject({ status: 503, provider: 'huggingface' });
+  });
+});

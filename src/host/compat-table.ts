@@ -58,6 +58,11 @@ const EMBEDDING_FIELDS: Readonly<Record<string, { valid: (value: unknown) => boo
   encodingFormat: isFlag,
   tokens: isFlag,
   base64Floats: isFlag,
+  path: {
+    valid: (v) => typeof v === 'string' && /^[A-Za-z0-9._~/{}-]+$/.test(v) && !v.startsWith('/'),
+    what: "a relative URL path (e.g. '../models/{model}/embed')",
+  },
+  format: { valid: (v) => v === 'openai' || v === 'feature-extraction', what: "'openai' or 'feature-extraction'" },
 };
 
 /** What is wrong with a row's `compat.embedding`, or undefined. */

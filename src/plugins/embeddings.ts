@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ProviderError, UnsupportedParameterError } from '../errors.js';
+import { InvalidRequestError, ProviderError, UnsupportedParameterError } from '../errors.js';
 import type { Base64EmbeddingResponse, CreateEmbeddingResponse, EmbeddingInput, EmbeddingParams } from '../types.js';
 
 /** One vector as a provider sent it: floats, or base64 of little-endian float32s. */
@@ -134,6 +134,51 @@ export function readOpenAIEmbeddings(body: unknown, provider: string): EmbeddedB
     model: typeof model === 'string' && model !== '' ? model : undefined,
     promptTokens: typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : undefined,
   };
+}
+
+/**
+ * The vectors of a Hugging Face feature-extraction answer: one float array per input, in input
+ * order. The pipeline reports no model and no usage, so `promptTokens` stays unset (usage 0).
+ *
+ * @throws ProviderError when the body is not an array of float arrays (a model without pooling
+ * answers one vector per token, which is not a sentence embedding).
+ * @example
+ * ```ts
+ * readFeatureExtraction([[0.1, 0.2], [0.3, 0.4]], 'huggingface'); // { vectors: [[0.1, 0.2], [0.3, 0.4]] }
+ * ```
+ */
+export function readFeatureExtraction(body: unknown, provider: string): EmbeddedBatch {
+  const fail = (problem: string): never => {
+    throw new ProviderError(`Provider '${provider}' answered a feature-extraction body that is not one vector per input: ${problem}.`, {
+      provider,
+      code: 'invalid_response',
+    });
+  };
+  if (!Array.isArray(body)) return fail('it is not an array');
+  body.forEach((vector: unknown, position) => {
+    if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number')) fail(`item ${position} is not an array of numbers (is the model pooled?)`);
+  });
+  return { vectors: body as number[][] };
+}
+
+/**
+ * The embeddings URL of a `compat.embedding.path` template: `{model}` filled in (each segment
+ * URL-encoded), then resolved against the base URL as a directory.
+ *
+ * @throws InvalidRequestError for a model id with an empty, `.` or `..` segment (it would change the path).
+ * @example
+ * ```ts
+ * embeddingUrl('../hf-inference/models/{model}/pipeline/feature-extraction', 'https://router.huggingface.co/v1', 'BAAI/bge-m3', 'huggingface');
+ * // 'https://router.huggingface.co/hf-inference/models/BAAI/bge-m3/pipeline/feature-extraction'
+ * ```
+ */
+export function embeddingUrl(template: string, baseUrl: string, model: string, provider: string): string {
+  const segments = model.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new InvalidRequestError(`Model '${model}' is not a model id ${provider} can put in its embeddings path.`, { provider, code: 'invalid_model' });
+  }
+  const path = template.replaceAll('{model}', segments.map(encodeURIComponent).join('/'));
+  return new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
   EmbeddingParams,
   Model,
 } from '../types.js';
-import { embedInBatches, readOpenAIEmbeddings, rejectTokenInput } from './embeddings.js';
+import { embeddingItems, embeddingUrl, embedInBatches, readFeatureExtraction, readOpenAIEmbeddings, rejectTokenInput } from './embeddings.js';
 import {
   createStreamState,
   finishStream,
@@ -99,6 +99,17 @@ export interface EmbeddingCompat {
    * of float JSON, and faster to parse) and decode it in the plugin, as openai-node does.
    */
   base64Floats?: boolean;
+  /**
+   * Where embeddings are posted instead of `/embeddings`: a URL reference resolved against the base
+   * URL as a directory (so `../x` leaves its `/v1`, and a proxy's own prefix is kept), `{model}`
+   * replaced by the model id, each of its `/`-separated segments URL-encoded.
+   */
+  path?: string;
+  /**
+   * The body's shape: `'openai'` (unset) is OpenAI's; `'feature-extraction'` is Hugging Face's
+   * pipeline (`{ inputs: [...] }` in, one float array per input out, the model in `path`, no usage).
+   */
+  format?: 'openai' | 'feature-extraction';
 }
 
 /**
@@ -168,8 +179,17 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
    */
   override async embedding(params: EmbeddingParams, ctx: CallContext): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
     const compat = this.compat.embedding ?? {};
-    rejectUnsupported(params, compat.unsupported ?? [], this.name);
-    if (compat.tokens === false) rejectTokenInput(params, this.name);
+    // The pipeline's body has no place for these, nor for token ids: refused, never dropped.
+    const pipeline = compat.format === 'feature-extraction';
+    rejectUnsupported(params, [...(compat.unsupported ?? []), ...(pipeline ? (['dimensions', 'user'] as const) : [])], this.name);
+    if (compat.tokens === false || pipeline) rejectTokenInput(params, this.name);
+    const url = compat.path === undefined ? '/embeddings' : embeddingUrl(compat.path, this.client.baseURL, params.model, this.name);
+    if (compat.format === 'feature-extraction') {
+      return embedInBatches(params, compat.maxInputs, this.name, async (input) => {
+        const answer: unknown = await this.client.post(url, { body: { inputs: embeddingItems(input) }, signal: ctx.signal });
+        return readFeatureExtraction(answer, this.name);
+      });
+    }
     return embedInBatches(params, compat.maxInputs, this.name, async (input) => {
       const body: Record<string, unknown> = { ...params, input };
       if (compat.encodingFormat === false) delete body.encoding_format;
@@ -179,7 +199,7 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
         body[to] = body[from];
         delete body[from];
       }
-      const answer: unknown = await this.client.post('/embeddings', { body, signal: ctx.signal });
+      const answer: unknown = await this.client.post(url, { body, signal: ctx.signal });
       return readOpenAIEmbeddings(answer, this.name);
     });
   }
