@@ -135,6 +135,10 @@ describe('rows of the OpenAI-compatible table', () => {
     expect(() => parseCompatRow('acme', embeddingRow({ unsupported: ['input'] }), '/dir', 'test')).toThrow(/'compat\.embedding\.unsupported' must be an array of 'dimensions' and 'user'/);
     expect(() => parseCompatRow('acme', embeddingRow({ rename: { dimensions: 'output dimension' } }), '/dir', 'test')).toThrow(/compat\.embedding\.rename/);
     expect(() => parseCompatRow('acme', embeddingRow({ tokens: 'no' }), '/dir', 'test')).toThrow(/'compat\.embedding\.tokens' must be true or false/);
+    expect(() => parseCompatRow('acme', embeddingRow({ path: '/abs/{model}' }), '/dir', 'test')).toThrow(/'compat\.embedding\.path' must be a relative URL path/);
+    expect(() => parseCompatRow('acme', embeddingRow({ path: 'https://elsewhere.example/{model}' }), '/dir', 'test')).toThrow(/'compat\.embedding\.path' must be a relative URL path/);
+    expect(() => parseCompatRow('acme', embeddingRow({ format: 'tei' }), '/dir', 'test')).toThrow(/'compat\.embedding\.format' must be 'openai' or 'feature-extraction'/);
+    expect(parseCompatRow('acme', embeddingRow({ path: '../m/{model}/pipeline/feature-extraction', format: 'feature-extraction' }), '/dir', 'test').manifest.provider).toBe('acme');
     const ok = { maxInputs: 1000, unsupported: ['user'], rename: { dimensions: 'output_dimension' }, encodingFormat: false, tokens: false, base64Floats: false };
     expect(parseCompatRow('acme', embeddingRow(ok), '/dir', 'test').manifest.capabilities).toMatchObject({ completion: true, embedding: true });
     // An embeddings-only row (Voyage) says so: chat is then refused by the host.

@@ -13,7 +13,7 @@ export interface CompatRow {
   envAliases?: { apiKey?: string[]; baseUrl?: string[] };
   network?: string[];
   capabilities: Record<string, boolean>;
-  compat?: { thinkTags?: boolean; maxTokensOnly?: boolean; unsupported?: string[]; path?: string };
+  compat?: { thinkTags?: boolean; maxTokensOnly?: boolean; unsupported?: string[]; path?: string; embedding?: { path?: string; format?: 'openai' | 'feature-extraction' } };
 }
 
 /** `[provider, row]` pairs, sorted by provider. */

@@ -27,11 +27,22 @@ export interface OpenAIWireStyle {
   azure?: boolean;
   /** The caller gives the host only; the provider appends `prefix` itself (Databricks' `/serving-endpoints`). */
   hostOnly?: boolean;
+  /** The row's `compat.embedding.path`, a URL template resolved against the base URL (Hugging Face's pipeline). */
+  embeddingPath?: string;
+  /** The row's `compat.embedding.format` is Hugging Face's feature-extraction pipeline: `{ inputs }` in, bare vectors out, no usage. */
+  featureExtraction?: boolean;
 }
 
 type Json = Record<string, unknown>;
 
 const CREATED = 1_700_000_000;
+
+/** The path embeddings are served on: the row's template resolved as the plugin resolves it, else `/embeddings`. */
+function embeddingsPathOf(style: OpenAIWireStyle, model: string): string {
+  if (style.azure) return `/openai/deployments/${model}/embeddings`;
+  if (style.embeddingPath === undefined) return `${style.prefix}/embeddings`;
+  return new URL(style.embeddingPath.replaceAll('{model}', model), `http://wire${style.prefix}/`).pathname;
+}
 
 /** The path chat completions are served on. */
 function chatPath(style: OpenAIWireStyle): string {
@@ -261,12 +272,17 @@ export function openAIDialect(style: OpenAIWireStyle): Dialect & OpenAIDialectEx
       server.on('GET', modelsPath, (_req, res) => sendJson(res, 200, style.provider === 'together' ? data : { object: 'list', data }));
     },
     serveEmbeddingsError(server, scenario) {
-      server.on('POST', `${style.prefix}/embeddings`, (_req, res) => sendError(res, scenario));
+      server.on('POST', embeddingsPathOf(style, 'conformance-embed'), (_req, res) => sendError(res, scenario));
     },
     serveEmbeddings(server, model, vectorFor) {
+      if (style.featureExtraction) {
+        server.on('POST', embeddingsPathOf(style, model), (req, res) => {
+          sendJson(res, 200, (req.body as { inputs: string[] }).inputs.map((text, index) => vectorFor(text, index)));
+        });
+        return 0; // the pipeline reports no usage
+      }
       const tokens = 6;
-      const embeddingsPath = style.azure ? `/openai/deployments/${model}/embeddings` : `${style.prefix}/embeddings`;
-      server.on('POST', embeddingsPath, (req, res) => {
+      server.on('POST', embeddingsPathOf(style, model), (req, res) => {
         const { input } = req.body as { input: string | string[] };
         const data = (typeof input === 'string' ? [input] : input).map((text, index) => ({ object: 'embedding', index, embedding: vectorFor(text, index) }));
         sendJson(res, 200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
@@ -323,6 +339,8 @@ export const openAIWireStyles: OpenAIWireStyle[] = [
     prefix: row.compat?.path ?? (row.defaultBaseUrl ? new URL(row.defaultBaseUrl).pathname.replace(/\/+$/, '') : '/v1'),
     reasoning: row.compat?.thinkTags ? 'think_tags' : 'reasoning_content',
     hostOnly: row.compat?.path !== undefined,
+    embeddingPath: row.compat?.embedding?.path,
+    featureExtraction: row.compat?.embedding?.format === 'feature-extraction',
   })),
 ];
 
