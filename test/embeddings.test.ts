@@ -552,6 +552,13 @@ describe('huggingface: the hf-inference feature-extraction pipeline (a row of th
     expect(result.data[0].embedding).toEqual(V[0]);
   });
 
+  it('the sandbox tier reaches the pipeline beside /v1 (same origin as the base URL)', async () => {
+    server.on('POST', PIPELINE, (_req, res) => sendJson(res, 200, V));
+    const llm = await AnyLLM.create('huggingface', { apiKey: 'test-key', apiBase: `${server.origin}/v1`, retry: false, isolation: 'sandbox' });
+    open.push(llm);
+    expect(await llm.embedding({ model: MODEL, input: ['a', 'b'] })).toEqual(expected(MODEL, V, 0));
+  });
+
   it('70 texts go as 32, 32 and 6, joined in input order', async () => {
     server.on('POST', PIPELINE, (req, res) => sendJson(res, 200, (req.body as { inputs: string[] }).inputs.map((text) => [Number(text.slice(1))])));
     const input = Array.from({ length: 70 }, (_v, i) => `t${i}`);
