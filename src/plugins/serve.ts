@@ -36,7 +36,6 @@ import { installPluginResolution, loadedModules } from './plugin-resolve.js';
 import { Provider } from './provider.js';
 import { missingSdkError } from './sdk.js';
 import { createSandboxFetch } from './sandbox-fetch.js';
-import { trustExtraCa } from './trusted-ca.js';
 
 export interface ServeOptions {
   /** Ends the plugin (exits the thread or process) after `shutdown` has been answered. */
@@ -89,7 +88,11 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     providerName = params.provider;
     if (options.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
     // The sandbox does no TLS of its own (the host's fetch uses the CAs); the other tiers trust them here.
-    else if (Array.isArray(params.ca)) trustExtraCa(params.ca.filter((pem): pem is string => typeof pem === 'string'), params.provider);
+    // Loaded only when there are CAs: `node:tls` costs a cold start ~5 ms of crypto setup an http(s) SDK call may not need yet.
+    else if (Array.isArray(params.ca)) {
+      const { trustExtraCa } = await import('./trusted-ca.js');
+      trustExtraCa(params.ca.filter((pem): pem is string => typeof pem === 'string'), params.provider);
+    }
     // After the sandbox's fetch is in place and before the SDK client reads the global `fetch`.
     installFetchAttempts();
     installPluginResolution();
