@@ -95,7 +95,9 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     }
     // After the sandbox's fetch is in place and before the SDK client reads the global `fetch`.
     installFetchAttempts();
-    installPluginResolution();
+    // Only a community plugin needs the hook (a built-in imports the runtime by relative path); on the
+    // thread's whole module graph it costs a cold start ~7 ms. The sandbox installs it itself, first.
+    if (!isBuiltinEntry(params.entry)) installPluginResolution();
     ProviderClass = await loadProvider(params.entry, params.provider);
     const capabilities = params.capabilities ?? {};
     init = { provider: params.provider, capabilities };
@@ -239,8 +241,19 @@ function embeddingSizeBound(result: EmbeddingResult): number {
 
 type ProviderConstructor = new () => unknown;
 
+/** This package's own providers, built beside this runtime (dist/plugins/ next to dist/src/plugins/). */
+const BUILTIN_PLUGINS = new URL('../../plugins/', import.meta.url).href;
+
+function entryUrl(entry: string): string {
+  return entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
+}
+
+function isBuiltinEntry(entry: string): boolean {
+  return typeof entry === 'string' && entryUrl(entry).startsWith(BUILTIN_PLUGINS);
+}
+
 async function loadProvider(entry: string, name: string): Promise<ProviderConstructor> {
-  const url = entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
+  const url = entryUrl(entry);
   let module: { default?: unknown };
   try {
     module = (await import(url)) as { default?: unknown };
