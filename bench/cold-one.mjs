@@ -1,3 +1,4 @@
+// One fresh-process cold start for bench/cold.mjs: `sdk` or `any`, the server port, the dist entry URL.
 const [kind, port, dist] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}/v1`;
 const messages = [{ role: 'user', content: 'hi' }];

@@ -1,3 +1,6 @@
+// Cold start alone: `npm run build && npx node bench/cold.mjs "$PWD" 10` runs, in fresh processes and
+// alternating, the SDK (import + first call) and anyllm (create -> first completion, worker tier)
+// against bench/server.mjs, and prints medians (wall ms, whole-process CPU ms) and the median ratio.
 import { spawn, execFileSync } from 'node:child_process';
 const [wt, n = '12'] = process.argv.slice(2);
 const dist = `file://${wt}/dist/src/index.js`;
