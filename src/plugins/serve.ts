@@ -36,7 +36,6 @@ import { installPluginResolution, loadedModules } from './plugin-resolve.js';
 import { Provider } from './provider.js';
 import { missingSdkError } from './sdk.js';
 import { createSandboxFetch } from './sandbox-fetch.js';
-import { trustExtraCa } from './trusted-ca.js';
 
 export interface ServeOptions {
   /** Ends the plugin (exits the thread or process) after `shutdown` has been answered. */
@@ -89,10 +88,16 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
     providerName = params.provider;
     if (options.proxyFetch) globalThis.fetch = createSandboxFetch(connection);
     // The sandbox does no TLS of its own (the host's fetch uses the CAs); the other tiers trust them here.
-    else if (Array.isArray(params.ca)) trustExtraCa(params.ca.filter((pem): pem is string => typeof pem === 'string'), params.provider);
+    // Loaded only when there are CAs: `node:tls` costs a cold start ~5 ms of crypto setup an http(s) SDK call may not need yet.
+    else if (Array.isArray(params.ca)) {
+      const { trustExtraCa } = await import('./trusted-ca.js');
+      trustExtraCa(params.ca.filter((pem): pem is string => typeof pem === 'string'), params.provider);
+    }
     // After the sandbox's fetch is in place and before the SDK client reads the global `fetch`.
     installFetchAttempts();
-    installPluginResolution();
+    // Only a community plugin needs the hook (a built-in imports the runtime by relative path); on the
+    // thread's whole module graph it costs a cold start ~7 ms. The sandbox installs it itself, first.
+    if (!isBuiltinEntry(params.entry)) installPluginResolution();
     ProviderClass = await loadProvider(params.entry, params.provider);
     const capabilities = params.capabilities ?? {};
     init = { provider: params.provider, capabilities };
@@ -236,8 +241,19 @@ function embeddingSizeBound(result: EmbeddingResult): number {
 
 type ProviderConstructor = new () => unknown;
 
+/** This package's own providers, built beside this runtime (dist/plugins/ next to dist/src/plugins/). */
+const BUILTIN_PLUGINS = new URL('../../plugins/', import.meta.url).href;
+
+function entryUrl(entry: string): string {
+  return entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
+}
+
+function isBuiltinEntry(entry: string): boolean {
+  return typeof entry === 'string' && entryUrl(entry).startsWith(BUILTIN_PLUGINS);
+}
+
 async function loadProvider(entry: string, name: string): Promise<ProviderConstructor> {
-  const url = entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
+  const url = entryUrl(entry);
   let module: { default?: unknown };
   try {
     module = (await import(url)) as { default?: unknown };
