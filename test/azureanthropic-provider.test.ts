@@ -11,7 +11,7 @@ import { LocalServer, sendJson } from './support/local-server.js';
 
 let server: LocalServer;
 let apiBase: string;
-const model = 'claude-sonnet-4-5';
+const model = 'claude-sonnet-4-6';
 const messages: ChatMessage[] = [{ role: 'user', content: 'Hi' }];
 
 beforeAll(async () => {

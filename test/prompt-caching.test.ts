@@ -71,7 +71,7 @@ describe('anthropic: cache_control reaches the Messages API on the blocks it was
   it('on system, user (text and image), assistant and tool-result text parts, and on tools', async () => {
     onMessages(server, (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/anthropic-text.json')));
     const llm = await client('anthropic', '');
-    await llm.completion({ model: 'claude-sonnet-4-5', messages: marked, tools: [weather, { type: 'function', function: { name: 'other' } }] });
+    await llm.completion({ model: 'claude-sonnet-4-6', messages: marked, tools: [weather, { type: 'function', function: { name: 'other' } }] });
     const body = server.requests[0].body as {
       system: unknown[];
       messages: { role: string; content: Record<string, unknown>[] }[];
@@ -89,14 +89,14 @@ describe('anthropic: cache_control reaches the Messages API on the blocks it was
 
   it("sends the request's own cache_control (automatic caching, as recorded in pydantic-ai's cache cassette)", async () => {
     onMessages(server, (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/anthropic-text.json')));
-    await (await client('anthropic', '')).completion({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], cache_control: { type: 'ephemeral', ttl: '5m' } });
+    await (await client('anthropic', '')).completion({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hi' }], cache_control: { type: 'ephemeral', ttl: '5m' } });
     expect(server.requests[0].body).toMatchObject({ cache_control: { type: 'ephemeral', ttl: '5m' } });
   });
 
   it('keeps a mark on an empty text part, which would otherwise be left out', async () => {
     onMessages(server, (_req, res) => sendJson(res, 200, fixtureJson('vercel-ai/anthropic-text.json')));
     await (await client('anthropic', '')).completion({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'system', content: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: '', cache_control: ephemeral }, { type: 'text', text: '' }] }, { role: 'user', content: 'Hi' }],
     });
     expect((server.requests[0].body as { system: unknown[] }).system).toEqual([
@@ -113,7 +113,7 @@ describe('anthropic: cache_control reaches the Messages API on the blocks it was
       { messages: [{ role: 'user' as const, content: 'Hi' }], tools: [{ ...weather, cache_control: { type: 'ephemeral', ttl: '2h' } as unknown as typeof ephemeral }] },
       { messages: [{ role: 'user' as const, content: 'Hi' }], cache_control: bad },
     ]) {
-      const error = await llm.completion({ model: 'claude-sonnet-4-5', ...params }).catch((e: unknown) => e);
+      const error = await llm.completion({ model: 'claude-sonnet-4-6', ...params }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidRequestError);
       expect((error as Error).message).toMatch(/cache_control/);
     }
