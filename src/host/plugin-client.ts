@@ -226,7 +226,8 @@ export class PluginClient implements SessionClient {
               if (count === 0) return;
               record.firstChunkAt ??= performance.now();
               record.chunks += count;
-              record.deltaChars += countDeltaChars(chunks);
+              // Only for an estimate in `call:end`: no per-chunk work when nobody listens for it.
+              if (this.events.wants('call:end')) record.deltaChars += countDeltaChars(chunks);
               // The usage so far (for a stream cut short), then the final usage chunk's.
               if (running) record.usage = running;
               const usage = chunks[count - 1].usage;

@@ -150,14 +150,12 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       const sender = new ChunkSender(connection, context.id, { messages: window, bytes: windowBytes }, encoding === 'json');
       streams.set(context.id, sender);
       const usage = new StreamUsage();
+      const usageSoFar = () => usage.current;
       try {
         for await (const chunk of p.completionStream(params, { signal: context.signal })) {
           const out = usage.take(chunk);
           // Usage held for the end still reaches the host's accounting now, beside the chunks.
-          if (chunk?.usage && typeof chunk.usage === 'object') {
-            const current = usage.current;
-            if (current) sender.noteUsage(current);
-          }
+          if (chunk?.usage && typeof chunk.usage === 'object') sender.noteUsage(usageSoFar);
           if (out === undefined) continue;
           sender.push(out);
           const wait = sender.ready(context.signal);

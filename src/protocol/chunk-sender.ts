@@ -26,8 +26,8 @@ export class ChunkSender {
   readonly #credit: CreditSender;
   readonly #json: boolean;
   #batch: ChatCompletionChunk[] = [];
-  /** The provider's running usage, to go with the next batch (for the host's accounting only). */
-  #usage: CompletionUsage | undefined;
+  /** Reads the provider's running usage, to go with the next batch (for the host's accounting only). */
+  #usage: (() => CompletionUsage | undefined) | undefined;
   #scheduled = false;
   #pushed = 0;
 
@@ -59,9 +59,12 @@ export class ChunkSender {
     }
   }
 
-  /** Sends `usage` (the usage so far) with the next batch; the consumer still sees usage once, at the end. */
-  noteUsage(usage: CompletionUsage): void {
-    this.#usage = usage;
+  /**
+   * The provider's usage changed: `read()` (the usage so far) goes with the next batch, read once
+   * when the batch leaves, not per chunk. The consumer still sees usage once, at the end.
+   */
+  noteUsage(read: () => CompletionUsage | undefined): void {
+    this.#usage = read;
   }
 
   /** Sends what is queued now (before the response that closes the stream). */
@@ -72,10 +75,9 @@ export class ChunkSender {
     this.#batch = [];
     const json = this.#json ? JSON.stringify(chunks) : undefined;
     const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
-    if (this.#usage !== undefined) {
-      notification.usage = this.#usage;
-      this.#usage = undefined;
-    }
+    const usage = this.#usage?.();
+    this.#usage = undefined;
+    if (usage !== undefined) notification.usage = usage;
     // The size the host will count: the line over stdio; over a port, the JSON text it measures.
     const size = this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
     this.#credit.sent(chunks.length, size);
