@@ -111,6 +111,14 @@ describe('checks of what a plugin sends', () => {
     expect(cancel({ id: 1, [`x${'y'.repeat(100)}`]: 1 })).toBe(`a cancel with the unexpected member 'x${'y'.repeat(39)}'`);
   });
 
+  it('$/chunks: the usage so far beside the batch must be OpenAI-shaped usage', () => {
+    const batch = { id: 1, json: '[]' };
+    expect(chunks({ ...batch, usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } })).toBeUndefined();
+    expect(chunks({ ...batch, usage: null })).toMatch(/^a chunk batch whose usage is not OpenAI-shaped/);
+    expect(chunks({ ...batch, usage: { prompt_tokens: -1, completion_tokens: 2, total_tokens: 1 } })).toMatch(/^a chunk batch whose usage is not OpenAI-shaped: usage\.prompt_tokens/);
+    expect(chunks({ ...batch, usage: 'lots' })).toMatch(/^a chunk batch whose usage is not OpenAI-shaped/);
+  });
+
   it('$/chunks: an id and exactly one of 1 to 64 chunk objects or a JSON text', () => {
     const chunk = { id: 'c' };
     expect(chunks({ id: 1, chunks: [chunk] })).toBeUndefined();
