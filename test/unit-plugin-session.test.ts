@@ -670,6 +670,35 @@ describe('the edges a user would notice', () => {
     }
   });
 
+  it.each([
+    ['not JSON', '[{"choices":'],
+    ['a content string before any chunk it could be the content of', '["orphan"]'],
+    ['an item that is no chunk', '[1]'],
+  ])('kills a worker plugin whose JSON chunk batch is %s, as a protocol error', async (_name, json) => {
+    const launcher = new MemoryLauncher(
+      scriptedPeer({
+        completionStream: (_raw, context, _side, peer) => {
+          peer.notify(Method.chunks, { id: context.id, json } as never);
+          return new Promise(() => {});
+        },
+      }),
+    );
+    const c = client(new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation: 'worker', supervision: supervision(), idleTimeoutMs: 0 }));
+    const exits = record(c, 'plugin:exit');
+    const received: unknown[] = [];
+    const error = await (async () => {
+      try {
+        for await (const chunk of c.stream({ model: 'm', messages })) received.push(chunk);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(PluginProtocolError);
+    expect((error as Error).message).toMatch(/JSON chunk batch does not decode/);
+    expect(received).toEqual([]);
+    expect(exits[0]).toMatchObject({ cause: 'protocol-error' });
+  });
+
   it('kills a plugin that sends a stream past its window, as a protocol error', async () => {
     const launcher = new MemoryLauncher(
       scriptedPeer({

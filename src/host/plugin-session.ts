@@ -9,6 +9,7 @@
  * @module
  */
 import { AuthenticationError, PluginCrashedError, PluginProtocolError, PluginUnavailableError, TimeoutError } from '../errors.js';
+import { decodeChunkBatch } from '../protocol/chunk-batch.js';
 import { Connection } from '../protocol/connection.js';
 import {
   checkPingResult,
@@ -413,7 +414,9 @@ export class PluginSession {
       if (!sink) return;
       // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
       const text = typeof json === 'string' ? json : undefined;
-      const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : JSON.parse(text);
+      const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : decodeChunkBatch(text);
+      // Thrown here, the connection reports it as the plugin breaking the protocol.
+      if (text !== undefined && batch === undefined) throw new Error('its JSON chunk batch does not decode');
       // Counted as the sender counted it: the line over stdio, the JSON text over a port.
       if (Array.isArray(batch)) sink(batch as ChatCompletionChunk[], size ?? text?.length ?? 0, usage);
     });

@@ -7,6 +7,7 @@
  */
 import type { ChatCompletionChunk, CompletionUsage } from '../types.js';
 import type { Connection } from './connection.js';
+import { encodeChunkBatch } from './chunk-batch.js';
 import { CreditSender, type Credit, type WindowSize } from './flow-control.js';
 import { MAX_CHUNKS_PER_MESSAGE, Method, type ChunksNotification, type RequestId } from './methods.js';
 
@@ -73,7 +74,7 @@ export class ChunkSender {
     if (this.#batch.length === 0) return;
     const chunks = this.#batch;
     this.#batch = [];
-    const json = this.#json ? JSON.stringify(chunks) : undefined;
+    const json = this.#json ? encodeChunkBatch(chunks) : undefined;
     const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
     const usage = this.#usage?.();
     this.#usage = undefined;

@@ -1,0 +1,142 @@
+/**
+ * The text of a `$/chunks` batch sent as JSON (`StreamRequest.encoding: 'json'`), with the
+ * redundancy of a token stream taken out. Consecutive content chunks differ only in their text:
+ * the same id, model, fingerprint, choice index and nulls come with every token. So a content
+ * chunk that is its batch's template with another `choices[0].delta.content` travels as that
+ * string alone, and the receiver rebuilds it from the template.
+ *
+ * The text is a JSON array. An object item is a chunk as it is. A string item is the template
+ * (the last object item in the batch with exactly one choice whose `delta.content` is a string)
+ * with that content: a fresh copy each time, so no two chunks share an object.
+ *
+ * On the host this turns parsing a 200-byte chunk into parsing a short string and copying a few
+ * small objects: most of the host's CPU per streamed token (docs/PERFORMANCE.md).
+ *
+ * The host asks for it over a worker port only. The sandbox's channel guard takes plain arrays of
+ * chunk objects: a template copied per three-byte item would let a small message grow into a large
+ * structure, which the guard's density bound exists to refuse.
+ *
+ * @module
+ */
+import type { ChatCompletionChunk } from '../types.js';
+
+/**
+ * One batch as JSON text: chunks that only change the template's content go as their content.
+ *
+ * @example
+ * ```ts
+ * encodeChunkBatch([hello, world]); // '[{"id":"c1",…,"delta":{"content":"Hello"},…}," world"]'
+ * ```
+ */
+export function encodeChunkBatch(chunks: readonly ChatCompletionChunk[]): string {
+  let text = '[';
+  let template: string | undefined;
+  for (let i = 0; i < chunks.length; i++) {
+    if (i > 0) text += ',';
+    const chunk = chunks[i];
+    const delta = contentDelta(chunk);
+    if (delta === undefined) {
+      text += JSON.stringify(chunk);
+      continue;
+    }
+    const content = delta.content;
+    const skeleton = skeletonOf(chunk, delta);
+    if (skeleton !== undefined && skeleton === template) {
+      text += JSON.stringify(content);
+      continue;
+    }
+    text += JSON.stringify(chunk);
+    // Only a chunk the receiver will also take as its template (it parses back to the same shape).
+    template = skeleton;
+  }
+  return `${text}]`;
+}
+
+/**
+ * The chunks of a batch text; `undefined` when it is not one (not JSON, not an array, an item
+ * that is neither a chunk object nor a string, a string before any template).
+ *
+ * @example
+ * ```ts
+ * decodeChunkBatch(encodeChunkBatch(chunks)); // chunks, equal item by item
+ * ```
+ */
+export function decodeChunkBatch(text: string): ChatCompletionChunk[] | undefined {
+  let items: unknown;
+  try {
+    items = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(items)) return undefined;
+  let template: ChatCompletionChunk | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    if (typeof item === 'string') {
+      if (template === undefined) return undefined;
+      const chunk = copyJson(template) as ChatCompletionChunk;
+      (chunk.choices[0].delta as { content: string }).content = item;
+      items[i] = chunk;
+      continue;
+    }
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    if (contentDelta(item as ChatCompletionChunk) !== undefined) template = item as ChatCompletionChunk;
+  }
+  return items as ChatCompletionChunk[];
+}
+
+/** The delta of a chunk with one choice whose content is text: the only kind a template can be. */
+function contentDelta(chunk: ChatCompletionChunk): { content: string } | undefined {
+  const choices = (chunk as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const delta = (choices[0] as { delta?: unknown } | null)?.delta;
+  if (typeof delta !== 'object' || delta === null || typeof (delta as { content?: unknown }).content !== 'string') return undefined;
+  return delta as { content: string };
+}
+
+/**
+ * The chunk's JSON with its content emptied: two chunks with the same skeleton differ only in
+ * content. `undefined` when the delta cannot be written to (a frozen object from a plugin).
+ */
+function skeletonOf(chunk: ChatCompletionChunk, delta: { content: string }): string | undefined {
+  // A custom toJSON could give a shape the receiver would not take as a template.
+  if (hasToJson(chunk) || hasToJson(chunk.choices[0]) || hasToJson(delta)) return undefined;
+  const content = delta.content;
+  try {
+    delta.content = '';
+  } catch {
+    return undefined;
+  }
+  // Restored whatever happens: the chunk is the plugin's, and must leave as it came.
+  try {
+    return delta.content === '' ? JSON.stringify(chunk) : undefined;
+  } finally {
+    delta.content = content;
+  }
+}
+
+function hasToJson(value: unknown): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/**
+ * A deep copy of parsed JSON (objects, arrays, primitives), much cheaper than parsing it again.
+ * Spread copies an object's own properties in one step (V8 clones the shape); `__proto__` stays an
+ * own property, as JSON.parse made it.
+ */
+function copyJson(value: object): object {
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out[i] = typeof item === 'object' && item !== null ? copyJson(item) : item;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = { ...value };
+  for (const key in out) {
+    const item = out[key];
+    if (typeof item === 'object' && item !== null && Object.hasOwn(out, key)) out[key] = copyJson(item);
+  }
+  return out;
+}
