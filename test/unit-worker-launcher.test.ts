@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LaunchSpec, PluginInstance } from 'anyllm/internal/host/launchers/launcher.js';
-import { launchWorker } from 'anyllm/internal/host/launchers/worker.js';
+import { launchWorker, PLUGIN_YOUNG_GENERATION_MB } from 'anyllm/internal/host/launchers/worker.js';
 import type { PluginManifest } from 'anyllm/internal/host/manifest.js';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
 import { PROTOCOL_VERSION } from 'anyllm/internal/protocol/methods.js';
@@ -79,6 +79,17 @@ describe('launchWorker', () => {
     const { instance, connection } = await initialized({ memoryLimitMb: 32 });
     void crash(connection, 'oom');
     expect(await instance.exited).toMatchObject({ signal: null, reason: 'ran out of memory (limit 32 MiB)' });
+  });
+
+  it('keeps the young generation at PLUGIN_YOUNG_GENERATION_MB however fast the plugin allocates', async () => {
+    const { connection } = await initialized();
+    const answer = (await connection.request('completion', { client: 'c1', params: { model: 'churn', messages: [{ role: 'user', content: 'x' }] } })) as {
+      choices: { message: { content: string } }[];
+    };
+    const { youngMb } = JSON.parse(answer.choices[0].message.content) as { youngMb: number };
+    // V8's own default grows past it under this churn (24 MiB and more), and stays committed in host RSS.
+    expect(youngMb).toBeGreaterThan(0);
+    expect(youngMb).toBeLessThanOrEqual(PLUGIN_YOUNG_GENERATION_MB);
   });
 
   it("delivers the plugin's stderr lines to the spec's listener", async () => {
