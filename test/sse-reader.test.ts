@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { ProviderError } from '../src/errors.js';
-import { sseEvents, SseParser } from '../src/plugins/sse.js';
+import { openSseBatches, sseEvents, SseParser } from '../src/plugins/sse.js';
 import { LocalServer } from './support/local-server.js';
 import { onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { fixtureText } from './support/fixtures.js';
@@ -133,6 +133,63 @@ describe('sseEvents', () => {
         sseEvents(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true })),
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('openSseBatches', () => {
+  it('gives the events of each read of the body together, and undefined once it ends', async () => {
+    const reader = await openSseBatches(responseOf(['data: {"n":1}\n\ndata: {"n":2}\n\nda', 'ta: {"n":3}\n\n', ': only a comment\n\n', 'data: {"n":4}\n\n']));
+    const batches: unknown[][] = [];
+    for (let events = await reader.next(); events !== undefined; events = await reader.next()) batches.push(events);
+    // A read that completes no event (the comment) gives no empty batch: the next read's events come instead.
+    expect(batches).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }], [{ n: 4 }]]);
+    expect(await reader.next()).toBeUndefined();
+    reader.close();
+  });
+
+  it('stops at [DONE] within a read, and reads on no further', async () => {
+    const reader = await openSseBatches(responseOf(['data: {"n":1}\n\ndata: [DONE]\n\ndata: {"n":2}\n\n']));
+    expect(await reader.next()).toEqual([{ n: 1 }]);
+    expect(await reader.next()).toBeUndefined();
+  });
+
+  it('hands out the events before an error event of the same read, then raises it', async () => {
+    const pieces = ['data: {"n":1}\n\nevent: error\ndata: {"message":"overloaded"}\n\ndata: {"n":2}\n\n'];
+    const reader = await openSseBatches(responseOf(pieces), 'acme');
+    expect(await reader.next()).toEqual([{ n: 1 }]);
+    const error = await reader.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ message: 'overloaded', provider: 'acme' });
+    reader.close();
+    // sseEvents, built on it, yields the good event before raising.
+    const seen: unknown[] = [];
+    const raised = await (async () => {
+      for await (const event of sseEvents(responseOf(pieces))) seen.push(event);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(raised).toBeInstanceOf(ProviderError);
+  });
+
+  it('a body-less response has no events', async () => {
+    const reader = await openSseBatches(new Response(null));
+    expect(await reader.next()).toBeUndefined();
+  });
+
+  it('close() before the end cancels the body, so the server sees the connection close', async () => {
+    const server = await LocalServer.start();
+    try {
+      onChat(server, (_req, res) => streamChunks(res, syntheticStream(10_000), { delayMs: 1 }));
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.origin}/v1`, maxRetries: 0 });
+      const aborted = server.nextAbort();
+      const reader = await openSseBatches(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      );
+      expect((await reader.next())?.length).toBeGreaterThan(0);
+      reader.close();
+      await aborted;
     } finally {
       await server.close();
     }

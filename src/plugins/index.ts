@@ -30,7 +30,7 @@ export {
   type EmbeddedBatch,
   type RawVector,
 } from './embeddings.js';
-export { SseParser, sseEvents } from './sse.js';
+export { SseParser, sseEvents, openSseBatches, type SseBatchReader } from './sse.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';
 export {

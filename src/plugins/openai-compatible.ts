@@ -32,7 +32,7 @@ import { rejectCacheControl } from './cache-control.js';
 import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, rejectUnsupported, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
-import { sseEvents } from './sse.js';
+import { openSseBatches } from './sse.js';
 
 /** The request body the `openai` SDK takes. */
 export type OpenAIRequest = Record<string, unknown> & { model: string; messages: unknown[]; stream: boolean };
@@ -158,15 +158,22 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     const body = this.convertCompletionParams(params, { stream: true });
     // The SDK makes the request (auth, retries, HTTP errors); the body is read by the lean SSE
     // reader, whose per-chunk work is a fraction of the SDK's iterator stack (docs/PERFORMANCE.md).
-    const stream = sseEvents(this.client.chat.completions.create(body as never, { signal: ctx.signal }), this.name);
+    const reader = await openSseBatches(this.client.chat.completions.create(body as never, { signal: ctx.signal }), this.name);
     // The server sends usage whatever the caller asked when it takes no stream_options.
     const dropUsage = this.compat.streamOptions === false && params.stream_options?.include_usage === false;
     const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage };
-    // Per chunk: normalise and yield, nothing more (no per-chunk arrays, options or `yield*`).
+    // Per chunk: normalise and yield, nothing more (one await per read of the body, no per-chunk
+    // arrays, options or `yield*`).
     const state = this.createStreamState();
-    for await (const event of stream) {
-      const chunk = normaliseChunk(event, state, options);
-      if (chunk) yield chunk;
+    try {
+      for (let events = await reader.next(); events !== undefined; events = await reader.next()) {
+        for (const event of events) {
+          const chunk = normaliseChunk(event, state, options);
+          if (chunk) yield chunk;
+        }
+      }
+    } finally {
+      reader.close();
     }
     const tail = finishStream(state);
     if (tail) yield tail;
