@@ -99,6 +99,12 @@ describe('a JSON chunk batch', () => {
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
+  it('writes an item that has no JSON as null, which the receiver refuses', () => {
+    const text = encodeChunkBatch([token('a'), undefined as unknown as ChatCompletionChunk]);
+    expect(JSON.parse(text)).toEqual([token('a'), null]);
+    expect(decodeChunkBatch(text)).toBeUndefined();
+  });
+
   it('is refused when it is not a batch: not JSON, not an array, a string before any template, other items', () => {
     expect(decodeChunkBatch('[]')).toEqual([]);
     for (const text of ['[{"a":1}', '{"choices":[]}', '["orphan"]', '[{"choices":[]},"no template"]', '[1]', '[null]', '[[]]', '[true]']) {

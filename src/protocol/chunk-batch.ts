@@ -29,27 +29,27 @@ import type { ChatCompletionChunk } from '../types.js';
  * ```
  */
 export function encodeChunkBatch(chunks: readonly ChatCompletionChunk[]): string {
-  let text = '[';
+  // Joined once at the end: a flat string, which postMessage copies without flattening a rope first.
+  const items = new Array<string>(chunks.length);
   let template: string | undefined;
   for (let i = 0; i < chunks.length; i++) {
-    if (i > 0) text += ',';
     const chunk = chunks[i];
     const delta = contentDelta(chunk);
     if (delta === undefined) {
-      text += JSON.stringify(chunk);
+      // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
+      items[i] = (JSON.stringify(chunk) as string | undefined) ?? 'null';
       continue;
     }
-    const content = delta.content;
     const skeleton = skeletonOf(chunk, delta);
     if (skeleton !== undefined && skeleton === template) {
-      text += JSON.stringify(content);
+      items[i] = JSON.stringify(delta.content);
       continue;
     }
-    text += JSON.stringify(chunk);
+    items[i] = JSON.stringify(chunk);
     // Only a chunk the receiver will also take as its template (it parses back to the same shape).
     template = skeleton;
   }
-  return `${text}]`;
+  return `[${items.join(',')}]`;
 }
 
 /**
