@@ -1,6 +1,9 @@
 /**
  * The top-level functions: `completion({ model: 'provider:model' })` without managing a client.
- * One client per provider (and key) is kept; idle plugins never keep the process alive.
+ * One client per provider, key and base URL is kept while it is used, and closed once it has sat
+ * idle (or when more than a bounded number of idle ones are kept): an app that calls with many
+ * users' keys holds SDK clients for its recent keys, not for every key it ever saw. Idle plugins
+ * never keep the process alive.
  *
  * @module
  */
@@ -28,7 +31,79 @@ export interface TopLevelOptions extends CallOptions {
   apiBase?: string;
 }
 
-const clients = new Map<string, Promise<AnyLLM>>();
+/** How the top-level client cache is bounded (see {@link configureTopLevelClients}). */
+export interface TopLevelClientLimits {
+  /** A client unused this long, with no call in flight, is closed. Default 60 s (a plugin's own idle time). */
+  idleMs: number;
+  /** Past this many clients, the least recently used idle ones are closed at once. Default 64. */
+  maxClients: number;
+}
+
+const limits: TopLevelClientLimits = { idleMs: 60_000, maxClients: 64 };
+
+interface CachedClient {
+  client: Promise<AnyLLM>;
+  /** Set once `client` resolved: only a made client can be asked whether it is busy, and closed. */
+  made: AnyLLM | undefined;
+  lastUsed: number;
+}
+
+/** Least recently used first (a use moves an entry to the end). */
+const clients = new Map<string, CachedClient>();
+let sweeper: NodeJS.Timeout | undefined;
+
+/**
+ * Sets the top-level client cache's bounds (for tests, and for apps whose key count or call
+ * pattern the defaults do not fit). Internal: not exported from `anyllm`.
+ *
+ * @example
+ * ```ts
+ * configureTopLevelClients({ idleMs: 5_000 });
+ * ```
+ */
+export function configureTopLevelClients(next: Partial<TopLevelClientLimits>): void {
+  Object.assign(limits, next);
+  clearInterval(sweeper);
+  sweeper = undefined;
+  if (clients.size > 0) startSweeper();
+}
+
+/** The API keys of the top-level clients held now, least recently used first (internal, for tests). */
+export function topLevelClientKeys(): (string | null)[] {
+  return [...clients.keys()].map((key) => (JSON.parse(key) as [string, string | null, string | null])[1]);
+}
+
+/**
+ * A client handed out this recently may not have started its call yet (its `inFlight` still 0):
+ * the cap does not close it.
+ */
+const JUST_USED_MS = 1_000;
+
+/** Closes what is idle: unused for `idleMs`, or beyond `maxClients` (least recently used first). */
+function sweep(now = Date.now()): void {
+  let excess = clients.size - limits.maxClients;
+  for (const [key, entry] of clients) {
+    const idleFor = now - entry.lastUsed;
+    const stale = idleFor >= limits.idleMs;
+    if (!stale && excess <= 0) break;
+    if (!stale && idleFor < JUST_USED_MS) continue;
+    // A client with a call in flight (a stream being read, a request waiting) is never closed under it.
+    if (!entry.made || entry.made.stats().inFlight > 0) continue;
+    clients.delete(key);
+    excess--;
+    entry.made.close().catch(() => {});
+  }
+  if (clients.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function startSweeper(): void {
+  if (sweeper) return;
+  sweeper = setInterval(sweep, Math.max(10, limits.idleMs / 2));
+  sweeper.unref();
+}
 
 /** Splits 'provider:model' at the first ':' (model ids may contain ':'). */
 export function splitModel(model: unknown): { provider: string; model: string } {
@@ -50,13 +125,24 @@ function callOptionsOf(options: TopLevelOptions): CallOptions {
 
 function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
   const key = JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
-  let client = clients.get(key);
-  if (!client) {
-    client = AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase });
-    clients.set(key, client);
-    client.catch(() => clients.delete(key));
+  let entry = clients.get(key);
+  if (entry) {
+    clients.delete(key);
+  } else {
+    const made: CachedClient = { client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0 };
+    made.client.then(
+      (client) => (made.made = client),
+      () => {
+        if (clients.get(key) === made) clients.delete(key);
+      },
+    );
+    entry = made;
   }
-  return client;
+  entry.lastUsed = Date.now();
+  clients.set(key, entry);
+  startSweeper();
+  if (clients.size > limits.maxClients) sweep();
+  return entry.client;
 }
 
 /**
