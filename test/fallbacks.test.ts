@@ -17,6 +17,7 @@ import {
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat, sendOpenAIError, streamChunks, textChunk } from './support/openai-wire.js';
 import { drain, faultyDir, messages, textOf } from './support/faulty-plugin.js';
+import { commandLine, descendants } from './support/processes.js';
 
 let server: LocalServer;
 const open: AnyLLM[] = [];
@@ -130,5 +131,18 @@ describe('fallbacks', () => {
       "Call option 'fallbacks' must be an array of 'provider:model' strings.",
     );
     expect(server.requests).toHaveLength(0);
+  });
+
+  it.runIf(process.platform === 'linux')('run at least as isolated as the client: a process-tier client falls back to a process plugin', async () => {
+    const pluginProcesses = () => descendants().filter((pid) => /process-main\.js/.test(commandLine(pid)));
+    const before = pluginProcesses().length;
+    const llm = await primary('openai', { isolation: 'process' });
+    vi.stubEnv('GROQ_API_KEY', 'sk-groq');
+    vi.stubEnv('GROQ_BASE_URL', `${server.origin}/v1`);
+    const res = await llm.completion({ model: 'gpt-4o-mini', messages }, { fallbacks: ['groq:gpt-4o'] });
+    expect(res.choices[0].message.content).toBe('from gpt-4o');
+    expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer sk-groq');
+    // openai's plugin and groq's, each in a child process of its own (the fallback's default is a worker).
+    expect(pluginProcesses().length - before).toBe(2);
   });
 });

@@ -39,6 +39,13 @@ import { checkEmbeddingCapability, validateEmbeddingParams } from './validate-em
 /** Options a fallback provider's client inherits: how plugins run, not whose key or which SDK options. */
 const INHERITED = ['idleTimeoutMs', 'memoryLimitMb', 'supervision', 'proxy', 'noProxy', 'ca', 'runtime', 'pluginStderr', 'logLevel', 'retry'] as const;
 
+const ISOLATION_ORDER: readonly Isolation[] = ['worker', 'process', 'sandbox'];
+
+/** The stricter of two tiers (worker < process < sandbox). */
+function stricterIsolation(a: Isolation, b: Isolation): Isolation {
+  return ISOLATION_ORDER.indexOf(a) >= ISOLATION_ORDER.indexOf(b) ? a : b;
+}
+
 function hostOptionsOf(options: AnyLLMOptions): AnyLLMOptions {
   const inherited: AnyLLMOptions = {};
   for (const name of INHERITED) if (options[name] !== undefined) inherited[name] = options[name] as never;
@@ -266,7 +273,12 @@ export class AnyLLM {
   #fallbackClient(provider: string): Promise<AnyLLM> {
     let client = this.#fallbackClients.get(provider);
     if (!client) {
-      client = AnyLLM.create(provider, this.#fallbackOptions);
+      client = (async () => {
+        // At least as isolated as this client, and never less than the fallback's own default: a
+        // `process` client's fallback runs in a process too, an unreviewed plugin stays sandboxed.
+        const isolation = stricterIsolation(this.isolation, lookupProvider(provider).defaultIsolation);
+        return AnyLLM.create(provider, { ...this.#fallbackOptions, isolation });
+      })();
       this.#fallbackClients.set(provider, client);
       // A client that could not be made is tried again by the next call that names it.
       client.catch(() => this.#fallbackClients.delete(provider));

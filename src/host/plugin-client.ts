@@ -203,8 +203,6 @@ export class PluginClient implements SessionClient {
   /** Starts a streamed completion; chunks flow as the returned stream is read. */
   stream(params: CompletionParams, options: CallOptions = {}, fallback?: FallbackSource<CompletionParams>): ChunkStream {
     const window = { messages: this.#session.settings.streamWindow, bytes: STREAM_WINDOW_BYTES };
-    // Over a worker port, JSON batches beat structured clone (see `StreamRequest.encoding`).
-    const encoding = this.#session.isolation === 'worker' ? 'json' : undefined;
     let current: { placement: () => Placement | undefined; cancel(error: Error): void } | undefined;
     return new ChunkStream({
       window,
@@ -246,7 +244,8 @@ export class PluginClient implements SessionClient {
                 on = launched;
                 launched.streams.set(id, sink);
                 guard.touch();
-                const request: StreamRequest = { ...envelope, params: stepParams, window: window.messages, windowBytes: window.bytes, encoding };
+                // The encoding of the plugin this attempt runs on: a fallback step may be in another tier.
+                const request: StreamRequest = { ...envelope, params: stepParams, window: window.messages, windowBytes: window.bytes, encoding: launched.chunkEncoding };
                 return launched.connection.request(Method.completionStream, request, id);
               },
               // Once a chunk has reached the consumer, a new attempt would repeat it.

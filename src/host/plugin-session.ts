@@ -86,6 +86,12 @@ export interface Launched {
   readonly awaitingStart: Set<RequestId>;
   /** The clients blamed for its end, fixed when the host kills it (the calls it was running, and a hung call). */
   suspects: Set<SessionClient> | undefined;
+  /**
+   * How its streams send chunks (`StreamRequest.encoding`): JSON text over a worker port, where it
+   * beats structured clone; objects elsewhere (over stdio the message is JSON already, and the
+   * sandbox's guard takes chunk objects only). A call asks for its plugin's, whichever client made it.
+   */
+  readonly chunkEncoding: 'json' | undefined;
 }
 
 /** A call placed on the session by a client: how to send it, and where its end goes. */
@@ -476,6 +482,7 @@ export class PluginSession {
       cancelWatch,
       awaitingStart,
       suspects: undefined,
+      chunkEncoding: this.isolation === 'worker' ? 'json' : undefined,
     };
     this.#lastLaunched = launched;
     ready.then(
