@@ -42,6 +42,7 @@ export const MUTATION_TESTS = [
   'test/unit-plugin-session.test.ts',
   'test/unit-plugin-client.test.ts',
   'test/unit-shared-plugins.test.ts',
+  'test/unit-chunk-batch.test.ts',
 ];
 
 export default defineConfig({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChunkBatch, encodeChunkBatch } from '../src/protocol/chunk-batch.js';
-import type { ChatCompletionChunk } from '../src/types.js';
+import { decodeChunkBatch, encodeChunkBatch } from 'anyllm/internal/protocol/chunk-batch.js';
+import type { ChatCompletionChunk } from 'anyllm';
 
 function token(content: string, extra: Record<string, unknown> = {}): ChatCompletionChunk {
   return {
@@ -80,6 +80,41 @@ describe('a JSON chunk batch', () => {
     const items = JSON.parse(encodeChunkBatch([token('one'), frozen])) as unknown[];
     expect(typeof items[1]).toBe('object');
     expect(frozen.choices[0].delta.content).toBe('three');
+  });
+
+  it('copies arrays of any JSON in a template: numbers, strings, null, nested arrays', () => {
+    const extra = { tags: ['a', 1, null, true, [2, null]], choices: [{ index: 0, delta: { content: 'x', refusal: null }, logprobs: null, finish_reason: null }] };
+    const chunks = [token('x', extra), token('y', { ...extra, choices: [{ ...extra.choices[0], delta: { content: 'y', refusal: null } }] })];
+    expect(typeof (JSON.parse(encodeChunkBatch(chunks)) as unknown[])[1]).toBe('string');
+    expect(roundTrip(chunks)).toEqual(chunks);
+  });
+
+  it('sends in full a first chunk that cannot be a template, and chunks whose choice or delta is not an object', () => {
+    const frozen = token('one');
+    Object.freeze(frozen.choices[0].delta);
+    expect(roundTrip([frozen, token('two')])).toEqual([token('one'), token('two')]);
+    const odd = [token('', { choices: [null] }), token('', { choices: [{ index: 0, delta: null }] }), token('', { choices: [{ index: 0, delta: 'text' }] })];
+    expect(roundTrip(odd)).toEqual(odd);
+  });
+
+  it('sends in full chunks whose toJSON gives another shape, though their content would match', () => {
+    const custom = (content: string) => Object.assign(token(content), { toJSON: () => ({ replaced: true }) });
+    const chunks = [custom('a'), custom('b')];
+    expect(roundTrip(chunks)).toEqual([{ replaced: true }, { replaced: true }]);
+    // On a choice or a delta too.
+    const onChoice = (content: string) => {
+      const chunk = token(content);
+      Object.assign(chunk.choices[0], { toJSON: () => ({ index: 0 }) });
+      return chunk;
+    };
+    expect(roundTrip([onChoice('a'), onChoice('b')])).toEqual([token('', { choices: [{ index: 0 }] }), token('', { choices: [{ index: 0 }] })]);
+    const onDelta = (content: string) => {
+      const chunk = token(content);
+      Object.assign(chunk.choices[0].delta, { toJSON: () => ({ role: 'assistant' }) });
+      return chunk;
+    };
+    const plain = { index: 0, delta: { role: 'assistant' }, logprobs: null, finish_reason: null };
+    expect(roundTrip([onDelta('a'), onDelta('b')])).toEqual([token('', { choices: [plain] }), token('', { choices: [plain] })]);
   });
 
   it('sends in full a chunk whose JSON comes from its own toJSON', () => {

@@ -109,7 +109,7 @@ function skeletonOf(chunk: ChatCompletionChunk, delta: { content: string }): str
   }
   // Restored whatever happens: the chunk is the plugin's, and must leave as it came.
   try {
-    return delta.content === '' ? JSON.stringify(chunk) : undefined;
+    return JSON.stringify(chunk);
   } finally {
     delta.content = content;
   }
