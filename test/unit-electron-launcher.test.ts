@@ -196,6 +196,26 @@ describe('launchUtility', () => {
     await instance.exited;
   });
 
+  it("honours the spec's stderr: lines to its listener, none to the host's stderr when it asked for them alone", async () => {
+    const electron = fakeElectron();
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((text: string | Uint8Array) => {
+      written.push(String(text));
+      return true;
+    });
+    const lines: string[] = [];
+    const instance = launchUtility(spec({ stderr: { forward: false, onLine: (line) => lines.push(line) } }), electron.main.utilityProcess!);
+    const child = electron.forks[0].child;
+    child.stderr.write('warn: \u001b[31mred\n');
+    child.stdout.write('from console.log\n');
+    child.stderr.write('no newline at the end');
+    await new Promise((resolve) => setImmediate(resolve));
+    child.emit('exit', 0);
+    await instance.exited;
+    expect(written).toEqual([]);
+    expect(lines).toEqual(['warn: \\x1b[31mred', 'from console.log', 'no newline at the end']);
+  });
+
   it('kills with SIGTERM, then SIGKILL after the grace period if it has not exited; the first reason stays', async () => {
     const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
     await once(victim, 'spawn');

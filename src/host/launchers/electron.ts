@@ -12,15 +12,16 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { App, ForkOptions, UtilityProcess } from 'electron';
 import { pluginRuntimeDir } from '../../package-paths.js';
 import { UtilityProcessTransport } from '../../protocol/electron-transport.js';
-import { StderrLines } from '../stderr-lines.js';
 import { exitReason, launchChild, rssLimitMb } from './child.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launcher.js';
 import { watchResident } from './memory-watch.js';
 import { pluginFlags, withoutNodeOptions } from './plugin-flags.js';
+import { sinkStderr, type StderrSink } from './stderr-sink.js';
 
 /** What the launcher uses of Electron's main-process module (a stand-in in tests). */
 export interface ElectronMain {
@@ -37,8 +38,6 @@ export type UtilityProcessHandle = Pick<UtilityProcess, 'postMessage' | 'kill' |
   on(event: 'error', listener: (type: string, location: string) => void): unknown;
 };
 
-const STDERR_TAIL = 4096;
-const STDERR_FORWARD_LIMIT = 64 * 1024;
 /** How long a `kill()` (SIGTERM) may take before the pid gets SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
@@ -135,7 +134,7 @@ export function launchUtility(spec: LaunchSpec, utilityProcess: NonNullable<Elec
       }
     }, KILL_GRACE_MS).unref();
   };
-  const stderr = collectOutput(child, spec.provider);
+  const stderr = collectOutput(child, spec);
   child.once('spawn', () => {
     pid = child.pid;
   });
@@ -147,6 +146,7 @@ export function launchUtility(spec: LaunchSpec, utilityProcess: NonNullable<Elec
     child.once('exit', (code) => {
       exitedYet = true;
       clearInterval(watchdog);
+      stderr.flush();
       const reason = killedFor ?? (fatal ? `crashed (${fatal})` : exitReason(code, null, stderr.tail(), spec.memoryLimitMb));
       resolve({ code, signal: null, reason });
     });
@@ -161,18 +161,22 @@ export function launchUtility(spec: LaunchSpec, utilityProcess: NonNullable<Elec
   };
 }
 
-/** Keeps the tail of the child's output for the exit reason and forwards it, escaped and prefixed. */
-function collectOutput(child: UtilityProcessHandle, provider: string): { tail(): string } {
-  let tail = '';
-  const lines = new StderrLines({ provider, limit: STDERR_FORWARD_LIMIT });
+/**
+ * The child's stdout and stderr, read as one stream by the sink every launcher uses: the tail for
+ * the exit reason, `pluginStderr` ('pipe' keeps it off the host's stderr) and the `plugin:stderr`
+ * lines. The protocol goes over the port, so stdout is output like stderr.
+ */
+function collectOutput(child: UtilityProcessHandle, spec: LaunchSpec): StderrSink {
+  const output = new PassThrough();
+  let open = 0;
   for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', (text: string) => {
-      tail = (tail + text).slice(-STDERR_TAIL);
-      const out = lines.push(text);
-      if (out !== '') process.stderr.write(out);
+    if (!stream) continue;
+    open++;
+    stream.on('end', () => {
+      if (--open === 0) output.end();
     });
+    stream.pipe(output, { end: false });
   }
-  return { tail: () => tail };
+  return sinkStderr(output, spec);
 }
 
