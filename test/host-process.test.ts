@@ -44,15 +44,15 @@ describe('the host process', () => {
     }
   });
 
-  it('never loads the openai package; only the plugin does', async () => {
-    const { stdout } = await run(process.execPath, [script('sdk-loads.mjs'), `${server.origin}/v1`], { timeout: 20_000 });
+  it.each(['worker', 'process'])('never loads the openai package; only the plugin does (%s tier)', async (isolation) => {
+    const { stdout } = await run(process.execPath, [script('sdk-loads.mjs'), `${server.origin}/v1`, isolation], { timeout: 20_000 });
     const report = JSON.parse(stdout) as { content: string; chunks: number; sdks: string[]; modules: number; builtins: string[] };
     expect(report.content).toBe('from the plugin'); // the SDK ran, in the worker
     expect(report.chunks).toBe(52);
     expect(report.modules).toBeGreaterThan(5); // the hook saw the host's own modules
     expect(report.sdks).toEqual([]);
-    // A worker client's host loads no TLS and no undici (tens of ms of its cold start): only a
-    // sandbox's fetch proxy needs them (launchers/sandbox-network.ts).
+    // A worker or process client's host loads no TLS and no undici (tens of ms of its cold start):
+    // only a sandbox's fetch proxy needs them (launchers/sandbox-network.ts).
     expect(report.builtins).toEqual([]);
   });
 

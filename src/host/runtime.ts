@@ -21,8 +21,19 @@ export { sharedSession } from './shared-plugins.js';
  * ```
  */
 export async function loadLauncher(isolation: Isolation): Promise<Launcher | undefined> {
-  // The default tier goes straight to its module; launchers/index.ts is the registry of the others.
-  if (isolation === 'worker') return (await import('./launchers/worker.js')).launchWorker;
-  const { launchers } = await import('./launchers/index.js');
-  return launchers[isolation];
+  // Each tier loads its own modules only: the process tier never loads the sandbox's network
+  // (its TLS, DNS pinning and fetch proxy), nor the worker tier the child-process ones.
+  switch (isolation) {
+    case 'worker':
+      return (await import('./launchers/worker.js')).launchWorker;
+    case 'process': {
+      const [{ processLauncher }, { launchProcess }] = await Promise.all([import('./launchers/electron.js'), import('./launchers/process.js')]);
+      // In Electron's main process: a utility process, not the app booted again (electron.ts).
+      return processLauncher(launchProcess);
+    }
+    case 'sandbox':
+      return (await import('./launchers/sandbox.js')).launchSandbox;
+    default:
+      return undefined;
+  }
 }

@@ -75,7 +75,7 @@ export function loadElectronMain(): ElectronMain | undefined {
  *
  * @example
  * ```ts
- * const launch = processLauncher(launchProcess); // what launchers/index.ts registers
+ * const launch = processLauncher(launchProcess); // what runtime.ts loads for the process tier
  * ```
  */
 export function processLauncher(plain: Launcher, electron: () => ElectronMain | undefined = loadElectronMain): Launcher {
