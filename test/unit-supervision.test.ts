@@ -4,7 +4,7 @@
  * crashes that decides when starts are refused and for how long.
  */
 import { describe, expect, it } from 'vitest';
-import { CrashBudget, resolveSupervision, SUPERVISION_DEFAULTS } from 'anyllm/internal/host/supervision.js';
+import { CrashBudget, resolveSupervision, SharedCrashBudget, SUPERVISION_DEFAULTS } from 'anyllm/internal/host/supervision.js';
 import { InvalidRequestError } from 'anyllm/internal/errors.js';
 
 describe('resolveSupervision', () => {
@@ -155,5 +155,53 @@ describe('CrashBudget', () => {
     budget.record();
     expect(budget.recent).toBe(1);
     expect(budget.blockedForMs()).toBe(0);
+  });
+});
+
+describe('SharedCrashBudget', () => {
+  const clock = () => {
+    let t = 1_000_000;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+
+  it('refuses the client whose calls crashed the plugin, while its peers go on', () => {
+    const time = clock();
+    const budget = new SharedCrashBudget<string>(2, 60_000, time.now);
+    budget.record(['alice']);
+    expect(budget.refusal('alice', true)).toBeUndefined();
+    budget.record(['alice', 'bob']);
+    expect(budget.recent).toBe(2);
+    expect(budget.refusal('alice', false)).toEqual({ recent: 2, blockedForMs: 60_000, own: true });
+    expect(budget.refusal('bob', true)).toBeUndefined();
+    expect(budget.blockedForMs('alice', true)).toBe(60_000);
+    expect(budget.blockedForMs('carol')).toBe(0);
+    time.advance(60_000);
+    expect(budget.refusal('alice', true)).toBeUndefined();
+    expect(budget.recent).toBe(0);
+  });
+
+  it('charges a crash with no call running to the plugin: no client may start it, though a running one serves', () => {
+    const time = clock();
+    const budget = new SharedCrashBudget<string>(2, 10_000, time.now);
+    budget.record([]);
+    time.advance(1_000);
+    budget.record([]);
+    expect(budget.refusal('alice', true)).toEqual({ recent: 2, blockedForMs: 9_000, own: false });
+    expect(budget.refusal('alice', false)).toBeUndefined();
+    expect(budget.blockedForMs('alice')).toBe(9_000);
+    expect(budget.blockedForMs('alice', true)).toBe(0);
+  });
+
+  it('charges no one for a crash under clients that have all left, and forgets a client that leaves', () => {
+    const time = clock();
+    const budget = new SharedCrashBudget<string>(1, 10_000, time.now);
+    budget.record(['gone'], (client) => client !== 'gone');
+    expect(budget.recent).toBe(1);
+    expect(budget.refusal('gone', true)).toBeUndefined();
+    expect(budget.refusal('other', true)).toBeUndefined();
+    budget.record(['alice']);
+    expect(budget.blockedForMs('alice', true)).toBe(10_000);
+    budget.forget('alice');
+    expect(budget.blockedForMs('alice', true)).toBe(0);
   });
 });

@@ -31,7 +31,7 @@ import { Heartbeat } from './heartbeat.js';
 import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launchers/launcher.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { escapeControls } from './stderr-lines.js';
-import { CrashBudget, type ResolvedSupervision } from './supervision.js';
+import { SharedCrashBudget, type ResolvedSupervision } from './supervision.js';
 import { untrustedWireError } from './untrusted-error.js';
 
 /** What the session needs to launch and supervise one plugin. */
@@ -126,15 +126,11 @@ export class PluginSession {
   readonly isolation: Isolation;
   readonly settings: ResolvedSupervision;
   readonly #options: PluginSessionOptions;
-  /** Every crash in the window (what `recentCrashes` reports). */
-  readonly #budget: CrashBudget;
-  /** Crashes with no call of any client running: the plugin itself is broken, and no client may start it. */
-  readonly #unowned: CrashBudget;
   /**
-   * Crashes each client had a call running under: a client whose calls keep crashing the shared
-   * plugin spends its own budget, not its peers' (each had a plugin and a budget before sharing).
+   * Crashes, charged to the clients whose calls were running: a client whose calls keep crashing
+   * the shared plugin spends its own budget, not its peers' (each had a plugin and a budget before sharing).
    */
-  readonly #blame = new Map<SessionClient, CrashBudget>();
+  readonly #budget: SharedCrashBudget<SessionClient>;
   readonly #clients = new Set<SessionClient>();
   /** The same clients by the id their calls carry (for the plugin's `auth` requests). */
   readonly #byWireId = new Map<string, SessionClient>();
@@ -153,8 +149,7 @@ export class PluginSession {
     this.provider = options.spec.provider;
     this.isolation = options.isolation;
     this.settings = options.supervision;
-    this.#budget = new CrashBudget(options.supervision.maxCrashes, options.supervision.crashWindowMs);
-    this.#unowned = new CrashBudget(options.supervision.maxCrashes, options.supervision.crashWindowMs);
+    this.#budget = new SharedCrashBudget(options.supervision.maxCrashes, options.supervision.crashWindowMs);
   }
 
   /** Whether a plugin is running now. */
@@ -174,8 +169,7 @@ export class PluginSession {
 
   /** Crashes inside the crash window; how long until `client` may call again (0: now). */
   budget(client: SessionClient): { recent: number; blockedForMs: number } {
-    const own = this.#blame.get(client)?.blockedForMs() ?? 0;
-    return { recent: this.#budget.recent, blockedForMs: Math.max(own, this.#launched ? 0 : this.#unowned.blockedForMs()) };
+    return { recent: this.#budget.recent, blockedForMs: this.#budget.blockedForMs(client, this.#launched !== undefined) };
   }
 
   /** Whether `client` is the only one left (its leaving stops the plugin). */
@@ -205,7 +199,7 @@ export class PluginSession {
       if (launched?.opened.delete(client.wireId)) launched.connection.notify(Method.clientClose, { client: client.wireId });
       this.#clients.delete(client);
       this.#byWireId.delete(client.wireId);
-      this.#blame.delete(client);
+      this.#budget.forget(client);
       return;
     }
     this.#retired = true;
@@ -345,38 +339,21 @@ export class PluginSession {
       throw new PluginUnavailableError(`The '${this.provider}' plugin session is closed.`, { provider: this.provider });
     }
     // A client whose calls crashed the plugin too often is refused even while a peer keeps it running.
-    const own = this.#blame.get(client);
-    if (own && own.blockedForMs() > 0) throw this.#budgetError(own, own.blockedForMs(), 'under its calls');
-    if (this.#launched) return this.#launched;
-    const blockedMs = this.#unowned.blockedForMs();
-    if (blockedMs > 0) throw this.#budgetError(this.#unowned, blockedMs, '');
-    this.#launched = this.#launch();
+    const refused = this.#budget.refusal(client, this.#launched === undefined);
+    if (refused) {
+      throw new PluginUnavailableError(
+        `Plugin '${this.provider}' crashed ${refused.recent} times${refused.own ? ' under its calls' : ''} within ${this.settings.crashWindowMs} ms; ` +
+          `it is not restarted for another ${Math.ceil(refused.blockedForMs)} ms.`,
+        { provider: this.provider, code: 'crash_budget' },
+      );
+    }
+    this.#launched ??= this.#launch();
     return this.#launched;
-  }
-
-  #budgetError(budget: CrashBudget, blockedMs: number, under: string): PluginUnavailableError {
-    return new PluginUnavailableError(
-      `Plugin '${this.provider}' crashed ${budget.recent} times${under ? ` ${under}` : ''} within ${this.settings.crashWindowMs} ms; ` +
-        `it is not restarted for another ${Math.ceil(blockedMs)} ms.`,
-      { provider: this.provider, code: 'crash_budget' },
-    );
   }
 
   /** Counts a crash against the clients whose calls were running under it, or against the plugin itself. */
   #recordCrash(launched: Launched): void {
-    this.#budget.record();
-    const suspects = launched.suspects ?? suspectsOf(launched);
-    if (suspects.size === 0) return this.#unowned.record();
-    for (const client of suspects) {
-      // A client that has left is not charged (and not kept).
-      if (!this.#clients.has(client)) continue;
-      let budget = this.#blame.get(client);
-      if (!budget) {
-        budget = new CrashBudget(this.settings.maxCrashes, this.settings.crashWindowMs);
-        this.#blame.set(client, budget);
-      }
-      budget.record();
-    }
+    this.#budget.record(launched.suspects ?? suspectsOf(launched), (client) => this.#clients.has(client));
   }
 
   /** Sends `client/open` for `client` once per plugin; its calls follow it on the same channel. */

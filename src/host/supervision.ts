@@ -130,3 +130,83 @@ export class CrashBudget {
     if (drop > 0) this.#times = this.#times.slice(drop);
   }
 }
+
+/**
+ * The crash budget of a plugin shared by several clients. Every crash counts in `recent` (what
+ * `stats().recentCrashes` reports); it is charged to the clients whose calls were running under it,
+ * so a client whose requests keep crashing the plugin is refused while its peers go on; a crash with
+ * no call running is the plugin's own, and then no client may start it until the window lets it.
+ *
+ * @example
+ * ```ts
+ * const budget = new SharedCrashBudget<Client>(3, 60_000);
+ * budget.record([alice]); budget.record([alice]); budget.record([alice]); // crashes under alice's calls
+ * budget.blockedForMs(alice); // > 0: alice is refused
+ * budget.blockedForMs(bob);   // 0: bob goes on
+ * ```
+ */
+export class SharedCrashBudget<Client> {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  readonly #all: CrashBudget;
+  readonly #unowned: CrashBudget;
+  readonly #blame = new Map<Client, CrashBudget>();
+
+  constructor(max: number, windowMs: number, now: () => number = Date.now) {
+    this.#max = max;
+    this.#windowMs = windowMs;
+    this.#now = now;
+    this.#all = new CrashBudget(max, windowMs, now);
+    this.#unowned = new CrashBudget(max, windowMs, now);
+  }
+
+  /** Crashes inside the window, whoever they were charged to. */
+  get recent(): number {
+    return this.#all.recent;
+  }
+
+  /**
+   * Records a crash, charged to `suspects` (the clients whose calls were running), or to the plugin
+   * when there were none. A suspect that has left (`attached` says no) is not charged, nor kept.
+   */
+  record(suspects: Iterable<Client>, attached: (client: Client) => boolean = () => true): void {
+    this.#all.record();
+    let any = false;
+    for (const client of suspects) {
+      any = true;
+      if (!attached(client)) continue;
+      let budget = this.#blame.get(client);
+      if (!budget) {
+        budget = new CrashBudget(this.#max, this.#windowMs, this.#now);
+        this.#blame.set(client, budget);
+      }
+      budget.record();
+    }
+    if (!any) this.#unowned.record();
+  }
+
+  /**
+   * Whether a call of `client` is refused, and why: its own crashes come first (refused even while
+   * a peer keeps the plugin running), then, when the plugin must be started, the plugin's own.
+   */
+  refusal(client: Client, mustStart: boolean): { recent: number; blockedForMs: number; own: boolean } | undefined {
+    const own = this.#blame.get(client);
+    const ownMs = own?.blockedForMs() ?? 0;
+    if (own && ownMs > 0) return { recent: own.recent, blockedForMs: ownMs, own: true };
+    if (!mustStart) return undefined;
+    const unownedMs = this.#unowned.blockedForMs();
+    return unownedMs > 0 ? { recent: this.#unowned.recent, blockedForMs: unownedMs, own: false } : undefined;
+  }
+
+  /** How long until `client` may call again (0: now); `running`: the plugin is up, so only its own crashes count. */
+  blockedForMs(client: Client, running = false): number {
+    return this.refusal(client, !running)?.blockedForMs ?? 0;
+  }
+
+  /** Forgets a client that has left. */
+  forget(client: Client): void {
+    this.#blame.delete(client);
+  }
+}
+
