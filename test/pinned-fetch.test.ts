@@ -231,6 +231,24 @@ describe('the pinned fetch as a fetch', () => {
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('an abort in any turn between the lookup and the request is never lost: no request goes out', async () => {
+    // The fetch proxy aborts a plugin's fetch when its call ends, which may be a few promise turns
+    // after the fetch began: an abort landing after the lookup settled must still stop it.
+    for (const target of [url('/hang'), `http://127.0.0.1:${port}/hang`]) {
+      for (let turns = 0; turns < 12; turns++) {
+        const before = internal.requests.length;
+        const controller = new AbortController();
+        const pending = fetch(target, { redirect: 'manual', signal: controller.signal });
+        for (let i = 0; i < turns; i++) await Promise.resolve();
+        controller.abort();
+        const outcome = await pending.then((response) => (void response.body?.cancel(), 'answered'), (e: unknown) => (e as Error).name);
+        expect({ target, turns, outcome }).toEqual({ target, turns, outcome: 'AbortError' });
+        await new Promise((done) => setTimeout(done, 5));
+        expect(internal.requests.length).toBe(before);
+      }
+    }
+  });
 });
 
 describe('HTTPS', () => {

@@ -151,6 +151,29 @@ describe('Connection', () => {
     expect(a.log.at(-1)).toEqual({ jsonrpc: '2.0', id: 9, result: { ok: true } });
   });
 
+  it('a request for a method this side does not serve is answered Method not found; a batch of answers settles each; a late answer is dropped', async () => {
+    const { host, a, b } = pair();
+    b.listener = undefined;
+    // The peer asks for something the host does not serve: a JSON-RPC error answer, nothing thrown.
+    a.listener!({ jsonrpc: '2.0', id: 41, method: 'nobody', params: {} }, 10);
+    await tick();
+    expect(a.log.at(-1)).toMatchObject({ jsonrpc: '2.0', id: 41, error: { code: -32601 } });
+    // Two requests answered in one batch (the plugin runtime never batches, but a peer may).
+    const first = host.request('listModels', { client: 'c1' });
+    const second = host.request('listModels', { client: 'c2' });
+    const [one, two] = (a.log.slice(-2) as { id: number }[]).map((m) => m.id);
+    a.listener!([{ jsonrpc: '2.0', id: two, result: { data: ['b'] } }, { jsonrpc: '2.0', id: one, error: { code: -32000, message: 'no' } }], 10);
+    await expect(second).resolves.toEqual({ data: ['b'] });
+    await expect(first).rejects.toThrow('no');
+    // A cancelled request's answer arriving afterwards changes nothing.
+    const third = host.request('listModels', { client: 'c3' }).catch((e: unknown) => e);
+    const id = (a.log.at(-1) as { id: number }).id;
+    host.cancel(id);
+    a.listener!({ jsonrpc: '2.0', id, result: { data: ['late'] } }, 10);
+    expect(((await third) as Error).name).toBe('AbortError');
+    expect(host.pendingCount).toBe(0);
+  });
+
   it('close rejects what is pending with its error, aborts running handlers, closes the transport once, and refuses new work', async () => {
     const { host, plugin, a, b } = pair();
     let signal: AbortSignal | undefined;

@@ -119,6 +119,9 @@ export function createPinnedFetch(options: PinnedFetchOptions = {}): (input: str
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const proxy = options.proxy?.(url);
     const addresses = proxy && isIP(host) === 0 ? undefined : await abortable(pin(host, url, resolve, refuse), signal);
+    // An abort between the lookup's end and this turn found abortable() settled, and the request's
+    // own listener below is not added yet: without this check it would be lost and the request sent.
+    signal?.throwIfAborted();
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = Object.fromEntries(new Headers(init.headers ?? undefined));
     headers['accept-encoding'] ??= 'gzip, deflate, br';

@@ -36,6 +36,10 @@ const SCALARS: Record<string, [Check, string]> = {
   stream_options: [isObject, 'an object'],
 };
 
+/** Checked on every call: the table's entries once, not an array of pairs per call. */
+const SCALAR_CHECKS = Object.entries(SCALARS);
+const STREAM_OPTION_FLAGS = ['include_usage', 'include_obfuscation'] as const;
+
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 const PART_TYPES = new Set(['text', 'image_url', 'file', 'input_audio', 'refusal']);
 const IMAGE_DETAILS = new Set(['auto', 'low', 'high', 'original']);
@@ -131,14 +135,14 @@ export function validateCompletionParams(params: unknown, provider?: string, mod
   if (typeof p.model !== 'string' || p.model.trim() === '') fail('model', 'must be a non-empty string');
   if (!Array.isArray(p.messages)) return fail('messages', 'must be an array of messages');
   if (p.messages.length === 0) fail('messages', 'must not be empty');
-  p.messages.forEach((message, i) => validateMessage(message, `messages[${i}]`, fail));
+  for (let i = 0; i < p.messages.length; i++) validateMessage(p.messages[i], `messages[${i}]`, fail);
 
-  for (const [field, [check, expected]] of Object.entries(SCALARS)) {
+  for (const [field, [check, expected]] of SCALAR_CHECKS) {
     const value = p[field];
     if (value !== undefined && value !== null && !check(value)) fail(field, `must be ${expected}`);
   }
   const options = (isObject(p.stream_options) ? p.stream_options : {}) as Record<string, unknown>;
-  for (const key of ['include_usage', 'include_obfuscation']) {
+  for (const key of STREAM_OPTION_FLAGS) {
     if (options[key] !== undefined && !isBoolean(options[key])) fail(`stream_options.${key}`, 'must be a boolean');
   }
   // openai-node's non-streaming params may say `stream: null` or `false`; the method decides.

@@ -1,8 +1,9 @@
 /**
  * The JSON-RPC connection both sides use: requests with cancellation, notifications, and errors
- * that keep their class across the boundary. `json-rpc-2.0` does the message handling; this adds
- * what a long-lived plugin session needs on top (own ids, `$/cancel`, rejecting in-flight calls
- * when the peer dies).
+ * that keep their class across the boundary. The messages of every call (requests, responses,
+ * notifications) are handled here directly; `json-rpc-2.0` answers the rest (batches, unknown
+ * methods, malformed messages) as the spec says. On top: own ids, `$/cancel`, rejecting in-flight
+ * calls when the peer dies.
  *
  * @module
  */
@@ -75,6 +76,7 @@ export class Connection {
   readonly #pending = new Map<RequestId, Pending>();
   readonly #running = new Map<RequestId, AbortController>();
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
+  readonly #requestHandlers = new Map<string, (request: JSONRPCRequest) => Promise<JSONRPCResponse>>();
   readonly #options: ConnectionOptions;
   #nextId = 1;
   #closedWith: unknown;
@@ -120,23 +122,11 @@ export class Connection {
   /** Sends a request and resolves with its result, or rejects with the error class the peer raised. */
   request<M extends MethodName>(method: M, params: ParamsOf<M>, id: RequestId = this.nextId()): Promise<ResultOf<M>> {
     if (this.#closedWith !== undefined) return Promise.reject(this.#closedWith);
-    const { promise, resolve: settle, reject } = Promise.withResolvers<ResultOf<M>>();
-    const resolve = settle as (value: unknown) => void;
-    this.#pending.set(id, { resolve, reject });
-    const request: JSONRPCRequest = { jsonrpc: '2.0', id, method, params };
-    this.#rpc.requestAdvanced(request).then(
-      (response: JSONRPCResponse) => {
-        if (!this.#pending.delete(id)) return;
-        if (response.error) {
-          const wire = this.#options.wireError?.(response.error) ?? response.error;
-          reject(fromWireError(wire, this.#options.provider));
-        }
-        else resolve(response.result);
-      },
-      () => {
-        // Only rejected by close(), which has already rejected the caller's promise.
-      },
-    );
+    const { promise, resolve, reject } = Promise.withResolvers<ResultOf<M>>();
+    this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    // Straight to the transport, answered from #pending in #receive: the library's client would add
+    // a second id map and several promise hops on each side of every call (see #receive).
+    this.#transport.send({ jsonrpc: '2.0', id, method, params } satisfies JSONRPCRequest);
     return promise;
   }
 
@@ -162,7 +152,7 @@ export class Connection {
 
   /** Serves a request method. A thrown error goes back with its class; an abort as a cancellation. */
   onRequest(method: string, handler: RequestHandler): void {
-    this.#rpc.addMethodAdvanced(method, async (request) => {
+    const serve = async (request: JSONRPCRequest): Promise<JSONRPCResponse> => {
       const id = request.id as RequestId;
       const controller = new AbortController();
       this.#running.set(id, controller);
@@ -174,7 +164,10 @@ export class Connection {
       } finally {
         this.#running.delete(id);
       }
-    });
+    };
+    this.#requestHandlers.set(method, serve);
+    // Still registered with the library: a request it gets (a batch) is served the same way.
+    this.#rpc.addMethodAdvanced(method, serve);
   }
 
   /** Handles a notification method. Handlers run synchronously, in arrival order. */
@@ -190,7 +183,6 @@ export class Connection {
     this.#pending.clear();
     for (const controller of this.#running.values()) controller.abort(createAbortError());
     this.#running.clear();
-    this.#rpc.rejectAllPendingRequests('connection closed');
     this.#transport.close();
   }
 
@@ -208,15 +200,53 @@ export class Connection {
       }
       return;
     }
+    // The hot path of every call, handled here: a response to one of our requests, and a request for
+    // a method this side serves. What remains (batches, unknown methods, malformed messages) goes
+    // through the library, which answers or refuses it as JSON-RPC 2.0 says.
+    if (isResponse(message)) return this.#settle(message);
+    if (Array.isArray(message) && message.length > 0 && message.every(isResponse)) {
+      for (const response of message) this.#settle(response);
+      return;
+    }
+    const serve = isRequest(message) ? this.#requestHandlers.get(message.method) : undefined;
+    if (serve) {
+      void serve(message as JSONRPCRequest).then((response) => this.#transport.send(response));
+      return;
+    }
     this.#rpc.receiveAndSend(message as Message).catch(() => {
       this.#protocolError('The peer sent a message that is not JSON-RPC 2.0.');
     });
+  }
+
+  /** The peer answered one of our requests (an answer to one we no longer wait for is dropped). */
+  #settle(response: JSONRPCResponse): void {
+    const pending = this.#pending.get(response.id as RequestId);
+    if (!pending) return;
+    this.#pending.delete(response.id as RequestId);
+    if (response.error) {
+      const wire = this.#options.wireError?.(response.error) ?? response.error;
+      pending.reject(fromWireError(wire, this.#options.provider));
+    } else pending.resolve(response.result);
   }
 
   #protocolError(message: string): void {
     const error = new PluginProtocolError(message, { provider: this.#options.provider });
     if (this.#options.onProtocolError) this.#options.onProtocolError(error);
   }
+}
+
+/** A response as JSON-RPC 2.0 (and the library before) tells one: an id, and a result or an error. */
+function isResponse(message: unknown): message is JSONRPCResponse {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { jsonrpc?: unknown; id?: unknown; result?: unknown; error?: unknown };
+  return m.jsonrpc === '2.0' && m.id !== undefined && (m.result !== undefined || m.error !== undefined);
+}
+
+/** A request: a method, an id, neither a result nor an error. */
+function isRequest(message: unknown): message is JSONRPCRequest & { method: string } {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { jsonrpc?: unknown; id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+  return m.jsonrpc === '2.0' && typeof m.method === 'string' && m.id !== undefined && m.result === undefined && m.error === undefined;
 }
 
 function isNotification(message: unknown): message is { method: string; params?: unknown } {
