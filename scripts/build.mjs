@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const STAMP = 'dist/.build-inputs';
 const inputs = inputsHash();
@@ -26,6 +26,10 @@ if (process.argv.includes('--if-changed') && existsSync('dist/src/index.js') && 
       if (existsSync(table)) cpSync(table, join('dist', 'plugins', name, 'providers.json'));
     }
     await bundleHostEntry('dist/src/index.js');
+    await bundleHostRuntime('dist/src/host/runtime.js');
+    // The kit's files are read before any runtime entry is rewritten (none of them is in the kit).
+    const kit = await staticGraph('dist/src/plugins/index.js');
+    for (const entry of ['worker-main.js', 'process-main.js']) await bundlePluginRuntime(join('dist/src/plugins', entry), kit);
     writeFileSync(STAMP, inputs);
   }
 }
@@ -52,15 +56,58 @@ function walk(dir) {
  * Bundles the modules `import('anyllm')` evaluates into `entry`, in place. What stays a separate
  * file: `errors.js`, so an error class is the same class whichever entry (`anyllm`, `anyllm/plugin`)
  * or lazily loaded module created the error; and every dynamic import (`host/runtime.js` with the
- * supervisor, the launchers and `json-rpc-2.0`), which `AnyLLM.create` loads on first use. Every
- * module of dist/ stays where tsc put it, for those lazy imports and for the plugins;
- * `package-paths.js` keeps paths right from inside the bundle.
+ * plugin session, the launchers and `json-rpc-2.0`), which `AnyLLM.create` loads on first use (and
+ * which is bundled in its turn, `bundleHostRuntime`). Every module of dist/ stays where tsc put it,
+ * for those lazy imports, the plugins and the tests; `package-paths.js` keeps paths right from
+ * inside the bundle.
  */
 async function bundleHostEntry(entry) {
+  await bundleInPlace(entry, { separate: new Set([resolve('dist/src/errors.js')]) });
+}
+
+/**
+ * Bundles what the first `AnyLLM.create` loads, `host/runtime.js` (the plugin client and session,
+ * `json-rpc-2.0`) and the default tier's launcher it imports dynamically, into `runtime.js`:
+ * one module to resolve, read and compile instead of thirty. The other tiers' launchers stay a
+ * dynamic import of their own files, so a worker-only app never loads them.
+ */
+async function bundleHostRuntime(entry) {
+  await bundleInPlace(entry, {
+    separate: new Set([resolve('dist/src/errors.js')]),
+    inlineDynamic: new Set([resolve(dirname(entry), 'launchers/worker.js')]),
+  });
+}
+
+/**
+ * Bundles a plugin runtime entry (`worker-main.js`, `process-main.js`) in place. The plugin kit
+ * (`anyllm/plugin`, `plugins/index.js`) and everything it reaches stays separate: built-in plugins
+ * import the kit by relative path, so a copy inside the runtime would be a second `Provider` class
+ * and a second `AsyncLocalStorage` of the fetch attempts. The sandbox tier reads the runtime's
+ * folder, so the bundle (and its map) sit where the entry was.
+ */
+async function bundlePluginRuntime(entry, kit) {
+  await bundleInPlace(entry, { separate: kit });
+}
+
+/** The files of dist/ that `entry` reaches by static import, the entry included. */
+async function staticGraph(entry) {
+  const { build } = await import('esbuild');
+  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, packages: 'external', format: 'esm', platform: 'node', logLevel: 'silent' });
+  return new Set(Object.keys(metafile.inputs).map((file) => resolve(file)));
+}
+
+/**
+ * Bundles `entry` into one file, in place, with a linked source map chained through tsc's maps
+ * (so stacks still name `src/*.ts`). Kept as imports of their own files: `separate`, every
+ * dynamic import not in `inlineDynamic`, and every module that reads `import.meta` from another
+ * folder than the entry's (a bundled module's `import.meta.url` is the bundle's, so a path it
+ * computes from its own URL would move).
+ */
+async function bundleInPlace(entry, { separate, inlineDynamic = new Set() }) {
   // Loaded only when building, so an up-to-date check needs no esbuild.
   const { build } = await import('esbuild');
   const outDir = dirname(resolve(entry));
-  const separate = new Set([join(outDir, 'errors.js')]);
+  const readsOwnUrl = (file) => dirname(file) !== outDir && existsSync(file) && /\bimport\.meta\b/.test(readFileSync(file, 'utf8'));
   await build({
     entryPoints: [entry],
     outfile: entry,
@@ -78,8 +125,10 @@ async function bundleHostEntry(entry) {
         setup(bundler) {
           bundler.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) => {
             const target = resolve(resolveDir, path);
-            if (kind !== 'dynamic-import' && !separate.has(target)) return undefined;
-            return { path: `./${relative(outDir, target)}`, external: true };
+            const inline = kind === 'dynamic-import' ? inlineDynamic.has(target) : !separate.has(target);
+            if (inline && !readsOwnUrl(target)) return undefined;
+            const specifier = relative(outDir, target).split(sep).join('/');
+            return { path: specifier.startsWith('.') ? specifier : `./${specifier}`, external: true };
           });
         },
       },
