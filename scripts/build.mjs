@@ -9,6 +9,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const STAMP = 'dist/.build-inputs';
+// Kept out of every bundle: one error class whichever module threw it (see bundleHostEntry).
+const ERRORS = resolve('dist/src/errors.js');
 const inputs = inputsHash();
 if (process.argv.includes('--if-changed') && existsSync('dist/src/index.js') && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === inputs) {
   console.log('dist/ is up to date with src/ and plugins/: not rebuilt.');
@@ -27,9 +29,7 @@ if (process.argv.includes('--if-changed') && existsSync('dist/src/index.js') && 
     }
     await bundleHostEntry('dist/src/index.js');
     await bundleHostRuntime('dist/src/host/runtime.js');
-    // The kit's files are read before any runtime entry is rewritten (none of them is in the kit).
-    const kit = await staticGraph('dist/src/plugins/index.js');
-    for (const entry of ['worker-main.js', 'process-main.js']) await bundlePluginRuntime(join('dist/src/plugins', entry), kit);
+    await bundlePluginSide('dist/src/plugins');
     writeFileSync(STAMP, inputs);
   }
 }
@@ -62,7 +62,7 @@ function walk(dir) {
  * inside the bundle.
  */
 async function bundleHostEntry(entry) {
-  await bundleInPlace(entry, { separate: new Set([resolve('dist/src/errors.js')]) });
+  await bundleInPlace([entry], { separate: new Set([ERRORS]) });
 }
 
 /**
@@ -72,45 +72,79 @@ async function bundleHostEntry(entry) {
  * dynamic import of their own files, so a worker-only app never loads them.
  */
 async function bundleHostRuntime(entry) {
-  await bundleInPlace(entry, {
-    separate: new Set([resolve('dist/src/errors.js')]),
-    inlineDynamic: new Set([resolve(dirname(entry), 'launchers/worker.js')]),
-  });
+  await bundleInPlace([entry], { separate: new Set([ERRORS]), inlineDynamic: new Set([resolve(dirname(entry), 'launchers/worker.js')]) });
 }
 
 /**
- * Bundles a plugin runtime entry (`worker-main.js`, `process-main.js`) in place. The plugin kit
- * (`anyllm/plugin`, `plugins/index.js`) and everything it reaches stays separate: built-in plugins
- * import the kit by relative path, so a copy inside the runtime would be a second `Provider` class
- * and a second `AsyncLocalStorage` of the fetch attempts. The sandbox tier reads the runtime's
- * folder, so the bundle (and its map) sit where the entry was.
+ * Bundles the plugin side in one pass: the runtime entries (`worker-main.js`, `process-main.js`,
+ * `utility-main.js`) and the plugin kit (`plugins/index.js`, `anyllm/plugin`), split into shared
+ * chunks beside them. One pass because they must share one instance of the kit: a built-in plugin
+ * imports the kit's entry by relative path and the runtime checks its `Provider` class and holds
+ * the `AsyncLocalStorage` of the fetch attempts; with code splitting, code both reach lives in one
+ * chunk that both import. A plugin start then reads a handful of files instead of forty. The
+ * sandbox tier grants the runtime's folder, where the chunks (and their maps) are.
  */
-async function bundlePluginRuntime(entry, kit) {
-  await bundleInPlace(entry, { separate: kit });
+async function bundlePluginSide(dir) {
+  const entries = ['worker-main.js', 'process-main.js', 'utility-main.js', 'index.js'].map((name) => join(dir, name));
+  await bundleInPlace(entries, { separate: new Set([ERRORS]), chunkNames: 'shared-[hash]' });
 }
 
-/** The files of dist/ that `entry` reaches by static import, the entry included. */
-async function staticGraph(entry) {
+/** The files of dist/ that `entry` reaches by static import (and by the dynamic imports in `follow`), the entry included. */
+async function staticGraph(entry, follow = new Set()) {
   const { build } = await import('esbuild');
-  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, packages: 'external', format: 'esm', platform: 'node', logLevel: 'silent' });
+  const lazy = {
+    name: 'no-lazy',
+    setup(bundler) {
+      bundler.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) =>
+        kind === 'dynamic-import' && !follow.has(resolve(resolveDir, path)) ? { path, external: true } : undefined,
+      );
+    },
+  };
+  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, packages: 'external', format: 'esm', platform: 'node', logLevel: 'silent', plugins: [lazy] });
   return new Set(Object.keys(metafile.inputs).map((file) => resolve(file)));
 }
 
+/** Whether bare specifier `specifier` names one of package.json's `dependencies` (which ship with the package). */
+function ownDependency(specifier) {
+  const { dependencies = {} } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+  return Object.hasOwn(dependencies, name);
+}
+
 /**
- * Bundles `entry` into one file, in place, with a linked source map chained through tsc's maps
- * (so stacks still name `src/*.ts`). Kept as imports of their own files: `separate`, every
- * dynamic import not in `inlineDynamic`, and every module that reads `import.meta` from another
- * folder than the entry's (a bundled module's `import.meta.url` is the bundle's, so a path it
- * computes from its own URL would move).
+ * Whether `file`'s code (not its comments) reads `import.meta` for anything but `createRequire`,
+ * which finds builtins and packages the same from any file of dist/.
  */
-async function bundleInPlace(entry, { separate, inlineDynamic = new Set() }) {
+function readsImportMeta(file) {
+  const code = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '')
+    .replace(/createRequire\(import\.meta\.url\b/g, '');
+  return /\bimport\.meta\b/.test(code);
+}
+
+/**
+ * Bundles `entries` (one folder's) in place, into one file each, or with shared chunks named
+ * `chunkNames` beside them; linked source maps chained through tsc's (stacks still name
+ * `src/*.ts`). Kept as imports of their own files: `separate`; every dynamic import not in
+ * `inlineDynamic`; every module that reads `import.meta` from another folder than the entries'
+ * (a bundled module's `import.meta.url` is the bundle's, so a path computed from it would move);
+ * and everything such a kept module imports, so no module is both inside the bundle and loaded
+ * from its own file (two instances of its state and classes). The build fails if that still happens.
+ */
+async function bundleInPlace(entries, { separate: given, inlineDynamic = new Set(), chunkNames }) {
   // Loaded only when building, so an up-to-date check needs no esbuild.
   const { build } = await import('esbuild');
-  const outDir = dirname(resolve(entry));
-  const readsOwnUrl = (file) => dirname(file) !== outDir && existsSync(file) && /\bimport\.meta\b/.test(readFileSync(file, 'utf8'));
-  await build({
-    entryPoints: [entry],
-    outfile: entry,
+  const outDir = dirname(resolve(entries[0]));
+  const separate = new Set(given);
+  const reached = new Set();
+  for (const entry of entries) for (const file of await staticGraph(entry, inlineDynamic)) reached.add(file);
+  for (const file of reached) {
+    if (dirname(file) !== outDir && !separate.has(file) && readsImportMeta(file)) for (const kept of await staticGraph(file)) separate.add(kept);
+  }
+  const { metafile } = await build({
+    entryPoints: entries,
+    ...(chunkNames ? { outdir: outDir, splitting: true, chunkNames, entryNames: '[name]' } : { outfile: entries[0] }),
     allowOverwrite: true,
     bundle: true,
     format: 'esm',
@@ -118,15 +152,18 @@ async function bundleInPlace(entry, { separate, inlineDynamic = new Set() }) {
     target: 'node22',
     sourcemap: 'linked',
     keepNames: true,
+    metafile: true,
     logLevel: 'warning',
     plugins: [
       {
         name: 'keep-separate',
         setup(bundler) {
+          // Only this package's own dependencies are bundled; a provider SDK (a peer) is the app's install.
+          bundler.onResolve({ filter: /^[^./]/ }, ({ path }) => (ownDependency(path) ? undefined : { path, external: true }));
           bundler.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) => {
             const target = resolve(resolveDir, path);
             const inline = kind === 'dynamic-import' ? inlineDynamic.has(target) : !separate.has(target);
-            if (inline && !readsOwnUrl(target)) return undefined;
+            if (inline && !separate.has(target)) return undefined;
             const specifier = relative(outDir, target).split(sep).join('/');
             return { path: specifier.startsWith('.') ? specifier : `./${specifier}`, external: true };
           });
@@ -134,4 +171,13 @@ async function bundleInPlace(entry, { separate, inlineDynamic = new Set() }) {
       },
     ],
   });
+  // A file loaded on its own (a kept import) must not reach a module the bundle also holds.
+  const inlined = new Set(Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs)).map((file) => resolve(file)));
+  for (const output of Object.values(metafile.outputs)) {
+    for (const { path, external, kind } of output.imports) {
+      if (!external || !path.startsWith('.') || kind === 'dynamic-import') continue;
+      const twice = [...(await staticGraph(resolve(outDir, path)))].filter((file) => inlined.has(file));
+      if (twice.length > 0) throw new Error(`Bundling ${entries.join(', ')}: ${path} is kept separate but imports ${twice.join(', ')}, which the bundle also holds.`);
+    }
+  }
 }
