@@ -1,6 +1,8 @@
 // Builds dist/: compiles TypeScript, copies each built-in plugin's manifest beside its code, then
-// bundles the host entry (dist/src/index.js) into one file so `import('anyllm')` reads one module
-// instead of fifteen. `--clean` empties dist/ first, so no stale module from a renamed source survives.
+// bundles with esbuild, in place: the host entry (dist/src/index.js), so `import('anyllm')` reads one
+// module instead of fifteen; what the first `AnyLLM.create` loads (dist/src/host/runtime.js); and the
+// plugin side (the runtime entries and the plugin kit, sharing chunks), so a plugin starts from a
+// handful of files instead of forty. `--clean` empties dist/ first, so no stale module from a renamed source survives.
 // `--if-changed` does nothing when dist/ was built from exactly the current inputs (`prepare` builds
 // on `npm ci`, and CI's `npm test` right after need not build the same thing again).
 import { spawnSync } from 'node:child_process';
