@@ -63,6 +63,14 @@ describe('the host process', () => {
     expect(report.packages).toEqual([]);
   });
 
+  it('the first AnyLLM.create reads the bundled host runtime and package-paths.js, and no package', async () => {
+    // Part of every cold start: one bundle (session, client, worker launcher, json-rpc-2.0), not thirty modules.
+    const { stdout } = await run(process.execPath, [script('import-graph.mjs'), 'create'], { timeout: 20_000 });
+    const report = JSON.parse(stdout) as { own: string[]; packages: string[] };
+    expect(report.own.sort()).toEqual(['src/host/runtime.js', 'src/package-paths.js']);
+    expect(report.packages).toEqual([]);
+  });
+
   it.each(['top-level-completion', 'top-level-stream', 'client-no-close', 'start-then-call', 'break-mid-stream'])(
     'exits by itself after %s',
     async (scenario) => {

@@ -42,7 +42,12 @@ export interface HostProcess {
  * ```
  */
 export function hostUsesEnvProxy(host: HostProcess = currentHost()): boolean {
-  if (!host.supportsEnvProxy) return false;
+  // Asked for first, support second: `supportsEnvProxy` reads Node's flag list, which costs ms to build.
+  return asksForEnvProxy(host) && host.supportsEnvProxy;
+}
+
+/** Whether the host's flags or environment ask for env proxies (whether or not this Node knows them). */
+function asksForEnvProxy(host: HostProcess): boolean {
   const flags = [...(host.env.NODE_OPTIONS ?? '').split(/\s+/), ...host.execArgv];
   for (let i = flags.length - 1; i >= 0; i--) {
     if (flags[i] === '--use-env-proxy') return true;
@@ -146,5 +151,12 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function currentHost(): HostProcess {
-  return { env: process.env, execArgv: process.execArgv, supportsEnvProxy: process.allowedNodeEnvironmentFlags.has('--use-env-proxy') };
+  return {
+    env: process.env,
+    execArgv: process.execArgv,
+    // A getter: `allowedNodeEnvironmentFlags` is built on first read (~2 ms), and most hosts never need it.
+    get supportsEnvProxy() {
+      return process.allowedNodeEnvironmentFlags.has('--use-env-proxy');
+    },
+  };
 }

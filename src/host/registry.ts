@@ -49,15 +49,19 @@ const community = new Map<string, RegisteredPlugin>();
 /** Servers named by `AnyLLM.createOpenAICompatible`; the latest call for a name wins. */
 const compatible = new Map<string, RegisteredPlugin>();
 let builtinNames: string[] | undefined;
+let folderNames: string[] | undefined;
+
+/** The built-in providers with a folder of their own (a manifest and a provider class). */
+function builtinFolders(): string[] {
+  folderNames ??= readdirSync(builtinPluginsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(builtinPluginsDir, entry.name, 'manifest.json')))
+    .map((entry) => entry.name);
+  return folderNames;
+}
 
 /** The names of the built-in providers (a folder each, or a row of the OpenAI-compatible table), sorted. */
 export function builtinProviders(): string[] {
-  builtinNames ??= [
-    ...readdirSync(builtinPluginsDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(join(builtinPluginsDir, entry.name, 'manifest.json')))
-      .map((entry) => entry.name),
-    ...compatTable().keys(),
-  ].sort();
+  builtinNames ??= [...builtinFolders(), ...compatTable().keys()].sort();
   return builtinNames;
 }
 
@@ -102,13 +106,15 @@ export async function withOpenAICompatible<T>(name: unknown, apiBase: unknown, c
 export function lookupProvider(name: string): RegisteredPlugin {
   const registered = community.get(name) ?? builtins.get(name) ?? compatible.get(name);
   if (registered) return registered;
-  const row = typeof name === 'string' ? compatTable().get(name) : undefined;
+  // A folder first: the table (every row validated as a manifest, ~3 ms) is parsed only for a name no folder has.
+  const folder = typeof name === 'string' && builtinFolders().includes(name);
+  const row = typeof name === 'string' && !folder ? compatTable().get(name) : undefined;
   if (row) {
     const plugin: RegisteredPlugin = { ...row, builtin: true, defaultIsolation: 'worker', allowEnv: [] };
     builtins.set(name, plugin);
     return plugin;
   }
-  if (typeof name === 'string' && builtinProviders().includes(name)) {
+  if (folder) {
     // Real, as community folders are: the sandbox grants real paths and checks the folder still resolves there.
     const dir = realpathSync(join(builtinPluginsDir, name));
     const plugin = readPlugin(dir, join(dir, 'manifest.json'), (json) => json, true, []);

@@ -4,9 +4,14 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MissingSdkError } from '../errors.js';
+
+// `node:fs` through require: its ESM facade loads fs streams and resolves every lazy export, a few ms
+// of each plugin start (the kit loads in every plugin). Called through the object, not destructured,
+// so the sandbox's fs-oracle guard (patched onto this object after load) still applies.
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 /**
  * Imports `pkg`, or throws a `MissingSdkError` (code `missing_sdk`) telling the user to install it.
@@ -58,9 +63,9 @@ function pluginPackageJson(entry: string): { path: string; declared: string[] } 
   let dir = dirname(entry.startsWith('file:') ? new URL(entry).pathname : entry);
   for (let depth = 0; depth < 8; depth++) {
     const path = join(dir, 'package.json');
-    if (existsSync(path)) {
+    if (fs.existsSync(path)) {
       try {
-        const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+        const json = JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, unknown>;
         if (typeof json.anyllm !== 'object' || json.anyllm === null) return undefined;
         const names = (field: unknown) => (typeof field === 'object' && field !== null ? Object.keys(field) : []);
         const sdk = (json.anyllm as { sdk?: unknown }).sdk;

@@ -6,7 +6,12 @@
  *
  * @module
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// `node:crypto` on first use: it costs ~6 ms to load, in every plugin's start (the kit imports this
+// module), and only a call that maps or mints a tool-call id needs it.
+const require = createRequire(import.meta.url);
+const crypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto');
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -22,7 +27,7 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  */
 export function alphanumericId(id: string, length: number): string {
   if (id.length === length && /^[A-Za-z0-9]+$/.test(id)) return id;
-  const digest = createHash('sha256').update(id).digest();
+  const digest = crypto().createHash('sha256').update(id).digest();
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[digest[i] % ALPHANUMERIC.length];
   return out;
@@ -37,5 +42,5 @@ export function alphanumericId(id: string, length: number): string {
  * ```
  */
 export function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+  return `call_${crypto().randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }

@@ -1,4 +1,5 @@
-// Imports anyllm in a fresh process and prints which of its own files and which packages that read.
+// Imports anyllm in a fresh process and prints which of its own files and which packages that read;
+// with `create`, what the first `AnyLLM.create` (worker tier, no plugin started) reads after it.
 import { registerHooks } from 'node:module';
 
 const dist = new URL('../../dist/', import.meta.url).href;
@@ -9,7 +10,11 @@ registerHooks({
     return next(url, context);
   },
 });
-await import('../../dist/src/index.js');
+const { AnyLLM } = await import('../../dist/src/index.js');
+if (process.argv[2] === 'create') {
+  loaded.length = 0;
+  await AnyLLM.create('openai', { apiKey: 'sk-test', apiBase: 'http://127.0.0.1:9/v1' });
+}
 const own = loaded.filter((url) => url.startsWith(dist)).map((url) => url.slice(dist.length));
 const packages = loaded.filter((url) => url.includes('/node_modules/'));
 console.log(JSON.stringify({ own, packages }));

@@ -7,12 +7,15 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { InvalidRequestError, MissingApiKeyError } from '../../errors.js';
 import type { AwsCredentialSpec } from './spec.js';
 import { signRequest, type AwsKeys } from './sigv4.js';
 import type { ResolveContext, ResolvedCredential } from './types.js';
+
+// `node:fs` through require: its ESM facade costs milliseconds of `import('anyllm')` (this module is in the host bundle).
+const fs = createRequire(import.meta.url ?? `file://${process.cwd()}/noop.js`)('node:fs') as typeof import('node:fs');
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const SIGNATURE_LIFETIME_MS = 5 * 60_000;
@@ -45,7 +48,7 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
 
 function readIni(path: string): Record<string, Record<string, string>> {
   try {
-    const buffer = readFileSync(path);
+    const buffer = fs.readFileSync(path);
     return buffer.byteLength > MAX_FILE_BYTES ? {} : parseIni(buffer.toString('utf8'));
   } catch {
     return {};

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { InvalidRequestError, MissingApiKeyError } from '../../errors.js';
@@ -23,6 +22,8 @@ const JWT_LIFETIME_S = 3600;
 const base64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
 // `node:crypto` costs milliseconds to load: only a client with a service-account file pays for it.
 const load = createRequire(import.meta.url ?? `file://${process.cwd()}/noop.js`);
+// `node:fs` through require too: its ESM facade costs milliseconds of `import('anyllm')` (this module is in the host bundle).
+const fs = load('node:fs') as typeof import('node:fs');
 
 /**
  * A signed JWT assertion for the service-account flow (RFC 7523), RS256.
@@ -47,7 +48,7 @@ export function serviceAccountAssertion(
 function readJson(path: string, provider: string): Record<string, unknown> {
   let text: string;
   try {
-    const buffer = readFileSync(path);
+    const buffer = fs.readFileSync(path);
     if (buffer.byteLength > MAX_FILE_BYTES) throw new Error(`it is larger than ${MAX_FILE_BYTES} bytes`);
     text = buffer.toString('utf8');
   } catch (error) {
@@ -99,7 +100,7 @@ export function resolveGoogle(spec: GoogleCredentialSpec, ctx: ResolveContext): 
   const explicit = ctx.options.file ?? ambient('GOOGLE_APPLICATION_CREDENTIALS');
   const adcFile = join(gcloudDir, 'application_default_credentials.json');
   // A named file must exist; gcloud's default file may not.
-  const path = explicit ?? (ctx.ambient && existsSync(adcFile) ? adcFile : undefined);
+  const path = explicit ?? (ctx.ambient && fs.existsSync(adcFile) ? adcFile : undefined);
   const file = path === undefined ? undefined : readJson(path, provider);
   if (!file || !path) {
     throw new MissingApiKeyError(
