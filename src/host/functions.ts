@@ -123,8 +123,26 @@ function callOptionsOf(options: TopLevelOptions): CallOptions {
   return call;
 }
 
+/** The cache key of a provider, key and base URL. */
+function keyOf(provider: string, options: TopLevelOptions): string {
+  return JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
+}
+
+/**
+ * A call of this key's client just ended: it is the most recently used now. Counted from the
+ * call's start only, a call longer than the idle time (or than the cap's grace) left its client
+ * first in line to be closed the moment it ended, though the key was in use a moment ago.
+ */
+function used(key: string): void {
+  const entry = clients.get(key);
+  if (!entry) return;
+  clients.delete(key);
+  entry.lastUsed = Date.now();
+  clients.set(key, entry);
+}
+
 function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
-  const key = JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
+  const key = keyOf(provider, options);
   let entry = clients.get(key);
   if (entry) {
     clients.delete(key);
@@ -164,7 +182,11 @@ export async function completion(params: CompletionParams, options?: TopLevelOpt
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
-  return client.completion({ ...params, model }, callOptionsOf(options));
+  try {
+    return await client.completion({ ...params, model }, callOptionsOf(options));
+  } finally {
+    used(keyOf(provider, options));
+  }
 }
 
 /**
@@ -181,7 +203,11 @@ export async function embedding(params: EmbeddingParams, options?: TopLevelOptio
 export async function embedding(params: EmbeddingParams, options: TopLevelOptions = {}): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
-  return client.embedding({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+  try {
+    return await client.embedding({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+  } finally {
+    used(keyOf(provider, options));
+  }
 }
 
 /** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */
@@ -195,11 +221,14 @@ export interface CompletionStream<Final extends ChatCompletion = ChatCompletion>
  */
 class LazyCompletionStream<Final extends ChatCompletion> implements CompletionStream<Final> {
   readonly #open: () => Promise<ChunkStream<Final>>;
+  /** The stream ended (read to its end, failed, or stopped): its client was just used. */
+  readonly #ended: () => void;
   #opening: Promise<ChunkStream<Final>> | undefined;
   #inner: ChunkStream<Final> | undefined;
 
-  constructor(open: () => Promise<ChunkStream<Final>>) {
+  constructor(open: () => Promise<ChunkStream<Final>>, ended: () => void) {
     this.#open = open;
+    this.#ended = ended;
   }
 
   [Symbol.asyncIterator](): this {
@@ -212,17 +241,29 @@ class LazyCompletionStream<Final extends ChatCompletion> implements CompletionSt
 
   async next(): Promise<IteratorResult<ChatCompletionChunk>> {
     this.#inner ??= await this.#opened();
-    return this.#inner.next();
+    return this.#inner.next().then(
+      (result) => {
+        if (result.done) this.#ended();
+        return result;
+      },
+      (error: unknown) => {
+        this.#ended();
+        throw error;
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ChatCompletionChunk>> {
     const current = this.#inner ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
     await current?.return();
+    this.#ended();
     return { value: undefined, done: true };
   }
 
   finalChatCompletion(): Promise<Final> {
-    return this.#opened().then((inner) => inner.finalChatCompletion());
+    const final = this.#opened().then((inner) => inner.finalChatCompletion());
+    final.then(this.#ended, this.#ended);
+    return final;
   }
 
   toReadableStream(options?: { format?: 'chunks' }): ReadableStream<ChatCompletionChunk>;
@@ -235,13 +276,19 @@ class LazyCompletionStream<Final extends ChatCompletion> implements CompletionSt
     return new ReadableStream<ChatCompletionChunk | Uint8Array>(
       {
         pull: async (controller) => {
-          const result = await (await inner).read();
-          if (result.done) controller.close();
-          else controller.enqueue(result.value);
+          const result = await (await inner).read().catch((error: unknown) => {
+            this.#ended();
+            throw error;
+          });
+          if (result.done) {
+            this.#ended();
+            controller.close();
+          } else controller.enqueue(result.value);
         },
         cancel: async (reason) => {
           const reader = await inner.catch(() => undefined);
           await reader?.cancel(reason);
+          this.#ended();
         },
       },
       { highWaterMark: 0 },
@@ -267,10 +314,17 @@ export function completionStream<S extends StructuredOutputSchema>(
 ): CompletionStream<ParsedChatCompletion<SchemaOutput<S>>>;
 export function completionStream(params: CompletionParams, options?: TopLevelOptions): CompletionStream;
 export function completionStream(params: CompletionParams, options: TopLevelOptions = {}): CompletionStream {
-  return new LazyCompletionStream(async () => {
-    const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-    const client = await clientFor(provider, options);
-    return client.completionStream({ ...params, model }, callOptionsOf(options));
-  });
+  let key: string | undefined;
+  return new LazyCompletionStream(
+    async () => {
+      const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
+      key = keyOf(provider, options);
+      const client = await clientFor(provider, options);
+      return client.completionStream({ ...params, model }, callOptionsOf(options));
+    },
+    () => {
+      if (key !== undefined) used(key);
+    },
+  );
 }
 
