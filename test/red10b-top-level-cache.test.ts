@@ -1,7 +1,10 @@
 // Red team (issue 10, second round): the top-level client cache, as an app at its cap of keys
 // sees it. A key whose call ran long was "least recently used" from the moment the call began:
 // the next new key closed its client the instant the call ended, though it had just been used
-// (and, as the plugin's last client, took the plugin with it).
+// (and, as the plugin's last client, took the plugin with it). And a stream's call starts at its
+// first read: a `toReadableStream()` handed to a reader that starts late found its client closed.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { completion, completionStream, configureTopLevelClients, topLevelClientKeys } from 'anyllm/internal/host/functions.js';
 import { LocalServer } from './support/local-server.js';
@@ -63,5 +66,59 @@ describe('a key whose call just ended is recently used', () => {
     expect(final.usage?.completion_tokens).toBe(30);
     await call('sk-next-2');
     expect(topLevelClientKeys()).toContain('sk-final');
+  });
+});
+
+describe('a top-level stream not read yet holds its client', () => {
+  it('a ReadableStream (with finalChatCompletion()) first read after the idle time streams, and lets its client go once read', async () => {
+    configureTopLevelClients({ idleMs: 100, maxClients: 64 });
+    const stream = completionStream({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 'sk-late', apiBase });
+    const readable = stream.toReadableStream();
+    const final = stream.finalChatCompletion();
+    // Several sweeps go by before anyone reads it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(topLevelClientKeys()).toContain('sk-late');
+    const reader = readable.getReader();
+    let chunks = 0;
+    const error = await (async () => {
+      try {
+        while (!(await reader.read()).done) chunks++;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeUndefined();
+    expect(chunks).toBe(32);
+    expect((await final).usage?.completion_tokens).toBe(30);
+    // Read to its end: the client is idle again, and goes (afterEach waits for it).
+  });
+
+  it('past the cap too', async () => {
+    configureTopLevelClients({ idleMs: 600_000, maxClients: 1 });
+    const readable = completionStream({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 'sk-late', apiBase }).toReadableStream();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await call('sk-next');
+    expect(topLevelClientKeys()).toContain('sk-late');
+    let chunks = 0;
+    for await (const _chunk of readable) chunks++;
+    expect(chunks).toBe(32);
+  });
+});
+
+describe('a top-level stream dropped without being read', () => {
+  it('lets its client go once it is collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    configureTopLevelClients({ idleMs: 100, maxClients: 64 });
+    // Opened (it holds its client from here) and never read.
+    (() => void completionStream({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 'sk-dropped', apiBase }).toReadableStream())();
+    expect(topLevelClientKeys()).toContain('sk-dropped');
+    await vi.waitFor(
+      () => {
+        gc();
+        expect(topLevelClientKeys()).toEqual([]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 });

@@ -46,6 +46,28 @@ interface CachedClient {
   /** Set once `client` resolved: only a made client can be asked whether it is busy, and closed. */
   made: AnyLLM | undefined;
   lastUsed: number;
+  /**
+   * Top-level streams handed this client that have not ended. A stream's call starts at its first
+   * read, and a `toReadableStream()` may wait long for one: its client must still be open then.
+   */
+  streams: number;
+}
+
+/** A top-level stream's hold on its client: from when it is handed out until it ends or is dropped unread. */
+interface Hold {
+  key: string;
+  entry: CachedClient;
+  released: boolean;
+}
+
+/** A stream dropped without being read (or ended) lets its client go once it is collected. */
+const dropped = new FinalizationRegistry<Hold>((hold) => release(hold));
+
+function release(hold: Hold): void {
+  if (hold.released) return;
+  hold.released = true;
+  hold.entry.streams--;
+  used(hold.key);
 }
 
 /** Least recently used first (a use moves an entry to the end). */
@@ -88,7 +110,7 @@ function sweep(now = Date.now()): void {
     if (!stale && excess <= 0) break;
     if (!stale && idleFor < JUST_USED_MS) continue;
     // A client with a call in flight (a stream being read, a request waiting) is never closed under it.
-    if (!entry.made || entry.made.stats().inFlight > 0) continue;
+    if (!entry.made || entry.streams > 0 || entry.made.stats().inFlight > 0) continue;
     clients.delete(key);
     excess--;
     entry.made.close().catch(() => {});
@@ -142,12 +164,16 @@ function used(key: string): void {
 }
 
 function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
+  return entryFor(provider, options).client;
+}
+
+function entryFor(provider: string, options: TopLevelOptions): CachedClient {
   const key = keyOf(provider, options);
   let entry = clients.get(key);
   if (entry) {
     clients.delete(key);
   } else {
-    const made: CachedClient = { client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0 };
+    const made: CachedClient = { client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
     made.client.then(
       (client) => (made.made = client),
       () => {
@@ -160,7 +186,7 @@ function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> 
   clients.set(key, entry);
   startSweeper();
   if (clients.size > limits.maxClients) sweep();
-  return entry.client;
+  return entry;
 }
 
 /**
@@ -220,23 +246,33 @@ export interface CompletionStream<Final extends ChatCompletion = ChatCompletion>
  * `ChunkStream`, helpers included, in the order the caller asked.
  */
 class LazyCompletionStream<Final extends ChatCompletion> implements CompletionStream<Final> {
-  readonly #open: () => Promise<ChunkStream<Final>>;
-  /** The stream ended (read to its end, failed, or stopped): its client was just used. */
-  readonly #ended: () => void;
+  readonly #open: (held: (hold: Hold) => void) => Promise<ChunkStream<Final>>;
+  #hold: Hold | undefined;
   #opening: Promise<ChunkStream<Final>> | undefined;
   #inner: ChunkStream<Final> | undefined;
 
-  constructor(open: () => Promise<ChunkStream<Final>>, ended: () => void) {
+  constructor(open: (held: (hold: Hold) => void) => Promise<ChunkStream<Final>>) {
     this.#open = open;
-    this.#ended = ended;
   }
+
+  /** The stream ended (read to its end, failed, or stopped): its client is free, and was just used. */
+  readonly #ended = (): void => {
+    const hold = this.#hold;
+    if (!hold) return;
+    this.#hold = undefined;
+    dropped.unregister(hold);
+    release(hold);
+  };
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
   #opened(): Promise<ChunkStream<Final>> {
-    return (this.#opening ??= this.#open());
+    return (this.#opening ??= this.#open((hold) => {
+      this.#hold = hold;
+      dropped.register(this, hold, hold);
+    }));
   }
 
   async next(): Promise<IteratorResult<ChatCompletionChunk>> {
@@ -314,17 +350,13 @@ export function completionStream<S extends StructuredOutputSchema>(
 ): CompletionStream<ParsedChatCompletion<SchemaOutput<S>>>;
 export function completionStream(params: CompletionParams, options?: TopLevelOptions): CompletionStream;
 export function completionStream(params: CompletionParams, options: TopLevelOptions = {}): CompletionStream {
-  let key: string | undefined;
-  return new LazyCompletionStream(
-    async () => {
-      const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-      key = keyOf(provider, options);
-      const client = await clientFor(provider, options);
-      return client.completionStream({ ...params, model }, callOptionsOf(options));
-    },
-    () => {
-      if (key !== undefined) used(key);
-    },
-  );
+  return new LazyCompletionStream(async (held) => {
+    const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
+    const entry = entryFor(provider, options);
+    entry.streams++;
+    held({ key: keyOf(provider, options), entry, released: false });
+    const client = await entry.client;
+    return client.completionStream({ ...params, model }, callOptionsOf(options));
+  });
 }
 
