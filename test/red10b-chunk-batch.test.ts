@@ -22,8 +22,8 @@ function token(content: unknown, extra: Record<string, unknown> = {}): ChatCompl
 const asJson = (chunks: unknown[]) => JSON.parse(JSON.stringify(chunks)) as unknown[];
 const roundTrip = (chunks: ChatCompletionChunk[]) => decodeChunkBatch(encodeChunkBatch(chunks));
 
-function workerClient(launcher: MemoryLauncher, provider: string) {
-  const s = new PluginSession({ spec: testSpec(provider), launch: launcher.launch, isolation: 'worker', supervision: supervision(), idleTimeoutMs: 0 });
+function workerClient(launcher: MemoryLauncher, provider: string, isolation: 'worker' | 'process' = 'worker') {
+  const s = new PluginSession({ spec: testSpec(provider), launch: launcher.launch, isolation, supervision: supervision(), idleTimeoutMs: 0 });
   return new PluginClient({ session: s, open: { apiKey: 'k', apiBase: undefined, clientOptions: {} }, retry: NO_RETRY });
 }
 
@@ -112,6 +112,27 @@ describe('a batch text that would grow into a large structure in the host', () =
     const { chunks, error } = await drain(c.stream({ model: 'm', messages }));
     expect(error).toBeUndefined();
     expect(chunks).toEqual(Array.from({ length: 100 }, (_, i) => token(String(i), { meta })));
+    await c.close();
+  });
+});
+
+describe('a JSON chunk batch from a plugin that was not asked for one', () => {
+  it('kills a process-tier plugin that sends one (its streams are asked for chunk objects)', async () => {
+    const json = encodeChunkBatch([token('a'), token('b')]);
+    const launcher = new MemoryLauncher(
+      scriptedPeer({
+        completionStream: (raw, context, _side, peer) => {
+          expect((raw as { encoding?: unknown }).encoding).toBeUndefined();
+          peer.notify(Method.chunks, { id: context.id, json } as never);
+          return new Promise(() => {});
+        },
+      }),
+    );
+    const c = workerClient(launcher, fresh(), 'process');
+    const { chunks, error } = await drain(c.stream({ model: 'm', messages }));
+    expect(error).toBeInstanceOf(PluginProtocolError);
+    expect((error as Error).message).toMatch(/did not ask for/);
+    expect(chunks).toEqual([]);
     await c.close();
   });
 });
