@@ -339,7 +339,12 @@ export class AnyLLM {
     const checked = validateEmbeddingParams(params, this.provider);
     checkEmbeddingCapability(this.capabilities, this.provider);
     const callOptions = validateCallOptions(options, this.provider);
-    return this.#supervisor.request<CreateEmbeddingResponse>(Method.embedding, { params: checked }, callOptions);
+    // A fallback step whose provider has no embeddings (or refuses a parameter) is skipped with that error.
+    const fallback = this.#fallbackSource(callOptions, (client, model) => {
+      checkEmbeddingCapability(client.capabilities, client.provider);
+      return { params: validateEmbeddingParams({ ...params, model }, client.provider) };
+    });
+    return this.#supervisor.request<CreateEmbeddingResponse>(Method.embedding, { params: checked }, callOptions, fallback);
   }
 
   /**

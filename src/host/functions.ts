@@ -230,7 +230,8 @@ export async function embedding(params: EmbeddingParams, options: TopLevelOption
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
   const client = await clientFor(provider, options);
   try {
-    return await client.embedding({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+    // Every call option, as completion() passes them: `retry` and `fallbacks` were dropped here.
+    return await client.embedding({ ...params, model }, callOptionsOf(options));
   } finally {
     used(keyOf(provider, options));
   }
