@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { completion, completionStream, configureTopLevelClients, topLevelClientKeys } from 'anyllm/internal/host/functions.js';
+import { InvalidRequestError } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 
@@ -120,5 +121,30 @@ describe('a top-level stream dropped without being read', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
+  });
+});
+
+describe('a key or base URL that is not a string', () => {
+  it('is refused with InvalidRequestError, never served by the client of the string it serialises to', async () => {
+    configureTopLevelClients({ idleMs: 600_000, maxClients: 64 });
+    expect((await call('sk-a')).choices[0].message.content).toBe('for Bearer sk-a');
+    const lookalike = { toJSON: () => 'sk-a' } as unknown as string;
+    const odd = await call(lookalike).catch((e: unknown) => e);
+    expect(odd).toBeInstanceOf(InvalidRequestError);
+    expect((odd as Error).message).toMatch(/apiKey/);
+    const big = await completion({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 1n as unknown as string, apiBase }).catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(InvalidRequestError);
+    const base = await completion({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 'sk-a', apiBase: { toJSON: () => apiBase } as unknown as string }).catch((e: unknown) => e);
+    expect(base).toBeInstanceOf(InvalidRequestError);
+    // A stream's error comes at its first read.
+    const streamed = await (async () => {
+      try {
+        for await (const _chunk of completionStream({ model: 'openai:gpt-4o-mini', messages }, { apiKey: 1n as unknown as string, apiBase }));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(streamed).toBeInstanceOf(InvalidRequestError);
+    expect(topLevelClientKeys()).toEqual(['sk-a']);
   });
 });

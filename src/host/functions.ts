@@ -42,6 +42,8 @@ export interface TopLevelClientLimits {
 const limits: TopLevelClientLimits = { idleMs: 60_000, maxClients: 64 };
 
 interface CachedClient {
+  /** Its key in the cache; undefined for a client made outside it (options it does not cache). */
+  key: string | undefined;
   client: Promise<AnyLLM>;
   /** Set once `client` resolved: only a made client can be asked whether it is busy, and closed. */
   made: AnyLLM | undefined;
@@ -55,7 +57,6 @@ interface CachedClient {
 
 /** A top-level stream's hold on its client: from when it is handed out until it ends or is dropped unread. */
 interface Hold {
-  key: string;
   entry: CachedClient;
   released: boolean;
 }
@@ -67,7 +68,7 @@ function release(hold: Hold): void {
   if (hold.released) return;
   hold.released = true;
   hold.entry.streams--;
-  used(hold.key);
+  if (hold.entry.key !== undefined) used(hold.entry.key);
 }
 
 /** Least recently used first (a use moves an entry to the end). */
@@ -145,6 +146,10 @@ function callOptionsOf(options: TopLevelOptions): CallOptions {
   return call;
 }
 
+function isNameOrAbsent(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
 /** The cache key of a provider, key and base URL. */
 function keyOf(provider: string, options: TopLevelOptions): string {
   return JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
@@ -163,17 +168,18 @@ function used(key: string): void {
   clients.set(key, entry);
 }
 
-function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
-  return entryFor(provider, options).client;
-}
-
 function entryFor(provider: string, options: TopLevelOptions): CachedClient {
+  // Only strings name a client. Anything else is AnyLLM.create's to refuse, with its typed error:
+  // an object whose toJSON gives a key must not be served by that key's client, nor a BigInt throw here.
+  if (!isNameOrAbsent(options.apiKey) || !isNameOrAbsent(options.apiBase)) {
+    return { key: undefined, client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
+  }
   const key = keyOf(provider, options);
   let entry = clients.get(key);
   if (entry) {
     clients.delete(key);
   } else {
-    const made: CachedClient = { client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
+    const made: CachedClient = { key, client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
     made.client.then(
       (client) => (made.made = client),
       () => {
@@ -207,11 +213,12 @@ export async function completion<S extends StructuredOutputSchema>(
 export async function completion(params: CompletionParams, options?: TopLevelOptions): Promise<ChatCompletion>;
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const client = await clientFor(provider, options);
+  const entry = entryFor(provider, options);
+  const client = await entry.client;
   try {
     return await client.completion({ ...params, model }, callOptionsOf(options));
   } finally {
-    used(keyOf(provider, options));
+    if (entry.key !== undefined) used(entry.key);
   }
 }
 
@@ -228,12 +235,13 @@ export async function embedding(params: EmbeddingParams & { encoding_format: 'ba
 export async function embedding(params: EmbeddingParams, options?: TopLevelOptions): Promise<CreateEmbeddingResponse>;
 export async function embedding(params: EmbeddingParams, options: TopLevelOptions = {}): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const client = await clientFor(provider, options);
+  const entry = entryFor(provider, options);
+  const client = await entry.client;
   try {
     // Every call option, as completion() passes them: `retry` and `fallbacks` were dropped here.
     return await client.embedding({ ...params, model }, callOptionsOf(options));
   } finally {
-    used(keyOf(provider, options));
+    if (entry.key !== undefined) used(entry.key);
   }
 }
 
@@ -355,7 +363,7 @@ export function completionStream(params: CompletionParams, options: TopLevelOpti
     const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
     const entry = entryFor(provider, options);
     entry.streams++;
-    held({ key: keyOf(provider, options), entry, released: false });
+    held({ entry, released: false });
     const client = await entry.client;
     return client.completionStream({ ...params, model }, callOptionsOf(options));
   });
