@@ -136,3 +136,28 @@ describe('a JSON chunk batch from a plugin that was not asked for one', () => {
     await c.close();
   });
 });
+
+describe('a plugin that reuses one chunk object, changing it after each yield', () => {
+  // The batch leaves at the end of the turn; it held the plugin's objects, so every chunk of the
+  // batch went as the object's last state: 'ccc' for a, b, c.
+  it.each(['worker', 'process'] as const)('streams each state it yielded (%s tier)', async (isolation) => {
+    const name = fresh();
+    script(name, {
+      stream: async function* () {
+        const chunk = token('');
+        for (const text of ['a', 'b', 'c']) {
+          chunk.choices[0].delta.content = text;
+          yield chunk;
+        }
+        chunk.choices[0].delta = {};
+        chunk.choices[0].finish_reason = 'stop';
+        yield chunk;
+      },
+    });
+    const c = workerClient(new MemoryLauncher(servePlugin), name, isolation);
+    const { chunks, error } = await drain(c.stream({ model: 'm', messages }));
+    expect(error).toBeUndefined();
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? chunk.choices[0]?.finish_reason)).toEqual(['a', 'b', 'c', 'stop']);
+    await c.close();
+  });
+});

@@ -41,32 +41,64 @@ export const MAX_TEMPLATE_CHARS = STREAM_WINDOW_BYTES / 1024;
  * ```
  */
 export function encodeChunkBatch(chunks: readonly ChatCompletionChunk[]): string {
-  // Joined once at the end: a flat string, which postMessage copies without flattening a rope first.
-  const items = new Array<string>(chunks.length);
-  let template: string | undefined;
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i];
+  const writer = new ChunkBatchWriter();
+  for (const chunk of chunks) writer.add(chunk);
+  return writer.take();
+}
+
+/**
+ * A batch written a chunk at a time, each as it is when added: a plugin that yields one object
+ * again and again, changed between yields, sends every state it yielded, not the last one as many
+ * times (the batch leaves at the end of the turn, after the plugin has moved on).
+ *
+ * @example
+ * ```ts
+ * const writer = new ChunkBatchWriter();
+ * writer.add(chunk);
+ * send(writer.take()); // the text of encodeChunkBatch([chunk])
+ * ```
+ */
+export class ChunkBatchWriter {
+  #items: string[] = [];
+  #template: string | undefined;
+
+  /** Chunks in the batch now. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** Writes `chunk`'s item now. */
+  add(chunk: ChatCompletionChunk): void {
     const delta = contentDelta(chunk);
     if (delta === undefined) {
       // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
-      items[i] = (JSON.stringify(chunk) as string | undefined) ?? 'null';
+      this.#items.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
       // The receiver's template is the last object item, whatever it was: a toJSON or a String
       // content may make this one look like a content chunk there, though it is not one here.
-      template = undefined;
-      continue;
+      this.#template = undefined;
+      return;
     }
     const skeleton = skeletonOf(chunk, delta);
-    if (skeleton !== undefined && skeleton === template) {
-      items[i] = JSON.stringify(delta.content);
-      continue;
+    if (skeleton !== undefined && skeleton === this.#template) {
+      this.#items.push(JSON.stringify(delta.content));
+      return;
     }
-    items[i] = JSON.stringify(chunk);
+    const item = JSON.stringify(chunk);
+    this.#items.push(item);
     // Only a chunk the receiver will also take as its template (it parses back to the same shape),
-    // and small enough to be rebuilt many times over (MAX_TEMPLATE_CHARS).
-    // Measured as the receiver measures it: the item's JSON, content included.
-    template = skeleton !== undefined && items[i].length <= MAX_TEMPLATE_CHARS ? skeleton : undefined;
+    // and small enough to be rebuilt many times over (MAX_TEMPLATE_CHARS), measured as the
+    // receiver measures it: the item's JSON, content included.
+    this.#template = skeleton !== undefined && item.length <= MAX_TEMPLATE_CHARS ? skeleton : undefined;
   }
-  return `[${items.join(',')}]`;
+
+  /** The batch's text; the writer starts a new batch. */
+  take(): string {
+    // Joined once at the end: a flat string, which postMessage copies without flattening a rope first.
+    const text = `[${this.#items.join(',')}]`;
+    this.#items = [];
+    this.#template = undefined;
+    return text;
+  }
 }
 
 /**
