@@ -3,7 +3,7 @@
 // a 503 (the host's default policy); and `fallbacks` on an embedding were accepted and ignored, so
 // a call that named a fallback failed at the first overloaded model.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AnyLLM, embedding, FallbackError, ProviderError, UnsupportedParameterError, type CallFallbackEvent } from 'anyllm';
+import { AnyLLM, embedding, FallbackError, InvalidRequestError, ProviderError, UnsupportedParameterError, type CallFallbackEvent } from 'anyllm';
 import { LocalServer, sendJson } from './support/local-server.js';
 import { sendOpenAIError } from './support/openai-wire.js';
 
@@ -66,5 +66,16 @@ describe('an embedding fallback to a provider without embeddings', () => {
     expect(error).toBeInstanceOf(FallbackError);
     expect(error.attempts).toEqual(['openai:down-small', 'anthropic:claude-sonnet-4-6']);
     expect(error.errors[1]).toBeInstanceOf(UnsupportedParameterError);
+  });
+});
+
+describe('listModels()', () => {
+  it('refuses fallbacks (another provider\'s models are not this one\'s) before anything is sent', async () => {
+    const llm = await AnyLLM.create('openai', { apiKey: 'sk-emb', apiBase, retry: false });
+    open.push(llm);
+    const error = await llm.listModels({ fallbacks: ['anthropic:claude-sonnet-4-6'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toMatch(/fallbacks/);
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -360,6 +360,10 @@ export class AnyLLM {
       throw new UnsupportedParameterError('listModels', this.provider, 'this provider has no models endpoint.');
     }
     const callOptions = validateCallOptions(options, this.provider);
+    // Another provider's models are not this one's: refused, not silently ignored.
+    if (callOptions.fallbacks !== undefined && callOptions.fallbacks.length > 0) {
+      throw new InvalidRequestError(`Call option 'fallbacks' applies to completions and embeddings, not to listModels().`, { provider: this.provider, code: 'invalid_request' });
+    }
     const result = await this.#supervisor.request<ListModelsResult>('listModels', {}, callOptions);
     return result.data;
   }
