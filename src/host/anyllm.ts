@@ -339,7 +339,12 @@ export class AnyLLM {
     const checked = validateEmbeddingParams(params, this.provider);
     checkEmbeddingCapability(this.capabilities, this.provider);
     const callOptions = validateCallOptions(options, this.provider);
-    return this.#supervisor.request<CreateEmbeddingResponse>(Method.embedding, { params: checked }, callOptions);
+    // A fallback step whose provider has no embeddings (or refuses a parameter) is skipped with that error.
+    const fallback = this.#fallbackSource(callOptions, (client, model) => {
+      checkEmbeddingCapability(client.capabilities, client.provider);
+      return { params: validateEmbeddingParams({ ...params, model }, client.provider) };
+    });
+    return this.#supervisor.request<CreateEmbeddingResponse>(Method.embedding, { params: checked }, callOptions, fallback);
   }
 
   /**
@@ -355,6 +360,10 @@ export class AnyLLM {
       throw new UnsupportedParameterError('listModels', this.provider, 'this provider has no models endpoint.');
     }
     const callOptions = validateCallOptions(options, this.provider);
+    // Another provider's models are not this one's: refused, not silently ignored.
+    if (callOptions.fallbacks !== undefined && callOptions.fallbacks.length > 0) {
+      throw new InvalidRequestError(`Call option 'fallbacks' applies to completions and embeddings, not to listModels().`, { provider: this.provider, code: 'invalid_request' });
+    }
     const result = await this.#supervisor.request<ListModelsResult>('listModels', {}, callOptions);
     return result.data;
   }

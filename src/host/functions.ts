@@ -42,10 +42,33 @@ export interface TopLevelClientLimits {
 const limits: TopLevelClientLimits = { idleMs: 60_000, maxClients: 64 };
 
 interface CachedClient {
+  /** Its key in the cache; undefined for a client made outside it (options it does not cache). */
+  key: string | undefined;
   client: Promise<AnyLLM>;
   /** Set once `client` resolved: only a made client can be asked whether it is busy, and closed. */
   made: AnyLLM | undefined;
   lastUsed: number;
+  /**
+   * Top-level streams handed this client that have not ended. A stream's call starts at its first
+   * read, and a `toReadableStream()` may wait long for one: its client must still be open then.
+   */
+  streams: number;
+}
+
+/** A top-level stream's hold on its client: from when it is handed out until it ends or is dropped unread. */
+interface Hold {
+  entry: CachedClient;
+  released: boolean;
+}
+
+/** A stream dropped without being read (or ended) lets its client go once it is collected. */
+const dropped = new FinalizationRegistry<Hold>((hold) => release(hold));
+
+function release(hold: Hold): void {
+  if (hold.released) return;
+  hold.released = true;
+  hold.entry.streams--;
+  if (hold.entry.key !== undefined) used(hold.entry.key);
 }
 
 /** Least recently used first (a use moves an entry to the end). */
@@ -88,7 +111,7 @@ function sweep(now = Date.now()): void {
     if (!stale && excess <= 0) break;
     if (!stale && idleFor < JUST_USED_MS) continue;
     // A client with a call in flight (a stream being read, a request waiting) is never closed under it.
-    if (!entry.made || entry.made.stats().inFlight > 0) continue;
+    if (!entry.made || entry.streams > 0 || entry.made.stats().inFlight > 0) continue;
     clients.delete(key);
     excess--;
     entry.made.close().catch(() => {});
@@ -123,13 +146,40 @@ function callOptionsOf(options: TopLevelOptions): CallOptions {
   return call;
 }
 
-function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> {
-  const key = JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
+function isNameOrAbsent(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
+/** The cache key of a provider, key and base URL. */
+function keyOf(provider: string, options: TopLevelOptions): string {
+  return JSON.stringify([provider, options.apiKey ?? null, options.apiBase ?? null]);
+}
+
+/**
+ * A call of this key's client just ended: it is the most recently used now. Counted from the
+ * call's start only, a call longer than the idle time (or than the cap's grace) left its client
+ * first in line to be closed the moment it ended, though the key was in use a moment ago.
+ */
+function used(key: string): void {
+  const entry = clients.get(key);
+  if (!entry) return;
+  clients.delete(key);
+  entry.lastUsed = Date.now();
+  clients.set(key, entry);
+}
+
+function entryFor(provider: string, options: TopLevelOptions): CachedClient {
+  // Only strings name a client. Anything else is AnyLLM.create's to refuse, with its typed error:
+  // an object whose toJSON gives a key must not be served by that key's client, nor a BigInt throw here.
+  if (!isNameOrAbsent(options.apiKey) || !isNameOrAbsent(options.apiBase)) {
+    return { key: undefined, client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
+  }
+  const key = keyOf(provider, options);
   let entry = clients.get(key);
   if (entry) {
     clients.delete(key);
   } else {
-    const made: CachedClient = { client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0 };
+    const made: CachedClient = { key, client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
     made.client.then(
       (client) => (made.made = client),
       () => {
@@ -142,7 +192,7 @@ function clientFor(provider: string, options: TopLevelOptions): Promise<AnyLLM> 
   clients.set(key, entry);
   startSweeper();
   if (clients.size > limits.maxClients) sweep();
-  return entry.client;
+  return entry;
 }
 
 /**
@@ -163,8 +213,13 @@ export async function completion<S extends StructuredOutputSchema>(
 export async function completion(params: CompletionParams, options?: TopLevelOptions): Promise<ChatCompletion>;
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const client = await clientFor(provider, options);
-  return client.completion({ ...params, model }, callOptionsOf(options));
+  const entry = entryFor(provider, options);
+  const client = await entry.client;
+  try {
+    return await client.completion({ ...params, model }, callOptionsOf(options));
+  } finally {
+    if (entry.key !== undefined) used(entry.key);
+  }
 }
 
 /**
@@ -180,8 +235,14 @@ export async function embedding(params: EmbeddingParams & { encoding_format: 'ba
 export async function embedding(params: EmbeddingParams, options?: TopLevelOptions): Promise<CreateEmbeddingResponse>;
 export async function embedding(params: EmbeddingParams, options: TopLevelOptions = {}): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
   const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const client = await clientFor(provider, options);
-  return client.embedding({ ...params, model }, { signal: options.signal, timeoutMs: options.timeoutMs, idleTimeoutMs: options.idleTimeoutMs });
+  const entry = entryFor(provider, options);
+  const client = await entry.client;
+  try {
+    // Every call option, as completion() passes them: `retry` and `fallbacks` were dropped here.
+    return await client.embedding({ ...params, model }, callOptionsOf(options));
+  } finally {
+    if (entry.key !== undefined) used(entry.key);
+  }
 }
 
 /** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */
@@ -194,35 +255,60 @@ export interface CompletionStream<Final extends ChatCompletion = ChatCompletion>
  * `ChunkStream`, helpers included, in the order the caller asked.
  */
 class LazyCompletionStream<Final extends ChatCompletion> implements CompletionStream<Final> {
-  readonly #open: () => Promise<ChunkStream<Final>>;
+  readonly #open: (held: (hold: Hold) => void) => Promise<ChunkStream<Final>>;
+  #hold: Hold | undefined;
   #opening: Promise<ChunkStream<Final>> | undefined;
   #inner: ChunkStream<Final> | undefined;
 
-  constructor(open: () => Promise<ChunkStream<Final>>) {
+  constructor(open: (held: (hold: Hold) => void) => Promise<ChunkStream<Final>>) {
     this.#open = open;
   }
+
+  /** The stream ended (read to its end, failed, or stopped): its client is free, and was just used. */
+  readonly #ended = (): void => {
+    const hold = this.#hold;
+    if (!hold) return;
+    this.#hold = undefined;
+    dropped.unregister(hold);
+    release(hold);
+  };
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
   #opened(): Promise<ChunkStream<Final>> {
-    return (this.#opening ??= this.#open());
+    return (this.#opening ??= this.#open((hold) => {
+      this.#hold = hold;
+      dropped.register(this, hold, hold);
+    }));
   }
 
   async next(): Promise<IteratorResult<ChatCompletionChunk>> {
     this.#inner ??= await this.#opened();
-    return this.#inner.next();
+    return this.#inner.next().then(
+      (result) => {
+        if (result.done) this.#ended();
+        return result;
+      },
+      (error: unknown) => {
+        this.#ended();
+        throw error;
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ChatCompletionChunk>> {
     const current = this.#inner ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
     await current?.return();
+    this.#ended();
     return { value: undefined, done: true };
   }
 
   finalChatCompletion(): Promise<Final> {
-    return this.#opened().then((inner) => inner.finalChatCompletion());
+    const final = this.#opened().then((inner) => inner.finalChatCompletion());
+    final.then(this.#ended, this.#ended);
+    return final;
   }
 
   toReadableStream(options?: { format?: 'chunks' }): ReadableStream<ChatCompletionChunk>;
@@ -235,13 +321,19 @@ class LazyCompletionStream<Final extends ChatCompletion> implements CompletionSt
     return new ReadableStream<ChatCompletionChunk | Uint8Array>(
       {
         pull: async (controller) => {
-          const result = await (await inner).read();
-          if (result.done) controller.close();
-          else controller.enqueue(result.value);
+          const result = await (await inner).read().catch((error: unknown) => {
+            this.#ended();
+            throw error;
+          });
+          if (result.done) {
+            this.#ended();
+            controller.close();
+          } else controller.enqueue(result.value);
         },
         cancel: async (reason) => {
           const reader = await inner.catch(() => undefined);
           await reader?.cancel(reason);
+          this.#ended();
         },
       },
       { highWaterMark: 0 },
@@ -267,9 +359,12 @@ export function completionStream<S extends StructuredOutputSchema>(
 ): CompletionStream<ParsedChatCompletion<SchemaOutput<S>>>;
 export function completionStream(params: CompletionParams, options?: TopLevelOptions): CompletionStream;
 export function completionStream(params: CompletionParams, options: TopLevelOptions = {}): CompletionStream {
-  return new LazyCompletionStream(async () => {
+  return new LazyCompletionStream(async (held) => {
     const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-    const client = await clientFor(provider, options);
+    const entry = entryFor(provider, options);
+    entry.streams++;
+    held({ entry, released: false });
+    const client = await entry.client;
     return client.completionStream({ ...params, model }, callOptionsOf(options));
   });
 }

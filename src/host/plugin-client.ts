@@ -217,7 +217,7 @@ export class PluginClient implements SessionClient {
       start: (stream) => {
         if (options.signal?.aborted) throw createAbortError(options.signal.reason);
         current = this.#run<CompletionParams>('completionStream', params?.model, params, params, options, fallback, {
-          attempt: (guard, record, stepParams) => {
+          attempt: (guard, record, stepParams, step) => {
             let on: Launched | undefined;
             const sink = (chunks: ChatCompletionChunk[], bytes: number, running: CompletionUsage | undefined) => {
               const count = chunks.length;
@@ -232,8 +232,10 @@ export class PluginClient implements SessionClient {
               if (usage) record.usage = usage;
               const problem = stream.push(chunks, bytes);
               if (problem !== undefined && on) {
-                const error = new PluginProtocolError(`Plugin '${this.#name}' broke the protocol: it ${problem}.`, { provider: this.#name });
-                return this.#session.violation(on, error);
+                // The plugin of this attempt, a fallback step's included: its own session kills it,
+                // or that session would go on routing its clients' calls to the dead plugin.
+                const error = new PluginProtocolError(`Plugin '${step.#name}' broke the protocol: it ${problem}.`, { provider: step.#name });
+                return step.#session.violation(on, error);
               }
               // A full window pauses the plugin until the consumer reads: that wait is not the plugin's idleness.
               if (stream.full) guard.pauseIdle();
@@ -272,7 +274,8 @@ export class PluginClient implements SessionClient {
     options: CallOptions,
     fallback: FallbackSource<P> | undefined,
     hooks: {
-      attempt(guard: CallGuard, record: CallRecord, params: P): Attempt;
+      /** `client`: whose plugin the attempt runs on (this one, or a fallback step's). */
+      attempt(guard: CallGuard, record: CallRecord, params: P, client: PluginClient): Attempt;
       done(error: unknown, value: unknown): void;
     },
   ): { placement: () => Placement | undefined; cancel(error: Error): void } {
@@ -307,8 +310,8 @@ export class PluginClient implements SessionClient {
       if (this.#closed) return finish(this.#closedError());
       record.attempts++;
       stepAttempts++;
-      const attempt = hooks.attempt(guard, record, target.params);
       const client = target.client;
+      const attempt = hooks.attempt(guard, record, target.params, client);
       // A fallback step runs on another client's plugin: it too must keep the process alive meanwhile.
       const foreign = client !== this;
       if (foreign) client.#session.hold();

@@ -5,9 +5,11 @@
  * chunk that is its batch's template with another `choices[0].delta.content` travels as that
  * string alone, and the receiver rebuilds it from the template.
  *
- * The text is a JSON array. An object item is a chunk as it is. A string item is the template
- * (the last object item in the batch with exactly one choice whose `delta.content` is a string)
- * with that content: a fresh copy each time, so no two chunks share an object.
+ * The text is a JSON array of at most `MAX_CHUNKS_PER_MESSAGE` items. An object item is a chunk
+ * as it is. A string item is the template (the last object item in the batch, which must have
+ * exactly one choice whose `delta.content` is a string, and whose JSON is at most
+ * `MAX_TEMPLATE_CHARS` long) with that content: a fresh copy each time, so no two chunks share an
+ * object.
  *
  * On the host this turns parsing a 200-byte chunk into parsing a short string and copying a few
  * small objects: most of the host's CPU per streamed token (docs/PERFORMANCE.md).
@@ -19,6 +21,16 @@
  * @module
  */
 import type { ChatCompletionChunk } from '../types.js';
+import { MAX_CHUNKS_PER_MESSAGE, STREAM_WINDOW_BYTES } from './methods.js';
+
+/**
+ * The largest template (its JSON, in UTF-16 code units) a string item may be rebuilt from. The
+ * credit window counts the text that crossed, not what the receiver rebuilds from it: a big
+ * template repeated by three-byte items would let a full window of chunks hold hundreds of times
+ * the window's bytes in the host. With this bound, a window of 1 024 rebuilt chunks stays within
+ * `STREAM_WINDOW_BYTES`, as plain chunks do.
+ */
+export const MAX_TEMPLATE_CHARS = STREAM_WINDOW_BYTES / 1024;
 
 /**
  * One batch as JSON text: chunks that only change the template's content go as their content.
@@ -29,27 +41,64 @@ import type { ChatCompletionChunk } from '../types.js';
  * ```
  */
 export function encodeChunkBatch(chunks: readonly ChatCompletionChunk[]): string {
-  // Joined once at the end: a flat string, which postMessage copies without flattening a rope first.
-  const items = new Array<string>(chunks.length);
-  let template: string | undefined;
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i];
+  const writer = new ChunkBatchWriter();
+  for (const chunk of chunks) writer.add(chunk);
+  return writer.take();
+}
+
+/**
+ * A batch written a chunk at a time, each as it is when added: a plugin that yields one object
+ * again and again, changed between yields, sends every state it yielded, not the last one as many
+ * times (the batch leaves at the end of the turn, after the plugin has moved on).
+ *
+ * @example
+ * ```ts
+ * const writer = new ChunkBatchWriter();
+ * writer.add(chunk);
+ * send(writer.take()); // the text of encodeChunkBatch([chunk])
+ * ```
+ */
+export class ChunkBatchWriter {
+  #items: string[] = [];
+  #template: string | undefined;
+
+  /** Chunks in the batch now. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** Writes `chunk`'s item now. */
+  add(chunk: ChatCompletionChunk): void {
     const delta = contentDelta(chunk);
     if (delta === undefined) {
       // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
-      items[i] = (JSON.stringify(chunk) as string | undefined) ?? 'null';
-      continue;
+      this.#items.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
+      // The receiver's template is the last object item, whatever it was: a toJSON or a String
+      // content may make this one look like a content chunk there, though it is not one here.
+      this.#template = undefined;
+      return;
     }
     const skeleton = skeletonOf(chunk, delta);
-    if (skeleton !== undefined && skeleton === template) {
-      items[i] = JSON.stringify(delta.content);
-      continue;
+    if (skeleton !== undefined && skeleton === this.#template) {
+      this.#items.push(JSON.stringify(delta.content));
+      return;
     }
-    items[i] = JSON.stringify(chunk);
-    // Only a chunk the receiver will also take as its template (it parses back to the same shape).
-    template = skeleton;
+    const item = JSON.stringify(chunk);
+    this.#items.push(item);
+    // Only a chunk the receiver will also take as its template (it parses back to the same shape),
+    // and small enough to be rebuilt many times over (MAX_TEMPLATE_CHARS), measured as the
+    // receiver measures it: the item's JSON, content included.
+    this.#template = skeleton !== undefined && item.length <= MAX_TEMPLATE_CHARS ? skeleton : undefined;
   }
-  return `[${items.join(',')}]`;
+
+  /** The batch's text; the writer starts a new batch. */
+  take(): string {
+    // Joined once at the end: a flat string, which postMessage copies without flattening a rope first.
+    const text = `[${this.#items.join(',')}]`;
+    this.#items = [];
+    this.#template = undefined;
+    return text;
+  }
 }
 
 /**
@@ -68,19 +117,30 @@ export function decodeChunkBatch(text: string): ChatCompletionChunk[] | undefine
   } catch {
     return undefined;
   }
-  if (!Array.isArray(items)) return undefined;
-  let template: ChatCompletionChunk | undefined;
+  // As many chunks as a batch of objects may carry (methods.ts).
+  if (!Array.isArray(items) || items.length > MAX_CHUNKS_PER_MESSAGE) return undefined;
+  /** The last object item; `null` when it cannot be a template (not a content chunk, or too large). */
+  let template: ChatCompletionChunk | null | undefined;
+  let checked = false;
   for (let i = 0; i < items.length; i++) {
     const item: unknown = items[i];
     if (typeof item === 'string') {
-      if (template === undefined) return undefined;
+      if (template === undefined || template === null) return undefined;
+      if (!checked) {
+        // Measured once per template, when a string first needs it (a batch's first chunk, as a rule).
+        checked = true;
+        if (JSON.stringify(template).length > MAX_TEMPLATE_CHARS) template = null;
+        if (template === null) return undefined;
+      }
       const chunk = copyJson(template) as ChatCompletionChunk;
       (chunk.choices[0].delta as { content: string }).content = item;
       items[i] = chunk;
       continue;
     }
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-    if (contentDelta(item as ChatCompletionChunk) !== undefined) template = item as ChatCompletionChunk;
+    // The sender's template is the last object it sent: a string after another kind of chunk is refused.
+    template = contentDelta(item as ChatCompletionChunk) === undefined ? null : (item as ChatCompletionChunk);
+    checked = false;
   }
   return items as ChatCompletionChunk[];
 }

@@ -7,7 +7,7 @@
  */
 import type { ChatCompletionChunk, CompletionUsage } from '../types.js';
 import type { Connection } from './connection.js';
-import { encodeChunkBatch } from './chunk-batch.js';
+import { ChunkBatchWriter } from './chunk-batch.js';
 import { CreditSender, type Credit, type WindowSize } from './flow-control.js';
 import { MAX_CHUNKS_PER_MESSAGE, Method, type ChunksNotification, type RequestId } from './methods.js';
 
@@ -25,7 +25,8 @@ export class ChunkSender {
   readonly #connection: Connection;
   readonly #id: RequestId;
   readonly #credit: CreditSender;
-  readonly #json: boolean;
+  /** Set when the host asked for JSON text (see `StreamRequest.encoding`). */
+  readonly #writer: ChunkBatchWriter | undefined;
   #batch: ChatCompletionChunk[] = [];
   /** Reads the provider's running usage, to go with the next batch (for the host's accounting only). */
   #usage: (() => CompletionUsage | undefined) | undefined;
@@ -37,7 +38,7 @@ export class ChunkSender {
     this.#connection = connection;
     this.#id = id;
     this.#credit = new CreditSender(window);
-    this.#json = json;
+    this.#writer = json ? new ChunkBatchWriter() : undefined;
   }
 
   /** How many chunks were pushed in all. */
@@ -45,12 +46,18 @@ export class ChunkSender {
     return this.#pushed;
   }
 
-  /** Queues a chunk; the batch leaves at the end of this event-loop turn, or once it is full. */
+  /**
+   * Queues a chunk as it is now; the batch leaves at the end of this event-loop turn, or once it is
+   * full. Taken now, not when the batch leaves: a provider may reuse one chunk object for every
+   * token, changing it after each yield.
+   */
   push(chunk: ChatCompletionChunk): void {
-    this.#batch.push(chunk);
+    if (this.#writer) this.#writer.add(chunk);
+    // As the wire will carry it (JSON): undefined items become null, which the host refuses.
+    else this.#batch.push((JSON.parse(JSON.stringify(chunk) ?? 'null') as ChatCompletionChunk));
     this.#pushed++;
     // A turn can hold a whole stream (the body already arrived): send in slices so the host works meanwhile.
-    if (this.#batch.length >= MAX_CHUNKS_PER_MESSAGE) {
+    if (this.#queued() >= MAX_CHUNKS_PER_MESSAGE) {
       this.flush();
       return;
     }
@@ -71,17 +78,22 @@ export class ChunkSender {
   /** Sends what is queued now (before the response that closes the stream). */
   flush(): void {
     this.#scheduled = false;
-    if (this.#batch.length === 0) return;
+    const count = this.#queued();
+    if (count === 0) return;
     const chunks = this.#batch;
     this.#batch = [];
-    const json = this.#json ? encodeChunkBatch(chunks) : undefined;
+    const json = this.#writer?.take();
     const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
     const usage = this.#usage?.();
     this.#usage = undefined;
     if (usage !== undefined) notification.usage = usage;
     // The size the host will count: the line over stdio; over a port, the JSON text it measures.
     const size = this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
-    this.#credit.sent(chunks.length, size);
+    this.#credit.sent(count, size);
+  }
+
+  #queued(): number {
+    return this.#writer ? this.#writer.size : this.#batch.length;
   }
 
   /** Records credit from the host; wakes the producer when it is back inside the window. */
@@ -94,7 +106,7 @@ export class ChunkSender {
    * the batch and resolves when the host grants credit, or rejects when `signal` aborts.
    */
   ready(signal: AbortSignal): Promise<void> | undefined {
-    if (this.#credit.canSend(this.#batch.length + 1)) return undefined;
+    if (this.#credit.canSend(this.#queued() + 1)) return undefined;
     this.flush();
     return this.#credit.wait(1, signal);
   }
