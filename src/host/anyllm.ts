@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidRequestError, UnsupportedParameterError } from '../errors.js';
+import { InvalidRequestError, PluginUnavailableError, UnsupportedParameterError } from '../errors.js';
 import { checkCapabilities } from '../protocol/capabilities.js';
 import { Method, type InitializeResult, type ListModelsResult } from '../protocol/methods.js';
 import type {
@@ -75,6 +75,7 @@ export class AnyLLM {
   readonly #fallbackOptions: AnyLLMOptions;
   /** Clients of the fallback providers this client's calls named, made on first use, closed with it. */
   readonly #fallbackClients = new Map<string, Promise<AnyLLM>>();
+  #closing = false;
 
   private constructor(provider: string, isolation: Isolation, capabilities: Capabilities, supervisor: PluginClient, fallbackOptions: AnyLLMOptions) {
     this.provider = provider;
@@ -271,6 +272,11 @@ export class AnyLLM {
   }
 
   #fallbackClient(provider: string): Promise<AnyLLM> {
+    // Once the close has begun, a chain still looking for its next step makes no client: the
+    // close has already taken the list of clients it closes.
+    if (this.#closing) {
+      return Promise.reject(new PluginUnavailableError(`The '${this.provider}' client is closed; its fallback '${provider}' is not started.`, { provider: this.provider }));
+    }
     let client = this.#fallbackClients.get(provider);
     if (!client) {
       client = (async () => {
@@ -373,6 +379,7 @@ export class AnyLLM {
    * exits when no other client uses it). Later calls fail. Fallback clients it made close too.
    */
   async close(): Promise<void> {
+    this.#closing = true;
     // This client's calls drain first: a fallback step among them runs on a fallback client's
     // plugin, which must not be closed under it. No new step starts once the close has begun.
     await this.#supervisor.close();
