@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
 import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
-import { PluginProtocolError, RateLimitError } from 'anyllm/internal/errors.js';
+import { PluginProtocolError, ProviderError, RateLimitError } from 'anyllm/internal/errors.js';
 
 class End implements Transport {
   peer!: End;
@@ -270,6 +270,152 @@ describe('Connection', () => {
     expect(errors.length).toBeGreaterThan(0);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     vi.restoreAllMocks();
+  });
+
+  // What a peer that does not speak JSON-RPC 2.0 exactly gets: nothing served, nothing settled, one
+  // protocol error (the owner kills such a plugin), never a throw into the transport.
+  it.each([
+    ['no jsonrpc member', {}],
+    ["jsonrpc '1.0'", { jsonrpc: '1.0' }],
+    ["jsonrpc ''", { jsonrpc: '' }],
+  ])('a request with %s is not served, not answered, and is reported', async (_label, version) => {
+    const errors: PluginProtocolError[] = [];
+    const { host, a } = pair({ onProtocolError: (e) => errors.push(e) });
+    let served = 0;
+    host.onRequest('shutdown', () => {
+      served++;
+      return { ok: true };
+    });
+    a.listener!({ ...version, id: 5, method: 'shutdown', params: {} }, 10);
+    await tick();
+    expect(served).toBe(0);
+    expect(a.log).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual(['The peer sent a message that is not JSON-RPC 2.0.']);
+    // The same request as JSON-RPC 2.0 is served and answered directly.
+    a.listener!({ jsonrpc: '2.0', id: 6, method: 'shutdown', params: {} }, 10);
+    await tick();
+    expect(served).toBe(1);
+    expect(a.log).toEqual([{ jsonrpc: '2.0', id: 6, result: { ok: true } }]);
+  });
+
+  it('an answer without jsonrpc "2.0" or without an id settles nothing and is reported; the real answer then settles the request', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { host, a, b } = pair({ onProtocolError: (e) => errors.push(e) });
+    b.listener = undefined;
+    const call = host.request('listModels', { client: 'c1' });
+    const id = (a.log.at(-1) as { id: number }).id;
+    a.listener!({ id, result: { data: ['no version'] } }, 10);
+    a.listener!({ jsonrpc: '1.0', id, error: { code: -32000, message: 'old' } }, 10);
+    a.listener!({ jsonrpc: '2.0', result: { data: ['no id'] } }, 10);
+    await tick();
+    expect(host.pendingCount).toBe(1);
+    expect(errors.map((e) => e.message)).toEqual(Array(3).fill('The peer sent a message that is not JSON-RPC 2.0.'));
+    a.listener!({ jsonrpc: '2.0', id, result: { data: ['right'] } }, 10);
+    await expect(call).resolves.toEqual({ data: ['right'] });
+  });
+
+  it('a message that is undefined, null, a number, a string or an empty batch is reported, never thrown (a worker may post anything)', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { a } = pair({ onProtocolError: (e) => errors.push(e) });
+    for (const message of [undefined, null, 5, 'hello', []]) expect(() => a.listener!(message, undefined)).not.toThrow();
+    await tick();
+    expect(errors.map((e) => e.message)).toEqual(Array(5).fill('The peer sent a message that is not JSON-RPC 2.0.'));
+    expect(a.log).toEqual([]);
+  });
+
+  it('a batch of requests is answered as a batch: each served by its handler, an unknown method Method not found', async () => {
+    const { host, a } = pair();
+    const seen: unknown[] = [];
+    host.onRequest('listModels', (params, { id, signal }) => {
+      seen.push([id, signal.aborted, params]);
+      return { data: [id] };
+    });
+    a.listener!([
+      { jsonrpc: '2.0', id: 7, method: 'listModels', params: { client: 'c1' } },
+      { jsonrpc: '2.0', id: 8, method: 'nobody', params: {} },
+      { jsonrpc: '2.0', id: 9, method: 'listModels', params: { client: 'c2' } },
+    ], 10);
+    await tick();
+    expect(seen).toEqual([[7, false, { client: 'c1' }], [9, false, { client: 'c2' }]]);
+    expect(a.log).toHaveLength(1);
+    expect(a.log[0]).toMatchObject([
+      { jsonrpc: '2.0', id: 7, result: { data: [7] } },
+      { jsonrpc: '2.0', id: 8, error: { code: -32601 } },
+      { jsonrpc: '2.0', id: 9, result: { data: [9] } },
+    ]);
+  });
+
+  it('a batch that mixes an answer and a request is not JSON-RPC: reported, nothing settled, nothing served', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { host, a, b } = pair({ onProtocolError: (e) => errors.push(e) });
+    b.listener = undefined;
+    let served = 0;
+    host.onRequest('shutdown', () => ++served);
+    const call = host.request('listModels', { client: 'c1' });
+    const id = (a.log.at(-1) as { id: number }).id;
+    const sent = a.log.length;
+    a.listener!([{ jsonrpc: '2.0', id, result: { data: ['mixed'] } }, { jsonrpc: '2.0', id: 3, method: 'shutdown', params: {} }], 10);
+    await tick();
+    expect(errors.map((e) => e.message)).toEqual(['The peer sent a message that is not JSON-RPC 2.0.']);
+    expect(host.pendingCount).toBe(1);
+    expect(served).toBe(0);
+    expect(a.log.length).toBe(sent);
+    a.listener!([{ jsonrpc: '2.0', id, result: { data: ['alone'] } }], 10);
+    await expect(call).resolves.toEqual({ data: ['alone'] });
+  });
+
+  it('an answer the transport cannot carry fails the peer\'s request with an error saying so, and the connection goes on', async () => {
+    const { host, plugin } = pair();
+    let big = true;
+    plugin.onRequest('listModels', () => (big ? { data: [], total: 1n } : { data: ['ok'] }));
+    const error = await host.request('listModels', { client: 'c1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toBe("The answer to 'listModels' could not be sent: Do not know how to serialize a BigInt");
+    big = false;
+    await expect(host.request('listModels', { client: 'c1' })).resolves.toEqual({ data: ['ok'] });
+  });
+
+  it('with negativeIds a side numbers its requests -1, -2, ... and gets its own answers beside the peer\'s request 1', async () => {
+    const a = new End();
+    const b = new End();
+    a.peer = b;
+    b.peer = a;
+    const host = new Connection(a);
+    const plugin = new Connection(b, { negativeIds: true });
+    host.onRequest('fetch', (params) => ({ fetched: params }));
+    plugin.onRequest('listModels', (_params, { id }) => ({ data: [`plugin answers ${String(id)}`] }));
+    const fromPlugin = plugin.request('fetch', { url: 'u' } as never);
+    const fromHost = host.request('listModels', { client: 'c1' });
+    await expect(fromPlugin).resolves.toEqual({ fetched: { url: 'u' } });
+    await expect(fromHost).resolves.toEqual({ data: ['plugin answers 1'] });
+    expect((b.log[0] as { id: number }).id).toBe(-1);
+    expect((a.log[0] as { id: number }).id).toBe(1);
+    expect(plugin.nextId()).toBe(-2);
+    expect(host.nextId()).toBe(2);
+  });
+
+  it('acknowledgeCancel answers each $/cancel with $/cancelled at once, running or not; without it nothing goes back', async () => {
+    const a = new End();
+    const b = new End();
+    a.peer = b;
+    b.peer = a;
+    const host = new Connection(a);
+    const plugin = new Connection(b, { acknowledgeCancel: true });
+    const acknowledged: unknown[] = [];
+    host.onNotification('$/cancelled', (params) => acknowledged.push(params));
+    plugin.onRequest('completion', (_p, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+    const call = host.request('completion', { client: 'c1', params: {} as never }).catch((e: unknown) => e);
+    await tick();
+    host.cancel(1);
+    expect(((await call) as Error).name).toBe('AbortError');
+    host.notify('$/cancel', { id: 77 });
+    await tick();
+    expect(acknowledged).toEqual([{ id: 1 }, { id: 77 }]);
+    // The host side does not acknowledge: a $/cancel it receives sends nothing back.
+    const sent = a.log.length;
+    plugin.notify('$/cancel', { id: 3 });
+    await tick();
+    expect(a.log.length).toBe(sent);
   });
 
   it('passes backedUp and drained through', async () => {

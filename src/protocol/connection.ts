@@ -204,18 +204,33 @@ export class Connection {
     // a method this side serves. What remains (batches, unknown methods, malformed messages) goes
     // through the library, which answers or refuses it as JSON-RPC 2.0 says.
     if (isResponse(message)) return this.#settle(message);
-    if (Array.isArray(message) && message.length > 0 && message.every(isResponse)) {
-      for (const response of message) this.#settle(response);
-      return;
+    if (Array.isArray(message)) {
+      // An empty batch is invalid; the library would take it for a batch of no answers and drop it unreported.
+      if (message.length === 0) return this.#protocolError('The peer sent a message that is not JSON-RPC 2.0.');
+      if (message.every(isResponse)) {
+        for (const response of message) this.#settle(response);
+        return;
+      }
     }
     const serve = isRequest(message) ? this.#requestHandlers.get(message.method) : undefined;
     if (serve) {
-      void serve(message as JSONRPCRequest).then((response) => this.#transport.send(response));
+      void serve(message as JSONRPCRequest).then((response) => this.#answer(response, (message as JSONRPCRequest).method));
       return;
     }
-    this.#rpc.receiveAndSend(message as Message).catch(() => {
-      this.#protocolError('The peer sent a message that is not JSON-RPC 2.0.');
-    });
+    this.#rpc.receiveAndSend(message as Message).catch(() => this.#protocolError('The peer sent a message that is not JSON-RPC 2.0.'));
+  }
+
+  /**
+   * Sends a handler's answer. One the transport cannot carry (a BigInt or a cycle over stdio) fails the
+   * peer's request with an error answer, instead of leaving it unanswered and rejecting here unhandled.
+   */
+  #answer(response: JSONRPCResponse, method: string): void {
+    try {
+      this.#transport.send(response);
+    } catch (error) {
+      const failure = new Error(`The answer to '${method}' could not be sent: ${(error as Error).message}`);
+      this.#transport.send({ jsonrpc: '2.0', id: response.id, error: toWireError(failure, this.#options.provider) });
+    }
   }
 
   /** The peer answered one of our requests (an answer to one we no longer wait for is dropped). */
