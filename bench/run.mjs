@@ -569,11 +569,11 @@ async function orchestrate() {
     );
     console.log(
       `Soak: ${soak.calls.toLocaleString('en')} calls, ${soak.concurrency} at a time, in ${fmt(soak.ms / 1000, 0)} s; plugin starts ${soak.plugin.starts}, host retries ${soak.plugin.retries}; ` +
-        `host RSS ${soak.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soak.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB); outcomes ${JSON.stringify(soak.outcomes)}` +
+        `host RSS ${soak.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soak.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB; its young generation, committed: ${soak.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB); outcomes ${JSON.stringify(soak.outcomes)}` +
         (soak.wrongCount > 0 ? `; WRONG: ${JSON.stringify(soak.wrong)}` : ''),
     );
     console.log(
-      `Soak, process tier: ${fmt(soakProcess.ms / 1000, 0)} s; host RSS ${soakProcess.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soakProcess.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB)` +
+      `Soak, process tier: ${fmt(soakProcess.ms / 1000, 0)} s; host RSS ${soakProcess.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soakProcess.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB; its young generation, committed: ${soakProcess.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB)` +
         (soakProcess.wrongCount > 0 ? `; WRONG: ${JSON.stringify(soakProcess.wrong)}` : ''),
     );
     console.log(`Bench time: ${fmt((Date.now() - started.getTime()) / 1000, 0)} s.`);

@@ -7,6 +7,7 @@
 //   soak           many calls with random faults from the bench server: every outcome checked
 //                  against the class the fault must give, host RSS at call 10,000 and at the end
 import { readdirSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
 const MiB = 2 ** 20;
@@ -272,7 +273,12 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
   // In phases, so each RSS sample is taken with nothing in flight.
   for (const to of [...sampleAt.filter((n) => n < calls), calls]) {
     await Promise.all(Array.from({ length: concurrency }, () => lane(to)));
-    rss.push({ call: to, mb: await settledRss(), mainHeapMb: process.memoryUsage().heapUsed / MiB });
+    // Beside RSS: the main thread's young generation as V8 sized it (committed, mostly empty after
+    // gc()). V8 grows it towards its maximum under a high allocation rate, once; a leak shows in
+    // the heap used, or as RSS growth beyond it.
+    const mb = await settledRss();
+    const youngMb = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size / MiB;
+    rss.push({ call: to, mb, mainHeapMb: process.memoryUsage().heapUsed / MiB, mainYoungMb: youngMb });
   }
   const ms = performance.now() - t0;
   const stats = llm.stats();
