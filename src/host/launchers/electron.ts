@@ -167,16 +167,9 @@ export function launchUtility(spec: LaunchSpec, utilityProcess: NonNullable<Elec
  * lines. The protocol goes over the port, so stdout is output like stderr.
  */
 function collectOutput(child: UtilityProcessHandle, spec: LaunchSpec): StderrSink {
+  // Never ended: the sink needs no end (its last line is delivered by flush() at the exit).
   const output = new PassThrough();
-  let open = 0;
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    open++;
-    stream.on('end', () => {
-      if (--open === 0) output.end();
-    });
-    stream.pipe(output, { end: false });
-  }
+  for (const stream of [child.stdout, child.stderr]) stream?.pipe(output, { end: false });
   return sinkStderr(output, spec);
 }
 
