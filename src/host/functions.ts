@@ -162,10 +162,26 @@ function keyOf(provider: string, options: TopLevelOptions): string {
  */
 function used(key: string): void {
   const entry = clients.get(key);
-  if (!entry) return;
+  if (entry) touch(key, entry);
+}
+
+/** Marks `entry` used now: the most recent, last in the cache's order. */
+function touch(key: string, entry: CachedClient): void {
   clients.delete(key);
   entry.lastUsed = Date.now();
   clients.set(key, entry);
+}
+
+/** One top-level request on its key's client, whose end counts as the key's last use. */
+async function onClient<T>(params: unknown, options: TopLevelOptions, run: (client: AnyLLM, model: string) => Promise<T>): Promise<T> {
+  const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
+  const entry = entryFor(provider, options);
+  const client = await entry.client;
+  try {
+    return await run(client, model);
+  } finally {
+    if (entry.key !== undefined) used(entry.key);
+  }
 }
 
 function entryFor(provider: string, options: TopLevelOptions): CachedClient {
@@ -176,9 +192,7 @@ function entryFor(provider: string, options: TopLevelOptions): CachedClient {
   }
   const key = keyOf(provider, options);
   let entry = clients.get(key);
-  if (entry) {
-    clients.delete(key);
-  } else {
+  if (!entry) {
     const made: CachedClient = { key, client: AnyLLM.create(provider, { apiKey: options.apiKey, apiBase: options.apiBase }), made: undefined, lastUsed: 0, streams: 0 };
     made.client.then(
       (client) => (made.made = client),
@@ -188,8 +202,7 @@ function entryFor(provider: string, options: TopLevelOptions): CachedClient {
     );
     entry = made;
   }
-  entry.lastUsed = Date.now();
-  clients.set(key, entry);
+  touch(key, entry);
   startSweeper();
   if (clients.size > limits.maxClients) sweep();
   return entry;
@@ -212,14 +225,7 @@ export async function completion<S extends StructuredOutputSchema>(
 ): Promise<ParsedChatCompletion<SchemaOutput<S>>>;
 export async function completion(params: CompletionParams, options?: TopLevelOptions): Promise<ChatCompletion>;
 export async function completion(params: CompletionParams, options: TopLevelOptions = {}): Promise<ChatCompletion> {
-  const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const entry = entryFor(provider, options);
-  const client = await entry.client;
-  try {
-    return await client.completion({ ...params, model }, callOptionsOf(options));
-  } finally {
-    if (entry.key !== undefined) used(entry.key);
-  }
+  return onClient(params, options, (client, model) => client.completion({ ...params, model }, callOptionsOf(options)));
 }
 
 /**
@@ -234,15 +240,8 @@ export async function completion(params: CompletionParams, options: TopLevelOpti
 export async function embedding(params: EmbeddingParams & { encoding_format: 'base64' }, options?: TopLevelOptions): Promise<Base64EmbeddingResponse>;
 export async function embedding(params: EmbeddingParams, options?: TopLevelOptions): Promise<CreateEmbeddingResponse>;
 export async function embedding(params: EmbeddingParams, options: TopLevelOptions = {}): Promise<CreateEmbeddingResponse | Base64EmbeddingResponse> {
-  const { provider, model } = splitModel((params as { model?: unknown } | undefined)?.model);
-  const entry = entryFor(provider, options);
-  const client = await entry.client;
-  try {
-    // Every call option, as completion() passes them: `retry` and `fallbacks` were dropped here.
-    return await client.embedding({ ...params, model }, callOptionsOf(options));
-  } finally {
-    if (entry.key !== undefined) used(entry.key);
-  }
+  // Every call option, as completion() passes them (`retry` and `fallbacks` included).
+  return onClient(params, options, (client, model) => client.embedding({ ...params, model }, callOptionsOf(options)));
 }
 
 /** What the top-level `completionStream()` returns: the chunks, and the same helpers as `ChunkStream`. */
