@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChunkBatch, encodeChunkBatch } from 'anyllm/internal/protocol/chunk-batch.js';
+import { ChunkBatchWriter, decodeChunkBatch, encodeChunkBatch } from 'anyllm/internal/protocol/chunk-batch.js';
 import type { ChatCompletionChunk } from 'anyllm';
 
 function token(content: string, extra: Record<string, unknown> = {}): ChatCompletionChunk {
@@ -71,16 +71,83 @@ describe('a JSON chunk batch', () => {
     expect(roundTrip(chunks)).toEqual(chunks);
   });
 
-  it('leaves the plugin\'s chunks as they were, and sends a frozen one in full', () => {
+  it('leaves the plugin\'s chunks as they were, and sends a frozen one as its text too (it never writes to them)', () => {
     const chunks = [token('one'), token('two')];
     const before = JSON.stringify(chunks);
     encodeChunkBatch(chunks);
     expect(JSON.stringify(chunks)).toBe(before);
-    const frozen = token('three');
+    const frozen = Object.freeze(token('three'));
+    Object.freeze(frozen.choices);
+    Object.freeze(frozen.choices[0]);
     Object.freeze(frozen.choices[0].delta);
-    const items = JSON.parse(encodeChunkBatch([token('one'), frozen])) as unknown[];
-    expect(typeof items[1]).toBe('object');
-    expect(frozen.choices[0].delta.content).toBe('three');
+    const text = encodeChunkBatch([token('one'), frozen]);
+    expect((JSON.parse(text) as unknown[])[1]).toBe('three');
+    expect(decodeChunkBatch(text)).toEqual([token('one'), token('three')]);
+  });
+
+  it('gives the receiver exactly the JSON of every chunk, whatever else in it changes from one to the next', () => {
+    // A seeded walk through chunks that differ from the one before in one place each: a value of
+    // another JSON type or none (undefined, a function), a non-finite number, a Date, a class
+    // instance, a toJSON deep inside, keys in another order, the delta reused elsewhere in the
+    // chunk, a second choice. Whatever the writer sends as text must rebuild to the chunk's JSON.
+    let seed = 7;
+    const draw = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    class Tag {
+      constructor(readonly name: string) {}
+    }
+    const values: unknown[] = ['fp_1', 'fp_2', 0, -0, 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true, false, undefined, () => 1, new Date(0), new Tag('x'), { toJSON: () => 'json' }, [1, undefined], [1, null], { 0: 1, 1: null }, [], {}, { a: { b: [null] } }, Object.assign(Object.create({ inherited: 1 }), { own: 2 }), new Map([[1, 2]])];
+    const variants: ((chunk: Record<string, any>) => void)[] = [
+      (chunk) => (chunk.system_fingerprint = values[draw(values.length)]),
+      (chunk) => (chunk.choices[0].logprobs = values[draw(values.length)]),
+      (chunk) => (chunk.choices[0].delta.refusal = values[draw(values.length)]),
+      (chunk) => (chunk.usage = values[draw(values.length)]),
+      (chunk) => (chunk.choices[0].delta = { refusal: null, content: chunk.choices[0].delta.content }),
+      (chunk) => (chunk.choices[0] = { delta: chunk.choices[0].delta, index: 0, logprobs: null, finish_reason: null }),
+      (chunk) => (chunk.echo = chunk.choices[0].delta),
+      (chunk) => (chunk.choices[0].extra = { nested: { toJSON: () => ({ other: true }) } }),
+      (chunk) => chunk.choices.push({ index: 1, delta: { content: 'second' }, logprobs: null, finish_reason: null }),
+      // Most tokens change nothing but their content.
+      ...Array.from({ length: 12 }, () => () => {}),
+    ];
+    const reused = token('');
+    let asText = 0;
+    for (let round = 0; round < 300; round++) {
+      const writer = new ChunkBatchWriter();
+      const expected: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        // Now and then one object yielded again and again, changed in between.
+        const chunk = (draw(4) === 0 ? reused : token('')) as unknown as Record<string, any>;
+        if (chunk === reused) {
+          chunk.choices = [{ index: 0, delta: { content: '' }, logprobs: null, finish_reason: null }];
+          delete chunk.echo;
+          delete chunk.usage;
+        }
+        variants[draw(variants.length)](chunk);
+        if (draw(3) === 0) variants[draw(variants.length)](chunk);
+        if (typeof chunk.choices[0].delta?.content === 'string') chunk.choices[0].delta.content = `t${round}-${i}`;
+        writer.add(chunk as ChatCompletionChunk);
+        // What this chunk's JSON was when it was added.
+        expected.push(JSON.stringify(chunk));
+      }
+      const text = writer.take();
+      const back = decodeChunkBatch(text);
+      expect(back, text).toBeDefined();
+      expect(back!.map((chunk) => JSON.stringify(chunk)), text).toEqual(expected);
+      expect(text.length).toBeLessThanOrEqual(`[${expected.join(',')}]`.length);
+      asText += (JSON.parse(text) as unknown[]).filter((item) => typeof item === 'string').length;
+    }
+    // The walk sent many chunks as their text (and so tested the rebuilding), not all in full.
+    expect(asText).toBeGreaterThan(400);
+  });
+
+  it('sends in full a chunk where the template had an array and it has an object with the same keys', () => {
+    const chunks = [token('a', { tags: ['x', 'y'] }), token('b', { tags: { 0: 'x', 1: 'y' } }), token('c', { tags: ['x', 'y'] })];
+    const text = encodeChunkBatch(chunks);
+    expect((JSON.parse(text) as unknown[]).map((item) => typeof item)).toEqual(['object', 'object', 'object']);
+    expect(decodeChunkBatch(text)).toEqual(chunks);
   });
 
   it('copies arrays of any JSON in a template: numbers, strings, null, nested arrays', () => {

@@ -60,7 +60,8 @@ export function encodeChunkBatch(chunks: readonly ChatCompletionChunk[]): string
  */
 export class ChunkBatchWriter {
   #items: string[] = [];
-  #template: string | undefined;
+  /** The template as the receiver will see it; undefined when there is none. */
+  #template: Template | undefined;
 
   /** Chunks in the batch now. */
   get size(): number {
@@ -70,25 +71,21 @@ export class ChunkBatchWriter {
   /** Writes `chunk`'s item now. */
   add(chunk: ChatCompletionChunk): void {
     const delta = contentDelta(chunk);
-    if (delta === undefined) {
-      // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
-      this.#items.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
-      // The receiver's template is the last object item, whatever it was: a toJSON or a String
-      // content may make this one look like a content chunk there, though it is not one here.
-      this.#template = undefined;
-      return;
-    }
-    const skeleton = skeletonOf(chunk, delta);
-    if (skeleton !== undefined && skeleton === this.#template) {
+    if (delta !== undefined && this.#template?.matches(chunk) === true) {
       this.#items.push(JSON.stringify(delta.content));
       return;
     }
-    const item = JSON.stringify(chunk);
+    // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
+    const item = (JSON.stringify(chunk) as string | undefined) ?? 'null';
     this.#items.push(item);
-    // Only a chunk the receiver will also take as its template (it parses back to the same shape),
-    // and small enough to be rebuilt many times over (MAX_TEMPLATE_CHARS), measured as the
-    // receiver measures it: the item's JSON, content included.
-    this.#template = skeleton !== undefined && item.length <= MAX_TEMPLATE_CHARS ? skeleton : undefined;
+    // The receiver's template is the last object item, whatever it was; it is one only when small
+    // enough to be rebuilt many times over (MAX_TEMPLATE_CHARS, measured as the receiver measures
+    // it). Kept as the receiver will parse it: a toJSON, a String content or a reused object may
+    // make the chunk here differ from what crossed, and later chunks are compared with what crossed.
+    this.#template = undefined;
+    if (delta === undefined || item.length > MAX_TEMPLATE_CHARS) return;
+    const crossed = JSON.parse(item) as ChatCompletionChunk;
+    if (contentDelta(crossed) !== undefined) this.#template = new Template(crossed);
   }
 
   /** The batch's text; the writer starts a new batch. */
@@ -155,24 +152,73 @@ function contentDelta(chunk: ChatCompletionChunk): { content: string } | undefin
 }
 
 /**
- * The chunk's JSON with its content emptied: two chunks with the same skeleton differ only in
- * content. `undefined` when the delta cannot be written to (a frozen object from a plugin).
+ * A template as the receiver will see it (its item, parsed), with the keys of its chunk, choice and
+ * delta listed once, so that comparing a chunk with it allocates nothing.
  */
-function skeletonOf(chunk: ChatCompletionChunk, delta: { content: string }): string | undefined {
-  // A custom toJSON could give a shape the receiver would not take as a template.
-  if (hasToJson(chunk) || hasToJson(chunk.choices[0]) || hasToJson(delta)) return undefined;
-  const content = delta.content;
-  try {
-    delta.content = '';
-  } catch {
-    return undefined;
+class Template {
+  readonly #parsed: Record<string, unknown>;
+  readonly #choice: Record<string, unknown>;
+  readonly #delta: Record<string, unknown>;
+  readonly #chunkKeys: string[];
+  readonly #choiceKeys: string[];
+  readonly #deltaKeys: string[];
+
+  /** `parsed` is a content chunk (contentDelta says so) that JSON.parse made. */
+  constructor(parsed: ChatCompletionChunk) {
+    this.#parsed = parsed as unknown as Record<string, unknown>;
+    this.#choice = parsed.choices[0] as unknown as Record<string, unknown>;
+    this.#delta = parsed.choices[0].delta as Record<string, unknown>;
+    this.#chunkKeys = Object.keys(this.#parsed);
+    this.#choiceKeys = Object.keys(this.#choice);
+    this.#deltaKeys = Object.keys(this.#delta);
   }
-  // Restored whatever happens: the chunk is the plugin's, and must leave as it came.
-  try {
-    return JSON.stringify(chunk);
-  } finally {
-    delta.content = content;
+
+  /**
+   * Whether `chunk`'s JSON is the template's with another `choices[0].delta.content`. Only what
+   * writes JSON as it is is compared (objects and arrays without toJSON, strings, numbers,
+   * booleans, null); anything else (a toJSON, a value that has no JSON, an inherited enumerable
+   * key) counts as different, which is always safe: the chunk then travels whole.
+   */
+  matches(chunk: ChatCompletionChunk): boolean {
+    const choices = (chunk as { choices: unknown[] }).choices;
+    // contentDelta saw one choice whose delta holds a string content.
+    if (hasToJson(choices)) return false;
+    return (
+      sameKeys(chunk, this.#parsed, this.#chunkKeys, 'choices') &&
+      sameKeys(choices[0], this.#choice, this.#choiceKeys, 'delta') &&
+      sameKeys((choices[0] as { delta: unknown }).delta, this.#delta, this.#deltaKeys, 'content')
+    );
   }
+}
+
+/**
+ * `value` has `keys` (the keys of `parsed`), in that order and no others, and the same JSON under
+ * each but `except` (compared by the caller, or content).
+ */
+function sameKeys(value: unknown, parsed: Record<string, unknown>, keys: readonly string[], except: string): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || hasToJson(value)) return false;
+  let i = 0;
+  for (const key in value) {
+    // JSON.stringify writes own enumerable keys only: an inherited one makes the lists differ.
+    if (key !== keys[i] || !Object.hasOwn(value, key)) return false;
+    i++;
+    if (key !== except && !sameJson((value as Record<string, unknown>)[key], parsed[key])) return false;
+  }
+  return i === keys.length;
+}
+
+/** `value` writes the same JSON as `parsed` (which JSON.parse made). */
+function sameJson(value: unknown, parsed: unknown): boolean {
+  // A primitive JSON.parse made is a string, a finite number, a boolean or null.
+  if (value === parsed) return true;
+  if (typeof value !== 'object' || value === null || typeof parsed !== 'object' || parsed === null || hasToJson(value)) return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(parsed) || value.length !== parsed.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameJson(value[i], parsed[i])) return false;
+    return true;
+  }
+  if (Array.isArray(parsed)) return false;
+  return sameKeys(value, parsed as Record<string, unknown>, Object.keys(parsed), '');
 }
 
 function hasToJson(value: unknown): boolean {
