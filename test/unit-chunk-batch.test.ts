@@ -96,7 +96,10 @@ describe('a JSON chunk batch', () => {
       return seed % n;
     };
     class Tag {
-      constructor(readonly name: string) {}
+      readonly name: string;
+      constructor(name: string) {
+        this.name = name;
+      }
     }
     const values: unknown[] = ['fp_1', 'fp_2', 0, -0, 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true, false, undefined, () => 1, new Date(0), new Tag('x'), { toJSON: () => 'json' }, [1, undefined], [1, null], { 0: 1, 1: null }, [], {}, { a: { b: [null] } }, Object.assign(Object.create({ inherited: 1 }), { own: 2 }), new Map([[1, 2]])];
     const variants: ((chunk: Record<string, any>) => void)[] = [
