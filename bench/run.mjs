@@ -433,6 +433,8 @@ async function orchestrate() {
     process.stdout.write(`  soak, ${N.soak.toLocaleString('en')} calls with faults ... `);
     const soak = await child(['soak', String(server.port), 'worker'], ['--expose-gc']);
     const soakProcess = await child(['soak', String(server.port), 'process'], ['--expose-gc']);
+    // The floor: the same calls through the SDK in-process, for what the app's own V8 does with them.
+    const soakSdk = await child(['soak', String(server.port), 'sdk'], ['--expose-gc']);
     console.log(`${fmt(soak.ms / 1000, 0)} s`);
 
     process.stdout.write('  cold starts ... ');
@@ -493,6 +495,8 @@ async function orchestrate() {
       [`${MANY_STREAMS.count} concurrent streams, time vs SDK`, manyStreams.ratio, '<=', 0.7],
       [`soak: calls with the wrong outcome (of ${N.soak.toLocaleString('en')})`, soak.wrongCount, '<=', 0],
       [`soak: host RSS growth, call ${soak.rss[0].call.toLocaleString('en')} → ${soak.calls.toLocaleString('en')}, MiB (worker: the plugin's heap included)`, soak.growthMb, '<=', 10],
+      [`  beside it: the SDK in-process, the same calls: host RSS growth, MiB`, soakSdk.growthMb, '<=', 10],
+      [`soak: host RSS at the end, worker (the plugin included) vs the SDK in-process`, soak.rss.at(-1).mb / soakSdk.rss.at(-1).mb, '<=', 1],
       [`soak, process tier: wrong outcomes`, soakProcess.wrongCount, '<=', 0],
       [`soak, process tier: host RSS growth, call ${soakProcess.rss[0].call.toLocaleString('en')} → ${soakProcess.calls.toLocaleString('en')}, MiB (the host's alone)`, soakProcess.growthMb, '<=', 10],
       ['worker streaming throughput vs Vercel', hot.worker.throughput / hot.vercel.throughput, '>=', 2.5],
@@ -576,9 +580,12 @@ async function orchestrate() {
       `Soak, process tier: ${fmt(soakProcess.ms / 1000, 0)} s; host RSS ${soakProcess.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soakProcess.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB; its young generation, committed: ${soakProcess.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB)` +
         (soakProcess.wrongCount > 0 ? `; WRONG: ${JSON.stringify(soakProcess.wrong)}` : ''),
     );
+    console.log(
+      `Soak floor, the SDK in-process: ${fmt(soakSdk.ms / 1000, 0)} s; host RSS ${soakSdk.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soakSdk.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB; its young generation, committed: ${soakSdk.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB)`,
+    );
     console.log(`Bench time: ${fmt((Date.now() - started.getTime()) / 1000, 0)} s.`);
 
-    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, firstClientFloor, soak, soakProcess, targets };
+    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, firstClientFloor, soak, soakProcess, soakSdk, targets };
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

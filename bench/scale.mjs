@@ -219,11 +219,8 @@ const SOAK_MIX = [
   [0.03, { model: 'fault-drop-stream-200', stream: true }, 'ConnectionError'],
 ];
 
-/**
- * `calls` calls, `concurrency` at a time, against one plugin, outcomes checked per call. In the
- * worker tier host RSS includes the plugin's heap; in the process tier it is the host's alone.
- */
-export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sampleAt, isolation = 'worker' }) {
+/** One soak call through anyllm: one client, the host retrying (twice, 1-5 ms apart). */
+async function anyllmSoakCaller({ distIndex, base, apiKey, isolation }) {
   const { AnyLLM } = await import(distIndex);
   const llm = await AnyLLM.create('openai', {
     apiKey,
@@ -231,14 +228,6 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     isolation,
     retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 },
   });
-  const draw = random(10);
-  const plan = (i) => {
-    let x = draw();
-    for (const [share, what, expected] of SOAK_MIX) {
-      if ((x -= share) < 0) return { what: what.model === 'flaky' ? { model: `flaky-${i}` } : what, expected };
-    }
-    return { what: SOAK_MIX[0][1], expected: 'ok' };
-  };
   const one = async ({ what }) => {
     try {
       if (!what.stream) {
@@ -250,6 +239,51 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     } catch (error) {
       return error?.name ?? typeof error;
     }
+  };
+  const stats = () => {
+    const { starts, crashes, calls } = llm.stats();
+    return { starts, crashes, retries: calls.retries };
+  };
+  return { one, stats, close: () => llm.close() };
+}
+
+/**
+ * The soak's floor: the same calls through the openai SDK in-process, so the host's RSS growth reads
+ * against what an app doing the same work without anyllm sees. No retries (the SDK's back off for
+ * seconds); its outcomes are its own classes, so only its memory is read.
+ */
+async function sdkSoakCaller({ base, apiKey }) {
+  const { default: OpenAI } = await import('openai');
+  const client = new OpenAI({ apiKey, baseURL: base, maxRetries: 0 });
+  const one = async ({ what }) => {
+    try {
+      if (!what.stream) {
+        await client.chat.completions.create({ model: what.model, messages });
+        return 'ok';
+      }
+      const stream = await client.chat.completions.create({ model: what.model, messages, stream: true, stream_options: { include_usage: true } });
+      for await (const _chunk of stream);
+      return 'ok';
+    } catch (error) {
+      return error?.constructor?.name ?? typeof error;
+    }
+  };
+  return { one, stats: () => undefined, close: async () => {} };
+}
+
+/**
+ * `calls` calls, `concurrency` at a time, against one plugin, outcomes checked per call. In the
+ * worker tier host RSS includes the plugin's heap; in the process tier it is the host's alone.
+ */
+export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sampleAt, isolation = 'worker' }) {
+  const { one, stats, close } = isolation === 'sdk' ? await sdkSoakCaller({ base, apiKey }) : await anyllmSoakCaller({ distIndex, base, apiKey, isolation });
+  const draw = random(10);
+  const plan = (i) => {
+    let x = draw();
+    for (const [share, what, expected] of SOAK_MIX) {
+      if ((x -= share) < 0) return { what: what.model === 'flaky' ? { model: `flaky-${i}` } : what, expected };
+    }
+    return { what: SOAK_MIX[0][1], expected: 'ok' };
   };
   const outcomes = {};
   const wrong = {};
@@ -263,7 +297,7 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
       const key = `${call.what.model.replace(/^flaky-\d+$/, 'flaky')}${call.what.stream ? ' (stream)' : ''}`;
       outcomes[key] ??= {};
       outcomes[key][got] = (outcomes[key][got] ?? 0) + 1;
-      if (got !== call.expected) {
+      if (isolation !== 'sdk' && got !== call.expected) {
         const what = `${key}: ${got} (expected ${call.expected})`;
         wrong[what] = (wrong[what] ?? 0) + 1;
       }
@@ -278,11 +312,12 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     // the heap used, or as RSS growth beyond it.
     const mb = await settledRss();
     const youngMb = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size / MiB;
-    rss.push({ call: to, mb, mainHeapMb: process.memoryUsage().heapUsed / MiB, mainYoungMb: youngMb });
+    const { heapUsed, heapTotal, external } = process.memoryUsage();
+    rss.push({ call: to, mb, mainHeapMb: heapUsed / MiB, mainYoungMb: youngMb, mainHeapCommittedMb: heapTotal / MiB, externalMb: external / MiB });
   }
   const ms = performance.now() - t0;
-  const stats = llm.stats();
-  await llm.close();
+  const plugin = stats();
+  await close();
   const at = (call) => rss.find((r) => r.call === call)?.mb;
   return {
     calls,
@@ -294,7 +329,7 @@ export async function runSoak({ distIndex, base, apiKey, calls, concurrency, sam
     rss,
     growthMb: at(calls) - at(sampleAt[0]),
     mainHeapGrowthMb: rss.at(-1).mainHeapMb - rss.find((r) => r.call === sampleAt[0]).mainHeapMb,
-    plugin: { starts: stats.starts, crashes: stats.crashes, retries: stats.calls.retries },
+    plugin,
   };
 }
 
