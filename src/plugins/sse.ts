@@ -13,6 +13,7 @@
  * @module
  */
 import { ProviderError } from '../errors.js';
+import { DeltaJsonParser } from './delta-json.js';
 
 /** What `sseEvents` needs of a request: the SDK's `APIPromise` has it. */
 export interface RawResponseSource {
@@ -146,6 +147,7 @@ export class SseParser {
   #event: string | null = null;
   #pendingCR = false;
   #ready: (SseEvent | typeof DONE)[] = [];
+  readonly #json = new DeltaJsonParser();
 
   /** Feeds decoded text. */
   push(text: string): void {
@@ -213,7 +215,7 @@ export class SseParser {
     }
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      data = this.#json.parse(text);
     } catch {
       throw new ProviderError('Error reading response: malformed server-sent event JSON.');
     }

@@ -21,6 +21,7 @@
  * @module
  */
 import type { ChatCompletionChunk } from '../types.js';
+import { copyJson } from './copy-json.js';
 import { MAX_CHUNKS_PER_MESSAGE, STREAM_WINDOW_BYTES } from './methods.js';
 
 /**
@@ -223,26 +224,4 @@ function sameJson(value: unknown, parsed: unknown): boolean {
 
 function hasToJson(value: unknown): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON === 'function';
-}
-
-/**
- * A deep copy of parsed JSON (objects, arrays, primitives), much cheaper than parsing it again.
- * Spread copies an object's own properties in one step (V8 clones the shape); `__proto__` stays an
- * own property, as JSON.parse made it.
- */
-function copyJson(value: object): object {
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      out[i] = typeof item === 'object' && item !== null ? copyJson(item) : item;
-    }
-    return out;
-  }
-  const out: Record<string, unknown> = { ...value };
-  for (const key in out) {
-    const item = out[key];
-    if (typeof item === 'object' && item !== null && Object.hasOwn(out, key)) out[key] = copyJson(item);
-  }
-  return out;
 }

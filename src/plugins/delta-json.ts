@@ -1,0 +1,104 @@
+/**
+ * JSON.parse for a stream of token events. An OpenAI-wire stream sends the same JSON again and
+ * again with another `choices[0].delta.content`: same id, model, fingerprint, index and nulls. Once
+ * an event's text has been seen twice around its content, the next ones with that text around
+ * their content are rebuilt from a copy of the parsed first, with only the content string parsed.
+ * Parsing a 200-byte chunk is the largest single part of a plugin's work per streamed token
+ * (docs/PERFORMANCE.md); copying a few small objects is a quarter of it.
+ *
+ * The shortcut is taken only when it gives exactly what JSON.parse would: the text around the
+ * content is the same character for character, that text holds no escape (so every key in it is
+ * written as it reads), and `"content":` occurs in it once (so that string is the content of the
+ * first choice's delta, and no other key's value). Anything else is parsed whole.
+ *
+ * @module
+ */
+import { copyJson } from '../protocol/copy-json.js';
+
+const CONTENT_KEY = '"content":';
+
+/** A content chunk as JSON.parse made it: the path the shortcut writes to. */
+interface ContentChunk {
+  choices: [{ delta: { content: string } }];
+}
+
+/**
+ * Parses the JSON payloads of one stream, in order.
+ *
+ * @example
+ * ```ts
+ * const json = new DeltaJsonParser();
+ * for (const text of payloads) use(json.parse(text)); // as JSON.parse(text), each a value of its own
+ * ```
+ */
+export class DeltaJsonParser {
+  /** The text before and after the content string of the last event that had one. */
+  #before: string | undefined;
+  #after: string | undefined;
+  /** An event with that text around its content, as JSON.parse made it and nobody has changed. */
+  #template: ContentChunk | undefined;
+
+  /** `JSON.parse(text)`: a fresh value, whatever the caller does to the ones before. Throws as JSON.parse does. */
+  parse(text: string): unknown {
+    const span = contentSpan(text);
+    if (span === undefined) {
+      this.#before = this.#after = this.#template = undefined;
+      return JSON.parse(text);
+    }
+    const before = text.slice(0, span.open);
+    const after = text.slice(span.close + 1);
+    if (this.#template !== undefined && before === this.#before && after === this.#after) {
+      // A content string that is not valid JSON throws here, as JSON.parse would for the whole text.
+      const content = JSON.parse(text.slice(span.open, span.close + 1)) as string;
+      const value = copyJson(this.#template) as ContentChunk;
+      value.choices[0].delta.content = content;
+      return value;
+    }
+    const value: unknown = JSON.parse(text);
+    if (before === this.#before && after === this.#after) {
+      // The second time around: worth a copy kept aside, if the shortcut would be exact.
+      this.#template = exact(before, after, value) ? (copyJson(value as object) as ContentChunk) : undefined;
+    } else {
+      this.#before = before;
+      this.#after = after;
+      this.#template = undefined;
+    }
+    return value;
+  }
+}
+
+/** Where the string after the first `"content":` is: its opening and closing quotes. */
+interface Span {
+  open: number;
+  close: number;
+}
+
+function contentSpan(text: string): Span | undefined {
+  const key = text.indexOf(CONTENT_KEY);
+  if (key === -1) return undefined;
+  let open = key + CONTENT_KEY.length;
+  if (text.charCodeAt(open) === 32 /* a space, as Python's json.dumps writes */) open++;
+  if (text.charCodeAt(open) !== 34 /* '"' */) return undefined;
+  // The closing quote: the first one not escaped (after an even number of backslashes).
+  for (let close = text.indexOf('"', open + 1); close !== -1; close = text.indexOf('"', close + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === 92 /* '\\' */) backslashes++;
+    if (backslashes % 2 === 0) return { open, close };
+  }
+  return undefined;
+}
+
+/**
+ * Whether rebuilding from `value` is exact for any text with `before` and `after` around its
+ * content: no escape around the content (each key there reads as written), `"content":` once (the
+ * one before the content, `before` ends with it), and that key is the first choice's delta's.
+ */
+function exact(before: string, after: string, value: unknown): boolean {
+  if (before.includes('\\') || after.includes('\\')) return false;
+  // `span` is the first `"content":`; none may follow it.
+  if (after.includes(CONTENT_KEY)) return false;
+  const choices = (value as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices)) return false;
+  const delta = (choices[0] as { delta?: unknown } | null | undefined)?.delta;
+  return typeof (delta as { content?: unknown } | null | undefined)?.content === 'string';
+}

@@ -1,0 +1,119 @@
+// A plugin parses each token event of a stream with DeltaJsonParser (src/plugins/delta-json.ts),
+// which rebuilds an event that repeats the last ones around its content instead of parsing it
+// whole. Whatever the text, what it returns must be what JSON.parse returns, a value of its own.
+import { describe, expect, it } from 'vitest';
+import { DeltaJsonParser } from 'anyllm/internal/plugins/delta-json.js';
+
+const token = (content: string, extra = '') =>
+  `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m"${extra},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"logprobs":null,"finish_reason":null}]}`;
+
+/** Parses every text with one parser and checks each result against JSON.parse. */
+function expectSameAsJsonParse(texts: string[]): unknown[] {
+  const parser = new DeltaJsonParser();
+  return texts.map((text) => {
+    let expected: unknown;
+    try {
+      expected = JSON.parse(text);
+    } catch {
+      expect(() => parser.parse(text), text).toThrow(SyntaxError);
+      return undefined;
+    }
+    const got = parser.parse(text);
+    expect(JSON.stringify(got), text).toBe(JSON.stringify(expected));
+    expect(got, text).toEqual(expected);
+    return got;
+  });
+}
+
+describe('parsing token events', () => {
+  it('gives what JSON.parse gives for a stream of tokens, each a value of its own', () => {
+    const values = expectSameAsJsonParse(['Hello', ', ', 'world', '!', '', '"quoted" \\ and \n 😀 \u2028'].map((c) => token(c))) as {
+      choices: { delta: { content: string } }[];
+    }[];
+    expect(values[3]).not.toBe(values[4]);
+    expect(values[3].choices[0]).not.toBe(values[4].choices[0]);
+  });
+
+  it('gives values of their own: what the caller does to one (a normaliser changes them) never reaches the next', () => {
+    const parser = new DeltaJsonParser();
+    type Chunk = { choices: { delta: { content: string; role?: string } }[]; extra?: number };
+    for (let i = 0; i < 6; i++) {
+      const value = parser.parse(token(`t${i}`)) as Chunk;
+      expect(value).toEqual(JSON.parse(token(`t${i}`)));
+      value.choices[0].delta.content = 'changed';
+      value.choices[0].delta.role = 'assistant';
+      value.choices.push({ delta: { content: 'more' } });
+      value.extra = i;
+    }
+  });
+
+  it('parses whole what it cannot rebuild exactly, and still gives what JSON.parse gives', () => {
+    const texts = [
+      // Escapes around the content: a key there may not read as it is written.
+      ...['a', 'b', 'c'].map((c) => `{"cont\\u0065nt":"zzz","choices":[{"delta":{"content":"${c}"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"content":"${c}"}}],"model":"x\\"y"}`),
+      // Another "content": key, before or after.
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"content":"${c}"}}],"logprobs":{"content":[]}}`),
+      ...['a', 'b', 'c'].map((c) => `{"message":{"content":"${c}"},"choices":[{"delta":{"content":"same"}}]}`),
+      // The key twice: JSON.parse keeps the last, written as it reads or with an escape.
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"content":"${c}","content":"last"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"content":"${c}","cont\\u0065nt":"last"}}]}`),
+      // The only "content": as written is in another key (a\"content); the delta's is escaped.
+      ...['a', 'b', 'c'].map((c) => `{"a\\"content":"${c}","choices":[{"delta":{"cont\\u0065nt":"x"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"cont\\u0065nt":"x"}}],"a\\"content":"${c}"}`),
+      // The content not the first choice's delta's.
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"index":0,"delta":{}},{"index":1,"delta":{"content":"${c}"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"role":"assistant"},"message":{"content":"${c}"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":{"delta":{"content":"${c}"}}}`),
+      // Content that is not a string, then is.
+      ...['null', '1', '"s"', '"t"', '"u"'].map((c) => `{"choices":[{"delta":{"content":${c}}}]}`),
+      // Spaces as Python writes them, then none, then the key in another case.
+      ...['a', 'b', 'c'].map((c) => `{"choices": [{"delta": {"content": "${c}"}}]}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"Content":"${c}"}}]}`),
+      // Escaped quotes and backslashes at the content's end.
+      ...['a\\\\', 'b\\"', 'c\\\\\\"', 'd\\\\\\\\'].map((c) => `{"choices":[{"delta":{"content":"${c}"}}]}`),
+      ...['a\\"', 'b\\"', 'c\\"', 'd\\"'].map((c) => `{"choices":[{"delta":{"content":"${c}"}}]}`),
+      // __proto__ stays an own key.
+      ...['a', 'b', 'c'].map((c) => `{"__proto__":{"polluted":true},"choices":[{"delta":{"content":"${c}"}}]}`),
+    ];
+    const values = expectSameAsJsonParse(texts);
+    const last = values.at(-1) as Record<string, unknown>;
+    expect(Object.hasOwn(last, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(last)).toBe(Object.prototype);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('throws as JSON.parse does when a repeated event is not JSON, and goes on after it', () => {
+    expectSameAsJsonParse([
+      token('a'),
+      token('b'),
+      token('c'),
+      // A raw control character, a bad escape, a cut text: each around the same skeleton.
+      token('d').replace('"d"', '"d\u0001"'),
+      token('e').replace('"e"', '"\\x"'),
+      token('f').slice(0, -1),
+      token('g') + 'x',
+      'x' + token('h'),
+      token('i'),
+      token('j'),
+    ]);
+  });
+
+  it('gives what JSON.parse gives along a seeded walk of events that change anywhere', () => {
+    let seed = 11;
+    const draw = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const extras = ['', '', '', '', ',"system_fingerprint":"fp"', ',"usage":null', ',"x":"\\n"', ',"content":1', ',"y":{"content":"z"}', ',"model":"n"'];
+    const contents = ['a', ' tok', '', '"', '\\', 'é😀', '\n', '\\"', '"content":"', 'x"y'];
+    const texts: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = token(contents[draw(contents.length)] + i, extras[draw(extras.length)]);
+      // Now and then a text that is not JSON, or another event.
+      const fault = draw(40);
+      texts.push(fault === 0 ? text.slice(0, -2) : fault === 1 ? '{"choices":[]}' : text);
+    }
+    expectSameAsJsonParse(texts);
+  });
+});
