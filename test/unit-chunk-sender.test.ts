@@ -4,7 +4,7 @@
 // The credit window counts that line. Over a port (structured clones) each chunk goes as a copy.
 // A chunk with no JSON is refused with a typed error, and what was queued before it still leaves.
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProviderError, type ChatCompletionChunk } from 'anyllm';
 import { ChunkSender } from 'anyllm/internal/protocol/chunk-sender.js';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
@@ -138,11 +138,37 @@ describe('the plugin side of a stdio stream', () => {
     expect(params.chunks).toEqual([token('a'), token('b')]);
   });
 
-  it('sends at the end of the turn, and at once when a batch is full (64 chunks)', async () => {
+  it('serialises each chunk once, when it is pushed, and never parses it back', async () => {
     const { sender, lines } = overStdio(WINDOW, 1);
-    sender.push(token('a'));
-    sender.push(token('b'));
-    expect(await lines()).toEqual([lineOf(1, [token('a'), token('b')])]);
+    const chunks = [token('a'), token('b'), token('c')];
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const chunk of chunks) sender.push(chunk);
+      sender.noteUsage(() => ({ prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }));
+      sender.flush();
+      const objects = stringify.mock.calls.map(([value]) => value).filter((value) => typeof value === 'object' && value !== null);
+      // The chunks, once each, and the usage: never the batch or the message around them.
+      expect(objects).toEqual([...chunks, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }]);
+      expect(objects.slice(0, 3).every((value, i) => value === chunks[i])).toBe(true);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      stringify.mockRestore();
+      parse.mockRestore();
+    }
+    expect(await lines()).toEqual([lineOf(1, chunks, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 })]);
+  });
+
+  it('sends at the end of the turn (one wake-up for the whole batch), and at once when a batch is full (64 chunks)', async () => {
+    const { sender, lines } = overStdio(WINDOW, 1);
+    const wakeUps = vi.spyOn(globalThis, 'setImmediate');
+    try {
+      for (const content of 'abcdef') sender.push(token(content));
+      expect(wakeUps).toHaveBeenCalledTimes(1);
+    } finally {
+      wakeUps.mockRestore();
+    }
+    expect(await lines()).toEqual([lineOf(1, [...'abcdef'].map((content) => token(content)))]);
     const full = overStdio(WINDOW, 2);
     const tokens = Array.from({ length: 65 }, (_, i) => token(String(i)));
     for (const chunk of tokens.slice(0, 64)) full.sender.push(chunk);
@@ -205,17 +231,21 @@ describe('the plugin side of a stdio stream', () => {
 
   it('over a port, counts a JSON batch by its text, and a batch of objects by nothing it can measure', async () => {
     const text = encodeChunkBatch([token('a'), token('b')]);
-    for (const [json, bytes, waits] of [
-      [true, text.length, true],
-      [true, text.length + 1, false],
-      [false, 1, false],
+    const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+    for (const [json, bytes, waits, withUsage] of [
+      [true, text.length, true, false],
+      [true, text.length + 1, false, true],
+      [false, 1, false, false],
+      [false, 1, false, true],
     ] as const) {
       const { transport, sent } = overPort();
       const sender = new ChunkSender(new Connection(transport), 1, { messages: 1024, bytes }, json);
+      if (withUsage) sender.noteUsage(() => usage);
       sender.push(token('a'));
       sender.push(token('b'));
       sender.flush();
-      expect((sent[0] as { params: unknown }).params).toEqual(json ? { id: 1, json: text } : { id: 1, chunks: [token('a'), token('b')] });
+      const batch = json ? { id: 1, json: text } : { id: 1, chunks: [token('a'), token('b')] };
+      expect((sent[0] as { params: unknown }).params).toStrictEqual(withUsage ? { ...batch, usage } : batch);
       const controller = new AbortController();
       const wait = sender.ready(controller.signal);
       expect(wait !== undefined, `json: ${json}, window ${bytes}`).toBe(waits);
@@ -224,10 +254,31 @@ describe('the plugin side of a stdio stream', () => {
     }
   });
 
+  it('sends the JSON batch text the host asked for over stdio too, as the notification it is', async () => {
+    const output = new PassThrough();
+    let written = '';
+    output.on('data', (bytes: Buffer) => (written += bytes.toString('utf8')));
+    const sender = new ChunkSender(new Connection(new StdioTransport(new PassThrough(), output)), 1, WINDOW, true);
+    sender.push(token('a'));
+    sender.push(token('b'));
+    sender.flush();
+    await tick();
+    expect(written).toBe(`${JSON.stringify({ jsonrpc: '2.0', method: '$/chunks', params: { id: 1, json: encodeChunkBatch([token('a'), token('b')]) } })}\n`);
+  });
+
   it('refuses a pre-serialised message over a transport that does not write JSON', () => {
     const connection = new Connection(overPort().transport);
     expect(connection.writesJson).toBe(false);
-    expect(() => connection.notifyJson('$/chunks', '{}')).toThrow(TypeError);
+    expect(() => connection.notifyJson('$/chunks', '{}')).toThrow(/needs a transport that writes JSON/);
     expect(overStdio().connection.writesJson).toBe(true);
+  });
+
+  it('sends no pre-serialised message once the connection is closed, whatever its transport does', () => {
+    const lines: string[] = [];
+    const connection = new Connection({ send: () => undefined, sendJson: (json) => (lines.push(json), json.length), onMessage() {}, close() {} });
+    expect(connection.notifyJson('$/chunks', '{"id":1}')).toBe(55);
+    connection.close();
+    expect(connection.notifyJson('$/chunks', '{"id":2}')).toBeUndefined();
+    expect(lines).toEqual(['{"jsonrpc":"2.0","method":"$/chunks","params":{"id":1}}']);
   });
 });

@@ -108,7 +108,8 @@ export class ChunkSender {
   /** The line JSON.stringify would write for the notification, from the chunks' texts as pushed. */
   #sendTexts(texts: string[], usage: CompletionUsage | undefined): number {
     this.#texts = [];
-    const usageJson = usage === undefined ? undefined : (JSON.stringify(usage) as string | undefined);
+    // undefined for no usage (JSON.stringify(undefined)): then no member, as the object would have none.
+    const usageJson = JSON.stringify(usage) as string | undefined;
     const params = `{"id":${JSON.stringify(this.#id)},"chunks":[${texts.join(',')}]${usageJson === undefined ? '' : `,"usage":${usageJson}`}}`;
     return this.#connection.notifyJson(Method.chunks, params) ?? 0;
   }
