@@ -100,7 +100,8 @@ describe('the plugin side of a stdio stream', () => {
       return chunk;
     }],
     ['a throwing toJSON', () => ({ toJSON: () => { throw new Error('no JSON here'); } }) as unknown as ChatCompletionChunk],
-  ])('refuses a chunk with %s with a typed error, keeping what was queued before it', async (_name, bad) => {
+    ['a toJSON throwing a string', () => ({ toJSON: () => { throw 'no JSON here'; } }) as unknown as ChatCompletionChunk],
+  ])('refuses a chunk with %s with a typed error, keeping what was queued before it', async (name, bad) => {
     for (const mode of ['stdio', 'port', 'json batch'] as const) {
       const stdio = overStdio(undefined, 3);
       const port = overPort();
@@ -116,6 +117,7 @@ describe('the plugin side of a stdio stream', () => {
       expect(error, mode).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).code).toBe('unserialisable_chunk');
       expect((error as Error).message).toMatch(/chunk 2\b/);
+      expect((error as Error).message).toMatch(name.includes('toJSON') ? /: no JSON here$/ : name === 'a BigInt' ? /BigInt/ : /circular/);
       sender.push(token('c'));
       sender.flush();
       expect(sender.count).toBe(2);

@@ -69,7 +69,7 @@ export class ChunkSender {
       else if (this.#texts) this.#texts.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
       else this.#batch.push(JSON.parse((JSON.stringify(chunk) as string | undefined) ?? 'null') as ChatCompletionChunk);
     } catch (error) {
-      throw new ProviderError(`The provider yielded a chunk that cannot be sent as JSON (chunk ${this.#pushed + 1}): ${(error as Error).message}`, {
+      throw new ProviderError(`The provider yielded a chunk that cannot be sent as JSON (chunk ${this.#pushed + 1}): ${error instanceof Error ? error.message : String(error)}`, {
         code: 'unserialisable_chunk',
       });
     }
