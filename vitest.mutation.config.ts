@@ -43,6 +43,7 @@ export const MUTATION_TESTS = [
   'test/unit-plugin-client.test.ts',
   'test/unit-shared-plugins.test.ts',
   'test/unit-chunk-batch.test.ts',
+  'test/unit-chunk-sender.test.ts',
 ];
 
 export default defineConfig({

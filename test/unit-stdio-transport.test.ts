@@ -142,6 +142,7 @@ describe('stdio transport: writing', () => {
       else if (stop === 'destroy') output.destroy();
       else output.end();
       expect(transport.send(message(1))).toBeUndefined();
+      expect(transport.sendJson(JSON.stringify(message(2)))).toBeUndefined();
       expect(calls).toEqual([]);
     }
   });
@@ -149,6 +150,18 @@ describe('stdio transport: writing', () => {
   it('returns the length of the line it wrote', () => {
     const transport = new StdioTransport(new PassThrough(), new PassThrough());
     expect(transport.send(message(1))).toBe(JSON.stringify(message(1)).length);
+  });
+
+  it('writes a message given as its JSON text as that line, as send() writes the message', async () => {
+    const output = new PassThrough();
+    let written = '';
+    output.on('data', (bytes: Buffer) => (written += bytes.toString('utf8')));
+    const transport = new StdioTransport(new PassThrough(), output);
+    const text = JSON.stringify(message(2));
+    expect(transport.send(message(2))).toBe(text.length);
+    expect(transport.sendJson(text)).toBe(text.length);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toBe(`${text}\n${text}\n`);
   });
 
   it('messages sent in one tick leave in one write, and the next tick\'s in another', async () => {

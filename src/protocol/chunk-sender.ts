@@ -3,8 +3,15 @@
  * notification, and the sender pauses when the host has not granted credit for more (chunks and
  * bytes, by the rule in `flow-control.ts`).
  *
+ * Each chunk is taken when it is pushed, in the form its transport carries: over a transport that
+ * writes JSON lines (stdio: the process and sandbox tiers), as its JSON text, which the batch's line
+ * is then assembled from (each chunk serialised once, not copied and serialised again); as a JSON
+ * batch text when the host asked for one (`StreamRequest.encoding`); else (ports, Electron: structured
+ * clones) as a copy of the object its JSON gives.
+ *
  * @module
  */
+import { ProviderError } from '../errors.js';
 import type { ChatCompletionChunk, CompletionUsage } from '../types.js';
 import type { Connection } from './connection.js';
 import { ChunkBatchWriter } from './chunk-batch.js';
@@ -27,6 +34,8 @@ export class ChunkSender {
   readonly #credit: CreditSender;
   /** Set when the host asked for JSON text (see `StreamRequest.encoding`). */
   readonly #writer: ChunkBatchWriter | undefined;
+  /** Set when the transport writes JSON lines: each queued chunk's JSON text. */
+  #texts: string[] | undefined;
   #batch: ChatCompletionChunk[] = [];
   /** Reads the provider's running usage, to go with the next batch (for the host's accounting only). */
   #usage: (() => CompletionUsage | undefined) | undefined;
@@ -39,6 +48,7 @@ export class ChunkSender {
     this.#id = id;
     this.#credit = new CreditSender(window);
     this.#writer = json ? new ChunkBatchWriter() : undefined;
+    this.#texts = !json && connection.writesJson ? [] : undefined;
   }
 
   /** How many chunks were pushed in all. */
@@ -49,12 +59,20 @@ export class ChunkSender {
   /**
    * Queues a chunk as it is now; the batch leaves at the end of this event-loop turn, or once it is
    * full. Taken now, not when the batch leaves: a provider may reuse one chunk object for every
-   * token, changing it after each yield.
+   * token, changing it after each yield. Throws a `ProviderError` (code `unserialisable_chunk`) for
+   * a chunk that has no JSON (a BigInt, a cycle, a throwing toJSON): the stream ends with it.
    */
   push(chunk: ChatCompletionChunk): void {
-    if (this.#writer) this.#writer.add(chunk);
-    // As the wire will carry it (JSON): undefined items become null, which the host refuses.
-    else this.#batch.push((JSON.parse(JSON.stringify(chunk) ?? 'null') as ChatCompletionChunk));
+    try {
+      if (this.#writer) this.#writer.add(chunk);
+      // As JSON.stringify writes an array item that has no JSON (undefined): null, which the host refuses.
+      else if (this.#texts) this.#texts.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
+      else this.#batch.push(JSON.parse((JSON.stringify(chunk) as string | undefined) ?? 'null') as ChatCompletionChunk);
+    } catch (error) {
+      throw new ProviderError(`The provider yielded a chunk that cannot be sent as JSON (chunk ${this.#pushed + 1}): ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'unserialisable_chunk',
+      });
+    }
     this.#pushed++;
     // A turn can hold a whole stream (the body already arrived): send in slices so the host works meanwhile.
     if (this.#queued() >= MAX_CHUNKS_PER_MESSAGE) {
@@ -80,20 +98,33 @@ export class ChunkSender {
     this.#scheduled = false;
     const count = this.#queued();
     if (count === 0) return;
+    const usage = this.#usage?.();
+    this.#usage = undefined;
+    // The size the host will count: the line over stdio; over a port, the JSON text it measures.
+    const size = this.#texts ? this.#sendTexts(this.#texts, usage) : this.#sendBatch(usage);
+    this.#credit.sent(count, size);
+  }
+
+  /** The line JSON.stringify would write for the notification, from the chunks' texts as pushed. */
+  #sendTexts(texts: string[], usage: CompletionUsage | undefined): number {
+    this.#texts = [];
+    // undefined for no usage (JSON.stringify(undefined)): then no member, as the object would have none.
+    const usageJson = JSON.stringify(usage) as string | undefined;
+    const params = `{"id":${JSON.stringify(this.#id)},"chunks":[${texts.join(',')}]${usageJson === undefined ? '' : `,"usage":${usageJson}`}}`;
+    return this.#connection.notifyJson(Method.chunks, params) ?? 0;
+  }
+
+  #sendBatch(usage: CompletionUsage | undefined): number {
     const chunks = this.#batch;
     this.#batch = [];
     const json = this.#writer?.take();
     const notification: ChunksNotification = json === undefined ? { id: this.#id, chunks } : { id: this.#id, json };
-    const usage = this.#usage?.();
-    this.#usage = undefined;
     if (usage !== undefined) notification.usage = usage;
-    // The size the host will count: the line over stdio; over a port, the JSON text it measures.
-    const size = this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
-    this.#credit.sent(count, size);
+    return this.#connection.notify(Method.chunks, notification) ?? json?.length ?? 0;
   }
 
   #queued(): number {
-    return this.#writer ? this.#writer.size : this.#batch.length;
+    return this.#writer ? this.#writer.size : (this.#texts ?? this.#batch).length;
   }
 
   /** Records credit from the host; wakes the producer when it is back inside the window. */

@@ -136,6 +136,26 @@ export class Connection {
     return this.#transport.send({ jsonrpc: '2.0', method, params });
   }
 
+  /**
+   * Whether the transport writes messages as JSON text and takes them already serialised
+   * (`Transport.sendJson`): then a sender that serialised the params anyway sends that text.
+   */
+  get writesJson(): boolean {
+    return this.#transport.sendJson !== undefined;
+  }
+
+  /**
+   * Sends a notification whose params are given as their JSON text (what `JSON.stringify(params)`
+   * writes), over a transport that {@link writesJson}; the line is what {@link notify} would write.
+   * Returns its size, as `notify` does.
+   */
+  notifyJson(method: MethodName, paramsJson: string): number | undefined {
+    if (this.#transport.sendJson === undefined) throw new TypeError('notifyJson() needs a transport that writes JSON (see writesJson).');
+    if (this.#closedWith !== undefined) return undefined;
+    // The envelope notify()'s object serialises to, key for key: the peer cannot tell the two apart.
+    return this.#transport.sendJson(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${paramsJson}}`);
+  }
+
   /** Asks the peer to abort one of our requests, and rejects it locally at once. */
   cancel(id: RequestId, reason?: unknown): void {
     const pending = this.#pending.get(id);

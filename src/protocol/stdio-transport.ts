@@ -85,13 +85,22 @@ export class StdioTransport implements Transport {
 
   send(message: Message): number | undefined {
     if (this.#closed || this.#output.destroyed || this.#output.writableEnded) return undefined;
+    return this.#write(JSON.stringify(message));
+  }
+
+  /** Writes a message already serialised (see `Transport.sendJson`): the line is `json` as it is. */
+  sendJson(json: string): number | undefined {
+    if (this.#closed || this.#output.destroyed || this.#output.writableEnded) return undefined;
+    return this.#write(json);
+  }
+
+  #write(line: string): number {
     // Messages sent in one tick leave in one write (one syscall, one wake-up of the peer).
     if (!this.#corked) {
       this.#corked = true;
       this.#output.cork();
       process.nextTick(this.#uncork);
     }
-    const line = JSON.stringify(message);
     this.#output.write(`${line}\n`);
     const pending = this.#output.writableLength;
     if (pending > this.#maxPendingWrite && !this.#overflowed) {

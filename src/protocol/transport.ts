@@ -21,6 +21,14 @@ export interface Transport {
    * its size when the transport serialised it (what the peer's transport will report), else undefined.
    */
   send(message: Message): number | undefined;
+  /**
+   * Present on a transport that writes each message as JSON text (stdio): sends a message given as
+   * that text, written as it is, and returns its size as {@link send} does. `json` must be what
+   * `JSON.stringify` writes for one message (no newline), so the peer reads the same line either
+   * way. A sender that already serialised the message's parts (a chunk, taken when pushed) thereby
+   * serialises it once. Absent where messages are structured clones (ports, Electron).
+   */
+  sendJson?(json: string): number | undefined;
   /** Registers the single receiver of incoming messages. */
   onMessage(listener: MessageListener): void;
   /** Stops receiving; the underlying channel is closed by whoever owns it. */
