@@ -101,7 +101,7 @@ describe('a JSON chunk batch', () => {
         this.name = name;
       }
     }
-    const values: unknown[] = ['fp_1', 'fp_2', 0, -0, 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true, false, undefined, () => 1, new Date(0), new Tag('x'), { toJSON: () => 'json' }, [1, undefined], [1, null], { 0: 1, 1: null }, [], {}, { a: { b: [null] } }, Object.assign(Object.create({ inherited: 1 }), { own: 2 }), new Map([[1, 2]])];
+    const values: unknown[] = ['fp_1', 'fp_2', 0, -0, 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, null, true, false, undefined, () => 1, new Date(0), new Tag('x'), { toJSON: () => 'json' }, [1, undefined], [1, null], { 0: 1, 1: null }, [], {}, { a: { b: [null] } }, Object.assign(Object.create({ inherited: 1 }), { own: 2 }), new Map([[1, 2]]), ['x', 'y'], ['x', 'z'], { a: 1, b: 2 }, { b: 2, a: 1 }, { a: 2, b: 2 }, [{ a: 1 }], [{ a: 2 }]];
     const variants: ((chunk: Record<string, any>) => void)[] = [
       (chunk) => (chunk.system_fingerprint = values[draw(values.length)]),
       (chunk) => (chunk.choices[0].logprobs = values[draw(values.length)]),
@@ -151,6 +151,58 @@ describe('a JSON chunk batch', () => {
     const text = encodeChunkBatch(chunks);
     expect((JSON.parse(text) as unknown[]).map((item) => typeof item)).toEqual(['object', 'object', 'object']);
     expect(decodeChunkBatch(text)).toEqual(chunks);
+  });
+
+  // Each pair: the template's chunk, then one whose JSON differs from it only outside the content,
+  // somewhere the comparison must look.
+  const choice = (delta: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...more }] });
+  class Fixed {
+    readonly content: string;
+    constructor(content: string) {
+      this.content = content;
+    }
+    toJSON() {
+      return { content: 'fixed' };
+    }
+  }
+  const inherited = (content: string) => Object.assign(Object.create({ role: 'assistant' }) as Record<string, unknown>, { content });
+  const differing: [string, (content: string) => Record<string, unknown>, (content: string) => Record<string, unknown>][] = [
+    ['an array item', () => ({ tags: ['x', 'y'] }), () => ({ tags: ['x', 'z'] })],
+    ['an array length', () => ({ tags: ['x'] }), () => ({ tags: ['x', 'y'] })],
+    ['a shorter array', () => ({ tags: ['x', 'y'] }), () => ({ tags: ['x'] })],
+    ['the value of an empty key', () => ({ meta: { '': 1 } }), () => ({ meta: { '': 2 } })],
+    ['a nested value', () => ({ meta: { a: { b: 1 } } }), () => ({ meta: { a: { b: 2 } } })],
+    ['nested keys in another order', () => ({ meta: { a: 1, b: 2 } }), () => ({ meta: { b: 2, a: 1 } })],
+    ['a nested key more', () => ({ meta: { a: 1 } }), () => ({ meta: { a: 1, b: 2 } })],
+    ['null against an object', () => ({ usage: null }), () => ({ usage: {} })],
+    ['an object against null', () => ({ usage: {} }), () => ({ usage: null })],
+    ['a string against a number', () => ({ meta: '1' }), () => ({ meta: 1 })],
+    ['a value with no JSON', () => ({ meta: null }), () => ({ meta: undefined })],
+    ['a top-level key more', () => ({}), () => ({ extra: true })],
+    ['the choice\'s finish reason', (c) => choice({ content: c }), (c) => choice({ content: c }, { finish_reason: 'stop' })],
+    ['a choice key more', (c) => choice({ content: c }), (c) => choice({ content: c }, { extra: 1 })],
+    ['a delta key more', (c) => choice({ content: c }), (c) => choice({ role: 'assistant', content: c })],
+    ['a delta key less', (c) => choice({ role: 'assistant', content: c }), (c) => choice({ content: c })],
+    ['an inherited enumerable key on the delta', (c) => choice({ content: c }), (c) => choice(inherited(c))],
+    ['a toJSON its delta\'s class has', (c) => choice({ content: c }), (c) => choice(new Fixed(c) as unknown as Record<string, unknown>)],
+    ['a toJSON on the choices', (c) => choice({ content: c }), (c) => ({ choices: Object.assign([{ index: 0, delta: { content: c }, logprobs: null, finish_reason: null }], { toJSON: () => [] }) })],
+  ];
+
+  it.each(differing)('sends in full a chunk that differs from the template in %s', (_what, template, next) => {
+    const chunks = [token('a', template('a')), token('b', next('b')), token('c', next('c'))];
+    const text = encodeChunkBatch(chunks);
+    expect(typeof (JSON.parse(text) as unknown[])[1]).toBe('object');
+    expect(JSON.stringify(decodeChunkBatch(text))).toBe(JSON.stringify(chunks));
+  });
+
+  it('sends as text a chunk whose JSON is the template\'s, whatever objects make it (a class instance, -0)', () => {
+    class Meta {
+      readonly a = 1;
+    }
+    const chunks = [token('a', { meta: { a: 1 }, n: 0, tags: [null] }), token('b', { meta: new Meta(), n: -0, tags: [null] })];
+    const text = encodeChunkBatch(chunks);
+    expect((JSON.parse(text) as unknown[])[1]).toBe('b');
+    expect(JSON.stringify(decodeChunkBatch(text))).toBe(JSON.stringify(chunks));
   });
 
   it('copies arrays of any JSON in a template: numbers, strings, null, nested arrays', () => {

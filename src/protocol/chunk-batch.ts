@@ -186,18 +186,18 @@ class Template {
     if (hasToJson(choices)) return false;
     return (
       sameKeys(chunk, this.#parsed, this.#chunkKeys, 'choices') &&
-      sameKeys(choices[0], this.#choice, this.#choiceKeys, 'delta') &&
-      sameKeys((choices[0] as { delta: unknown }).delta, this.#delta, this.#deltaKeys, 'content')
+      sameKeys(choices[0] as object, this.#choice, this.#choiceKeys, 'delta') &&
+      sameKeys((choices[0] as { delta: object }).delta, this.#delta, this.#deltaKeys, 'content')
     );
   }
 }
 
 /**
- * `value` has `keys` (the keys of `parsed`), in that order and no others, and the same JSON under
- * each but `except` (compared by the caller, or content).
+ * `value` (an object: contentDelta or sameJson saw it) has `keys` (the keys of `parsed`), in that
+ * order and no others, and the same JSON under each but `except` (compared by the caller, or content).
  */
-function sameKeys(value: unknown, parsed: Record<string, unknown>, keys: readonly string[], except: string): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || hasToJson(value)) return false;
+function sameKeys(value: object, parsed: Record<string, unknown>, keys: readonly string[], except: string | undefined): boolean {
+  if (hasToJson(value)) return false;
   let i = 0;
   for (const key in value) {
     // JSON.stringify writes own enumerable keys only: an inherited one makes the lists differ.
@@ -219,7 +219,7 @@ function sameJson(value: unknown, parsed: unknown): boolean {
     return true;
   }
   if (Array.isArray(parsed)) return false;
-  return sameKeys(value, parsed as Record<string, unknown>, Object.keys(parsed), '');
+  return sameKeys(value, parsed as Record<string, unknown>, Object.keys(parsed), undefined);
 }
 
 function hasToJson(value: unknown): boolean {
