@@ -44,6 +44,8 @@ export const MUTATION_TESTS = [
   'test/unit-shared-plugins.test.ts',
   'test/unit-chunk-batch.test.ts',
   'test/unit-chunk-sender.test.ts',
+  'test/unit-delta-json.test.ts',
+  'test/red10b-chunk-batch.test.ts',
 ];
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 // A plugin parses each token event of a stream with DeltaJsonParser (src/plugins/delta-json.ts),
 // which rebuilds an event that repeats the last ones around its content instead of parsing it
 // whole. Whatever the text, what it returns must be what JSON.parse returns, a value of its own.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeltaJsonParser } from 'anyllm/internal/plugins/delta-json.js';
 
 const token = (content: string, extra = '') =>
@@ -47,6 +47,34 @@ describe('parsing token events', () => {
     }
   });
 
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** How many of `texts` the parser parsed whole, each result checked against JSON.parse. */
+  function parsedWhole(texts: string[]): number {
+    const expected = texts.map((text) => JSON.parse(text) as unknown);
+    const parse = vi.spyOn(JSON, 'parse');
+    const parser = new DeltaJsonParser();
+    const got = texts.map((text) => parser.parse(text));
+    const whole = parse.mock.calls.filter(([text]) => texts.includes(text as string)).length;
+    parse.mockRestore();
+    expect(got).toEqual(expected);
+    return whole;
+  }
+
+  it('parses a stream of tokens whole only until it has seen its text twice around the content', () => {
+    const contents = ['Hello', ', ', 'wor"ld', 'a\\', 'b\\"', '', '😀', ' and', ' more', ' text'];
+    expect(parsedWhole(contents.map((c) => token(c)))).toBe(2);
+    // As Python's json.dumps writes it: a space after each colon and comma.
+    const spaced = (c: string) => `{"id": "c1", "choices": [{"index": 0, "delta": {"content": ${JSON.stringify(c)}}, "finish_reason": null}]}`;
+    expect(parsedWhole(contents.map(spaced))).toBe(2);
+    // The text around the content changes every third token: two whole parses each time.
+    expect(parsedWhole(Array.from({ length: 12 }, (_, i) => token(`t${i}`, `,"n":${Math.floor(i / 3)}`)))).toBe(8);
+    // A token the shortcut must not take, between others: parsed whole, and the next two too.
+    expect(parsedWhole([token('a'), token('b'), token('c'), '{"choices":[{"delta":{"content":"x","content":"y"}}]}', token('d'), token('e'), token('f')])).toBe(5);
+  });
+
   it('parses whole what it cannot rebuild exactly, and still gives what JSON.parse gives', () => {
     const texts = [
       // Escapes around the content: a key there may not read as it is written.
@@ -65,6 +93,12 @@ describe('parsing token events', () => {
       ...['a', 'b', 'c'].map((c) => `{"choices":[{"index":0,"delta":{}},{"index":1,"delta":{"content":"${c}"}}]}`),
       ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":{"role":"assistant"},"message":{"content":"${c}"}}]}`),
       ...['a', 'b', 'c'].map((c) => `{"choices":{"delta":{"content":"${c}"}}}`),
+      // What follows the content changes while what precedes it stays.
+      ...[['a', 1], ['b', 2], ['c', 1], ['d', 2], ['e', 1]].map(([c, n]) => `{"choices":[{"delta":{"content":"${c}"}}],"n":${n}}`),
+      // The first choice or its delta is not an object; the content is another key's.
+      ...['a', 'b', 'c'].map((c) => `{"choices":[null],"m":{"content":"${c}"}}`),
+      ...['a', 'b', 'c'].map((c) => `{"choices":[{"delta":null}],"m":{"content":"${c}"}}`),
+      ...['a', 'b', 'c'].map((c) => `null`),
       // Content that is not a string, then is.
       ...['null', '1', '"s"', '"t"', '"u"'].map((c) => `{"choices":[{"delta":{"content":${c}}}]}`),
       // Spaces as Python writes them, then none, then the key in another case.
