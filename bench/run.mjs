@@ -31,6 +31,8 @@ if (process.env.ANYLLM_BENCH_SOAK_CALLS) N.soak = Number(process.env.ANYLLM_BENC
 /** 1,000 concurrent streams of this many chunks each. */
 const MANY_STREAMS = { count: 1000, chunks: 200 };
 const CLIENTS = 100;
+/** V8's largest semi-space here (MiB): the young generation the soak's host grows to by itself. */
+const SOAK_SEMI_SPACE_MB = 16;
 
 const CONTENDERS = {
   sdk: 'openai SDK, in-process',
@@ -435,6 +437,9 @@ async function orchestrate() {
     const soakProcess = await child(['soak', String(server.port), 'process'], ['--expose-gc']);
     // The floor: the same calls through the SDK in-process, for what the app's own V8 does with them.
     const soakSdk = await child(['soak', String(server.port), 'sdk'], ['--expose-gc']);
+    // The floor: the same soak with the host isolate's young generation at V8's full size from the
+    // start (the app's flag, not anyllm's), so what is left of the growth is anyllm's own.
+    const soakSized = await child(['soak', String(server.port), 'worker'], ['--expose-gc', `--min-semi-space-size=${SOAK_SEMI_SPACE_MB}`]);
     console.log(`${fmt(soak.ms / 1000, 0)} s`);
 
     process.stdout.write('  cold starts ... ');
@@ -495,6 +500,7 @@ async function orchestrate() {
       [`${MANY_STREAMS.count} concurrent streams, time vs SDK`, manyStreams.ratio, '<=', 0.7],
       [`soak: calls with the wrong outcome (of ${N.soak.toLocaleString('en')})`, soak.wrongCount, '<=', 0],
       [`soak: host RSS growth, call ${soak.rss[0].call.toLocaleString('en')} → ${soak.calls.toLocaleString('en')}, MiB (worker: the plugin's heap included)`, soak.growthMb, '<=', 10],
+      [`  the floor: the same soak, the host's young generation at full size from the start (--min-semi-space-size=${SOAK_SEMI_SPACE_MB}), MiB`, soakSized.growthMb, '<=', 10],
       [`  beside it: the SDK in-process, the same calls: host RSS growth, MiB`, soakSdk.growthMb, '<=', 10],
       [`soak: host RSS at the end, worker (the plugin included) vs the SDK in-process`, soak.rss.at(-1).mb / soakSdk.rss.at(-1).mb, '<=', 1],
       [`soak, process tier: wrong outcomes`, soakProcess.wrongCount, '<=', 0],
@@ -583,9 +589,12 @@ async function orchestrate() {
     console.log(
       `Soak floor, the SDK in-process: ${fmt(soakSdk.ms / 1000, 0)} s; host RSS ${soakSdk.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (main-thread heap ${soakSdk.rss.map((r) => fmt(r.mainHeapMb)).join(', ')} MiB; its young generation, committed: ${soakSdk.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB)`,
     );
+    console.log(
+      `Soak floor, the host's young generation at full size from the start: ${fmt(soakSized.ms / 1000, 0)} s; host RSS ${soakSized.rss.map((r) => `${fmt(r.mb)} MiB at ${r.call.toLocaleString('en')}`).join(', ')} (young generation ${soakSized.rss.map((r) => fmt(r.mainYoungMb)).join(', ')} MiB); wrong outcomes ${soakSized.wrongCount}`,
+    );
     console.log(`Bench time: ${fmt((Date.now() - started.getTime()) / 1000, 0)} s.`);
 
-    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, firstClientFloor, soak, soakProcess, soakSdk, targets };
+    const results = { started: started.toISOString(), env, iterations: N, hot, cold, probe, floor, importMs: { median: median(importRuns), runs: importRuns, packages }, memory, hotRuns, latencyPair, manyStreams, clients, firstClientFloor, soak, soakProcess, soakSdk, soakSized, targets };
     mkdirSync(join(here, 'results'), { recursive: true });
     const file = join(here, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
