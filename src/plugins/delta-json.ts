@@ -8,7 +8,7 @@
  *
  * The shortcut is taken only when it gives exactly what JSON.parse would: the text around the
  * content is the same character for character, that text holds no escape (so every key in it is
- * written as it reads), and `"content":` occurs in it once (so that string is the content of the
+ * written as it reads), and `"content"` occurs in it once (so that string is the content of the
  * first choice's delta, and no other key's value). Anything else is parsed whole.
  *
  * @module
@@ -95,8 +95,9 @@ function contentSpan(text: string): Span | undefined {
  */
 function exact(before: string, after: string, value: unknown): boolean {
   if (before.includes('\\') || after.includes('\\')) return false;
-  // `span` is the first `"content":`; none may follow it.
-  if (after.includes(CONTENT_KEY)) return false;
+  // `span` is the first `"content":`, and no other key is named content: not one written with
+  // space before its colon either (`"content" :`), which JSON.parse reads as the same key.
+  if (before.indexOf('"content"') !== before.lastIndexOf('"content"') || after.includes('"content"')) return false;
   const choices = (value as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices)) return false;
   const delta = (choices[0] as { delta?: unknown } | null | undefined)?.delta;

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { types } from 'node:util';
 import type { ChatCompletionChunk } from '../types.js';
 import { copyJson } from './copy-json.js';
 import { MAX_CHUNKS_PER_MESSAGE, STREAM_WINDOW_BYTES } from './methods.js';
@@ -76,8 +77,11 @@ export class ChunkBatchWriter {
       this.#items.push(JSON.stringify(delta.content));
       return;
     }
-    // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver refuses.
-    const item = (JSON.stringify(chunk) as string | undefined) ?? 'null';
+    // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver
+    // refuses. So is a chunk whose JSON is a string (a String, a toJSON giving one): as an item it
+    // would read as content for the receiver's template.
+    let item = (JSON.stringify(chunk) as string | undefined) ?? 'null';
+    if (item.charCodeAt(0) === 34 /* '"' */) item = 'null';
     this.#items.push(item);
     // The receiver's template is the last object item, whatever it was; it is one only when small
     // enough to be rebuilt many times over (MAX_TEMPLATE_CHARS, measured as the receiver measures
@@ -86,7 +90,9 @@ export class ChunkBatchWriter {
     this.#template = undefined;
     if (delta === undefined || item.length > MAX_TEMPLATE_CHARS) return;
     const crossed = JSON.parse(item) as ChatCompletionChunk;
-    if (contentDelta(crossed) !== undefined) this.#template = new Template(crossed);
+    // The receiver measures the parsed item written again, which is longer than the item when a
+    // JSON.rawJSON wrote a number in another form (1E20 comes back as 100000000000000000000).
+    if (contentDelta(crossed) !== undefined && JSON.stringify(crossed).length <= MAX_TEMPLATE_CHARS) this.#template = new Template(crossed);
   }
 
   /** The batch's text; the writer starts a new batch. */
@@ -197,7 +203,7 @@ class Template {
  * order and no others, and the same JSON under each but `except` (compared by the caller, or content).
  */
 function sameKeys(value: object, parsed: Record<string, unknown>, keys: readonly string[], except: string | undefined): boolean {
-  if (hasToJson(value)) return false;
+  if (!writesKeys(value)) return false;
   let i = 0;
   for (const key in value) {
     // JSON.stringify writes own enumerable keys only: an inherited one makes the lists differ.
@@ -220,6 +226,22 @@ function sameJson(value: unknown, parsed: unknown): boolean {
   }
   if (Array.isArray(parsed)) return false;
   return sameKeys(value, parsed as Record<string, unknown>, Object.keys(parsed), undefined);
+}
+
+/**
+ * JSON.stringify writes `value` as an object of its own enumerable keys: it is an object (not a
+ * function, which has no JSON, nor an array, which writes only its items), with no toJSON, not a
+ * boxed primitive (written as its primitive) and not a JSON.rawJSON (written as its text).
+ */
+function writesKeys(value: object): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !hasToJson(value) &&
+    !types.isBoxedPrimitive(value) &&
+    !(JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON?.(value)
+  );
 }
 
 function hasToJson(value: unknown): boolean {
