@@ -1,6 +1,6 @@
 // Red team (issue 10, third round): the JSON chunk batch (src/protocol/chunk-batch.ts). Whatever JS
 // value a plugin yields, the host must get exactly JSON.parse(JSON.stringify(chunk)) as it was when
-// added, or (for a chunk whose JSON is not an object) a batch it refuses: never another chunk. A
+// added; a chunk whose JSON is not an object the writer refuses (its stream fails): never another chunk. A
 // seeded differential fuzzer over exotic objects, and the values it found, each as a case of its own.
 import { describe, expect, it } from 'vitest';
 import { ChunkBatchWriter, decodeChunkBatch, MAX_TEMPLATE_CHARS } from 'anyllm/internal/protocol/chunk-batch.js';
@@ -14,7 +14,6 @@ const rawJSON = (JSON as unknown as { rawJSON: (text: string) => object }).rawJS
 function check(chunks: readonly unknown[], label = ''): void {
   const writer = new ChunkBatchWriter();
   const expected: string[] = [];
-  let objects = true;
   for (const chunk of chunks) {
     let json: string | undefined;
     try {
@@ -23,17 +22,17 @@ function check(chunks: readonly unknown[], label = ''): void {
       expect(() => writer.add(chunk as ChatCompletionChunk), label).toThrow();
       continue;
     }
+    // A chunk whose JSON is not an object has no item of its own: the writer refuses it (the
+    // plugin's sender fails that stream), and the batch goes on without it.
+    if (json === undefined || !json.startsWith('{')) {
+      expect(() => writer.add(chunk as ChatCompletionChunk), label).toThrow(TypeError);
+      continue;
+    }
     writer.add(chunk as ChatCompletionChunk);
-    expected.push(json ?? 'null');
-    if (json === undefined || !json.startsWith('{')) objects = false;
+    expected.push(json);
   }
   const text = writer.take();
   const got = decodeChunkBatch(text);
-  if (!objects) {
-    // A chunk whose JSON is not an object has no item of its own: the host refuses the batch.
-    expect(got, `${label}\n${text}`).toBeUndefined();
-    return;
-  }
   expect(got, `${label}\n${text}`).toBeDefined();
   // Compared as written again: a JSON.rawJSON's text is read as JSON.parse reads it.
   const want = expected.map((json) => JSON.parse(json) as unknown);
@@ -195,8 +194,7 @@ describe('the JSON chunk batch against JSON.stringify, fuzzed', () => {
       // Checked as each is added: the reused object goes on changing after.
       const chunks = batch(random);
       const writer = new ChunkBatchWriter();
-      const expected: (string | undefined)[] = [];
-      let objects = true;
+      const expected: string[] = [];
       for (const chunk of chunks) {
         let json: string | undefined;
         try {
@@ -205,15 +203,17 @@ describe('the JSON chunk batch against JSON.stringify, fuzzed', () => {
           expect(() => writer.add(chunk as ChatCompletionChunk), `seed ${seed}`).toThrow();
           continue;
         }
+        if (json === undefined || !json.startsWith('{')) {
+          expect(() => writer.add(chunk as ChatCompletionChunk), `seed ${seed}`).toThrow(TypeError);
+          continue;
+        }
         writer.add(chunk as ChatCompletionChunk);
         expected.push(json);
-        if (json === undefined || !json.startsWith('{')) objects = false;
       }
       const text = writer.take();
       asText += (JSON.parse(text) as unknown[]).filter((item) => typeof item === 'string').length;
       const got = decodeChunkBatch(text);
-      if (!objects) expect(got, `seed ${seed}\n${text}`).toBeUndefined();
-      else expect(JSON.stringify(got), `seed ${seed}\n${text}`).toBe(JSON.stringify(expected.map((json) => JSON.parse(json ?? 'null') as unknown)));
+      expect(JSON.stringify(got), `seed ${seed}\n${text}`).toBe(JSON.stringify(expected.map((json) => JSON.parse(json) as unknown)));
     }
     // Chunks go as text often enough for the comparison to mean something.
     expect(asText).toBeGreaterThan(4000);

@@ -42,7 +42,7 @@ describe.each(['worker', 'process', 'sandbox'] as const)('a plugin streaming awk
     expect(chunks.map((chunk, i) => (chunk as unknown as Record<string, unknown>)[ESCAPES[i]])).toEqual(ESCAPES);
   });
 
-  it.each(['bigint', 'cycle'])('ends a stream at a chunk with no JSON (%s) with a typed error; the plugin serves on', async (model) => {
+  it.each(['bigint', 'cycle', 'string'])('ends a stream at a chunk with no JSON object (%s) with a typed error; the plugin serves on', async (model) => {
     const instance = (await llm.completion({ model: 'pid', messages })).choices[0].message.content;
     const beside = drain(llm.completionStream({ model: 'slow:30', messages }));
     const { chunks, error } = await drain(llm.completionStream({ model, messages }));

@@ -257,10 +257,14 @@ describe('a JSON chunk batch', () => {
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
-  it('writes an item that has no JSON as null, which the receiver refuses', () => {
-    const text = encodeChunkBatch([token('a'), undefined as unknown as ChatCompletionChunk]);
-    expect(JSON.parse(text)).toEqual([token('a'), null]);
-    expect(decodeChunkBatch(text)).toBeUndefined();
+  it('refuses to write a chunk whose JSON is not an object (none, a string, an array, a number), and writes on', () => {
+    const writer = new ChunkBatchWriter();
+    writer.add(token('a'));
+    for (const chunk of [undefined, 'b', new String('b'), { toJSON: () => 'b' }, [token('b')], 7, null]) {
+      expect(() => writer.add(chunk as unknown as ChatCompletionChunk)).toThrow(TypeError);
+    }
+    writer.add(token('c'));
+    expect(decodeChunkBatch(writer.take())).toEqual([token('a'), token('c')]);
   });
 
   it('is refused when it is not a batch: not JSON, not an array, a string before any template, other items', () => {

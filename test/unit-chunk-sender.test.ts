@@ -52,7 +52,6 @@ describe('the plugin side of a stdio stream', () => {
       token('a', { [ESCAPES[0]]: ESCAPES }),
       ...ESCAPES.map((text) => token(text)),
       { toJSON: () => token('from toJSON') } as unknown as ChatCompletionChunk,
-      undefined as unknown as ChatCompletionChunk,
       token(undefined, { created: -0, extra: [undefined, () => 1, Number.NaN] }),
     ];
     for (const chunk of odd) sender.push(chunk);
@@ -101,6 +100,9 @@ describe('the plugin side of a stdio stream', () => {
     }],
     ['a throwing toJSON', () => ({ toJSON: () => { throw new Error('no JSON here'); } }) as unknown as ChatCompletionChunk],
     ['a toJSON throwing a string', () => ({ toJSON: () => { throw 'no JSON here'; } }) as unknown as ChatCompletionChunk],
+    ['no JSON at all (undefined)', () => undefined as unknown as ChatCompletionChunk],
+    ['JSON that is a string', () => 'text' as unknown as ChatCompletionChunk],
+    ['JSON that is an array', () => [token('b')] as unknown as ChatCompletionChunk],
   ])('refuses a chunk with %s with a typed error, keeping what was queued before it', async (name, bad) => {
     for (const mode of ['stdio', 'port', 'json batch'] as const) {
       const stdio = overStdio(undefined, 3);
@@ -117,7 +119,9 @@ describe('the plugin side of a stdio stream', () => {
       expect(error, mode).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).code).toBe('unserialisable_chunk');
       expect((error as Error).message).toMatch(/chunk 2\b/);
-      expect((error as Error).message).toMatch(name.includes('toJSON') ? /: no JSON here$/ : name === 'a BigInt' ? /BigInt/ : /circular/);
+      expect((error as Error).message).toMatch(
+        name.includes('toJSON') ? /: no JSON here$/ : name === 'a BigInt' ? /BigInt/ : name.startsWith('JSON that') ? /its JSON is not an object/ : name.startsWith('no JSON') ? /its JSON is nothing/ : /circular/,
+      );
       sender.push(token('c'));
       sender.flush();
       expect(sender.count).toBe(2);

@@ -35,6 +35,26 @@ import { MAX_CHUNKS_PER_MESSAGE, STREAM_WINDOW_BYTES } from './methods.js';
 export const MAX_TEMPLATE_CHARS = STREAM_WINDOW_BYTES / 1024;
 
 /**
+ * A chunk's JSON, which must be an object's: a chunk with no JSON, or whose JSON is something else
+ * (a string would read as a template's content in a JSON batch; the host refuses the rest), is the
+ * provider's fault, and `ChunkSender` fails that stream with it rather than send what the host
+ * would kill the plugin for. Throws a TypeError for it, as JSON.stringify does for a BigInt.
+ *
+ * @example
+ * ```ts
+ * chunkJson({ id: 'c1', choices: [] }); // '{"id":"c1","choices":[]}'
+ * chunkJson('text' as never);           // throws TypeError
+ * ```
+ */
+export function chunkJson(chunk: ChatCompletionChunk): string {
+  const json = JSON.stringify(chunk) as string | undefined;
+  if (json === undefined || json.charCodeAt(0) !== 123 /* '{' */) {
+    throw new TypeError(`its JSON is ${json === undefined ? 'nothing' : `not an object (${json.length > 40 ? `${json.slice(0, 40)}…` : json})`}`);
+  }
+  return json;
+}
+
+/**
  * One batch as JSON text: chunks that only change the template's content go as their content.
  *
  * @example
@@ -77,11 +97,7 @@ export class ChunkBatchWriter {
       this.#items.push(JSON.stringify(delta.content));
       return;
     }
-    // As JSON.stringify writes an array item that has no JSON (undefined): null, which the receiver
-    // refuses. So is a chunk whose JSON is a string (a String, a toJSON giving one): as an item it
-    // would read as content for the receiver's template.
-    let item = (JSON.stringify(chunk) as string | undefined) ?? 'null';
-    if (item.charCodeAt(0) === 34 /* '"' */) item = 'null';
+    const item = chunkJson(chunk);
     this.#items.push(item);
     // The receiver's template is the last object item, whatever it was; it is one only when small
     // enough to be rebuilt many times over (MAX_TEMPLATE_CHARS, measured as the receiver measures

@@ -14,7 +14,7 @@
 import { ProviderError } from '../errors.js';
 import type { ChatCompletionChunk, CompletionUsage } from '../types.js';
 import type { Connection } from './connection.js';
-import { ChunkBatchWriter } from './chunk-batch.js';
+import { ChunkBatchWriter, chunkJson } from './chunk-batch.js';
 import { CreditSender, type Credit, type WindowSize } from './flow-control.js';
 import { MAX_CHUNKS_PER_MESSAGE, Method, type ChunksNotification, type RequestId } from './methods.js';
 
@@ -60,16 +60,16 @@ export class ChunkSender {
    * Queues a chunk as it is now; the batch leaves at the end of this event-loop turn, or once it is
    * full. Taken now, not when the batch leaves: a provider may reuse one chunk object for every
    * token, changing it after each yield. Throws a `ProviderError` (code `unserialisable_chunk`) for
-   * a chunk that has no JSON (a BigInt, a cycle, a throwing toJSON): the stream ends with it.
+   * a chunk that has no JSON (a BigInt, a cycle, a throwing toJSON) or whose JSON is not an object
+   * (`chunkJson`): the stream ends with it, and the plugin goes on serving.
    */
   push(chunk: ChatCompletionChunk): void {
     try {
       if (this.#writer) this.#writer.add(chunk);
-      // As JSON.stringify writes an array item that has no JSON (undefined): null, which the host refuses.
-      else if (this.#texts) this.#texts.push((JSON.stringify(chunk) as string | undefined) ?? 'null');
-      else this.#batch.push(JSON.parse((JSON.stringify(chunk) as string | undefined) ?? 'null') as ChatCompletionChunk);
+      else if (this.#texts) this.#texts.push(chunkJson(chunk));
+      else this.#batch.push(JSON.parse(chunkJson(chunk)) as ChatCompletionChunk);
     } catch (error) {
-      throw new ProviderError(`The provider yielded a chunk that cannot be sent as JSON (chunk ${this.#pushed + 1}): ${error instanceof Error ? error.message : String(error)}`, {
+      throw new ProviderError(`The provider yielded a chunk that cannot be sent as a JSON object (chunk ${this.#pushed + 1}): ${error instanceof Error ? error.message : String(error)}`, {
         code: 'unserialisable_chunk',
       });
     }
