@@ -223,6 +223,11 @@ describe('the JSON chunk batch against JSON.stringify, fuzzed', () => {
 describe('values the fuzzer found', () => {
   const token = (content: string, delta: unknown = { content }) => ({ id: 'c1', choices: [{ index: 0, delta }] });
 
+  it('sends in full a delta that is an array behind a Proxy that gives Object.prototype as its prototype', () => {
+    const delta = new Proxy(Object.assign([], { content: 'b' }), { getPrototypeOf: () => Object.prototype });
+    check([token('a'), token('b', delta)]);
+  });
+
   it('sends in full a delta that is an array with a content property (its JSON is [])', () => {
     check([token('a'), token('b', Object.assign([], { content: 'b' }))]);
   });

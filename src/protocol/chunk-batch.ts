@@ -250,6 +250,9 @@ function sameJson(value: unknown, parsed: unknown): boolean {
  * boxed primitive (written as its primitive) and not a JSON.rawJSON (written as its text).
  */
 function writesKeys(value: object): boolean {
+  // Most chunks are object literals or JSON.parse's: not a boxed primitive nor raw JSON (an array
+  // only through a Proxy that says otherwise).
+  if (Object.getPrototypeOf(value) === Object.prototype) return !Array.isArray(value) && !hasToJson(value);
   return (
     typeof value === 'object' &&
     value !== null &&
