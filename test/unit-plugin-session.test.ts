@@ -653,6 +653,30 @@ describe('the edges a user would notice', () => {
     expect(launcher.last.kills).toEqual([]);
   });
 
+  it('kills a plugin whose batch for an open stream is not in the encoding asked for: objects from a worker, JSON text from a process', async () => {
+    const chunk = { id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] };
+    const wrong = { worker: { chunks: [chunk] }, process: { json: JSON.stringify([chunk]) } };
+    for (const isolation of ['worker', 'process'] as const) {
+      const launcher = new MemoryLauncher(
+        scriptedPeer({
+          completionStream: (_raw, context, _side, peer) => {
+            peer.notify(Method.chunks, { id: context.id, ...wrong[isolation] } as never);
+            return new Promise(() => {});
+          },
+        }),
+      );
+      const c = client(new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation, supervision: supervision(), idleTimeoutMs: 0 }));
+      const got: unknown[] = [];
+      const error = await (async () => {
+        for await (const chunk of c.stream({ model: 'm', messages })) got.push(chunk);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PluginProtocolError);
+      expect((error as Error).message).toMatch(isolation === 'worker' ? /it sent chunk objects, not the JSON text the host asked for/ : /it sent a JSON chunk batch, an encoding the host did not ask for/);
+      expect(got).toEqual([]);
+      expect(launcher.last.kills).toHaveLength(1);
+    }
+  });
+
   it('streams over a process-tier channel (chunk arrays) and a worker one (JSON text), with credit past the window', async () => {
     for (const isolation of ['process', 'worker'] as const) {
       const name = fresh();

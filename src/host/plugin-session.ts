@@ -397,8 +397,12 @@ export class PluginSession {
       if (!sink) return;
       // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
       const text = typeof json === 'string' ? json : undefined;
-      // Only a plugin asked for JSON text sends it (the sandbox's guard refuses it for its own tier).
-      if (text !== undefined && launched.chunkEncoding !== 'json') throw new Error('it sent a JSON chunk batch, an encoding the host did not ask for');
+      // The encoding asked for, and no other (the sandbox's guard refuses the other for its own tier):
+      // over a port only the JSON text is measured, so chunk objects there would count 0 bytes of
+      // the window, and a plugin could fill the host's heap past it.
+      if ((text !== undefined) !== (launched.chunkEncoding === 'json')) {
+        throw new Error(text === undefined ? 'it sent chunk objects, not the JSON text the host asked for' : 'it sent a JSON chunk batch, an encoding the host did not ask for');
+      }
       const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : decodeChunkBatch(text);
       // Thrown here, the connection reports it as the plugin breaking the protocol.
       if (text !== undefined && batch === undefined) throw new Error('its JSON chunk batch does not decode');
