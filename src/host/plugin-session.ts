@@ -32,7 +32,7 @@ import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launche
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { escapeControls } from './stderr-lines.js';
 import { SharedCrashBudget, type ResolvedSupervision } from './supervision.js';
-import { untrustedWireError } from './untrusted-error.js';
+import { untrustedWireError, withoutHostOutcomes } from './untrusted-error.js';
 
 /** What the session needs to launch and supervise one plugin. */
 export interface PluginSessionOptions {
@@ -388,8 +388,9 @@ export class PluginSession {
     const connection = new Connection(instance.transport, {
       provider: this.provider,
       onProtocolError: (error) => this.#kill(launched, 'protocol-error', error),
-      // Untrusted code (sandbox tier): its error messages reach the caller escaped and bounded.
-      wireError: this.isolation === 'sandbox' ? untrustedWireError : undefined,
+      // Untrusted code (sandbox tier): its error messages reach the caller escaped and bounded. In
+      // every tier: a plugin cannot claim the caller's abort or timeout for a call's end.
+      wireError: this.isolation === 'sandbox' ? (error) => withoutHostOutcomes(untrustedWireError(error)) : withoutHostOutcomes,
     });
     connection.onNotification(Method.chunks, (raw, size) => {
       const { id, chunks, json, usage } = raw as ChunksNotification;
