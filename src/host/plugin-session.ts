@@ -87,9 +87,11 @@ export interface Launched {
   /** The clients blamed for its end, fixed when the host kills it (the calls it was running, and a hung call). */
   suspects: Set<SessionClient> | undefined;
   /**
-   * How its streams send chunks (`StreamRequest.encoding`): JSON text over a worker port, where it
-   * beats structured clone; objects elsewhere (over stdio the message is JSON already, and the
-   * sandbox's guard takes chunk objects only). A call asks for its plugin's, whichever client made it.
+   * How its streams send chunks (`StreamRequest.encoding`): JSON text over a port (a worker's, an
+   * Electron utility process's), where nothing else measures a batch for the stream's byte window
+   * and the text beats structured clone; objects over stdio (the message is JSON already, measured
+   * as a line, and the sandbox's guard takes chunk objects only). A call asks for its plugin's,
+   * whichever client made it.
    */
   readonly chunkEncoding: 'json' | undefined;
 }
@@ -466,7 +468,8 @@ export class PluginSession {
       cancelWatch,
       awaitingStart,
       suspects: undefined,
-      chunkEncoding: this.isolation === 'worker' ? 'json' : undefined,
+      // Asked of the transport, not the tier: the process tier in Electron runs over a port too.
+      chunkEncoding: instance.transport.measured === true ? undefined : 'json',
     };
     this.#lastLaunched = launched;
     ready.then(
