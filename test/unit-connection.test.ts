@@ -346,7 +346,14 @@ describe('Connection', () => {
     a.listener!({ jsonrpc: '2.0', id: (a.log.at(-1) as { id: number }).id, error: { code: -32000, message: 'no', data: { type: 'RateLimitError' } } }, 10);
     await expect(failed).rejects.toBeInstanceOf(RateLimitError);
     expect(errors).toHaveLength(7);
+    expect(errors[0].provider).toBe('acme');
     expect(host.pendingCount).toBe(0);
+    // Without a listener for protocol errors the call still fails, and nothing throws.
+    const quiet = pair();
+    quiet.b.listener = undefined;
+    const lone = quiet.host.request('listModels', { client: 'c1' });
+    quiet.a.listener!({ jsonrpc: '2.0', id: (quiet.a.log.at(-1) as { id: number }).id, error: null }, 10);
+    await expect(lone).rejects.toBeInstanceOf(PluginProtocolError);
   });
 
   it('a message that is undefined, null, a number, a string or an empty batch is reported, never thrown (a worker may post anything)', async () => {
