@@ -127,6 +127,8 @@ describe('a JSON chunk batch from a plugin that was not asked for one', () => {
           return new Promise(() => {});
         },
       }),
+      // Over stdio, as a process plugin's channel (measured: chunk objects are asked for).
+      { measured: true },
     );
     const c = workerClient(launcher, fresh(), 'process');
     const { chunks, error } = await drain(c.stream({ model: 'm', messages }));

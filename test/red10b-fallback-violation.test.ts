@@ -28,7 +28,8 @@ describe('a fallback step whose plugin breaks the protocol', () => {
       scriptedPeer({
         completionStream: (_raw, context, _side, peer) => {
           // Three chunks against a window of two.
-          peer.notify(Method.chunks, { id: context.id, chunks: [chunkOf('a'), chunkOf('b'), chunkOf('c')] } as never);
+          // As JSON text, the encoding a worker plugin is asked for.
+          peer.notify(Method.chunks, { id: context.id, json: JSON.stringify([chunkOf('a'), chunkOf('b'), chunkOf('c')]) } as never);
           return new Promise(() => {});
         },
         completion: () => completionOf('fresh'),

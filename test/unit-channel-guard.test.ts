@@ -14,6 +14,7 @@ class FakeTransport implements Transport {
   sent: unknown[] = [];
   closed = 0;
   backedUp?: boolean;
+  measured?: boolean;
   drainedCalls = 0;
   drained?: () => Promise<void>;
   send(message: Message): number | undefined {
@@ -59,8 +60,12 @@ const fetchResult = (id: number, window = 2, windowBytes = 1_000_000) => ({
 });
 
 describe('ChannelGuard: the transport it wraps', () => {
-  it('passes backedUp, drained and close through, and forwards what the host sends with its size', async () => {
+  it('passes backedUp, measured, drained and close through, and forwards what the host sends with its size', async () => {
     const { inner, guard, host } = setup();
+    // Whether the channel measures its messages (the stream's encoding follows it).
+    expect(guard.measured).toBe(false);
+    inner.measured = true;
+    expect(guard.measured).toBe(true);
     expect(guard.backedUp).toBe(false);
     inner.backedUp = true;
     expect(guard.backedUp).toBe(true);

@@ -314,6 +314,48 @@ describe('Connection', () => {
     await expect(call).resolves.toEqual({ data: ['right'] });
   });
 
+  it('an answer with both or neither of result and error, or an error that is not { code, message }, fails its call and is reported', async () => {
+    const errors: PluginProtocolError[] = [];
+    const { host, a, b } = pair({ onProtocolError: (e) => errors.push(e) });
+    b.listener = undefined;
+    const answers: unknown[] = [
+      { error: null },
+      { error: 'boom' },
+      { error: { code: '1', message: 'm' } },
+      { error: { code: 1, message: 2 } },
+      { error: { message: 'no code' } },
+      { result: { data: [] }, error: { code: 1, message: 'both' } },
+      { result: null, error: null },
+    ];
+    for (const answer of answers) {
+      const call = host.request('listModels', { client: 'c1' });
+      const id = (a.log.at(-1) as { id: number }).id;
+      a.listener!({ jsonrpc: '2.0', id, ...(answer as object) }, 10);
+      const error = await call.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(PluginProtocolError);
+    }
+    expect(errors.map((e) => e.message)).toEqual([
+      ...Array(5).fill('The peer sent an error answer whose error is not { code, message }.'),
+      ...Array(2).fill('The peer sent an answer with both or neither of result and error.'),
+    ]);
+    // Well-formed ones still settle: a null result, an error with data.
+    const ok = host.request('listModels', { client: 'c1' });
+    a.listener!({ jsonrpc: '2.0', id: (a.log.at(-1) as { id: number }).id, result: null }, 10);
+    await expect(ok).resolves.toBeNull();
+    const failed = host.request('listModels', { client: 'c1' });
+    a.listener!({ jsonrpc: '2.0', id: (a.log.at(-1) as { id: number }).id, error: { code: -32000, message: 'no', data: { type: 'RateLimitError' } } }, 10);
+    await expect(failed).rejects.toBeInstanceOf(RateLimitError);
+    expect(errors).toHaveLength(7);
+    expect(errors[0].provider).toBe('acme');
+    expect(host.pendingCount).toBe(0);
+    // Without a listener for protocol errors the call still fails, and nothing throws.
+    const quiet = pair();
+    quiet.b.listener = undefined;
+    const lone = quiet.host.request('listModels', { client: 'c1' });
+    quiet.a.listener!({ jsonrpc: '2.0', id: (quiet.a.log.at(-1) as { id: number }).id, error: null }, 10);
+    await expect(lone).rejects.toBeInstanceOf(PluginProtocolError);
+  });
+
   it('a message that is undefined, null, a number, a string or an empty batch is reported, never thrown (a worker may post anything)', async () => {
     const errors: PluginProtocolError[] = [];
     const { a } = pair({ onProtocolError: (e) => errors.push(e) });

@@ -450,8 +450,9 @@ describe('what a caller of one client notices', () => {
 
   it('tells a worker plugin to send JSON batches, a process plugin chunk arrays', async () => {
     const encodings: unknown[] = [];
-    const launcher = new MemoryLauncher(scriptedPeer({ completionStream: (raw) => (encodings.push((raw as { encoding?: string }).encoding), { chunks: 0 }) }));
     for (const isolation of ['worker', 'process'] as const) {
+      // A worker's port measures nothing; a process's stdio measures each line.
+      const launcher = new MemoryLauncher(scriptedPeer({ completionStream: (raw) => (encodings.push((raw as { encoding?: string }).encoding), { chunks: 0 }) }), { measured: isolation === 'process' });
       const session = new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation, supervision: supervision(), idleTimeoutMs: 0 });
       const c = new PluginClient({ session, open: { apiKey: 'k', apiBase: undefined, clientOptions: {} }, retry: NO_RETRY });
       expect((await read(c.stream(streamParams()))).error).toBeUndefined();
@@ -496,6 +497,7 @@ describe('what a caller of one client notices', () => {
           return new Promise((resolve) => setImmediate(() => resolve({ chunks: 2 })));
         },
       }),
+      { measured: true },
     );
     const session = new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation: 'process', supervision: supervision(), idleTimeoutMs: 0 });
     const c = new PluginClient({ session, open: { apiKey: 'k', apiBase: undefined, clientOptions: {} }, retry: NO_RETRY });

@@ -653,6 +653,54 @@ describe('the edges a user would notice', () => {
     expect(launcher.last.kills).toEqual([]);
   });
 
+  it('asks for JSON text over a channel that measures nothing, whatever the tier (the process tier in Electron runs over a port)', async () => {
+    const asked: Record<string, unknown> = {};
+    for (const [name, isolation, measured] of [
+      ['worker', 'worker', false],
+      ['process over a port', 'process', false],
+      ['process over stdio', 'process', true],
+      ['sandbox over stdio', 'sandbox', true],
+    ] as const) {
+      const launcher = new MemoryLauncher(
+        scriptedPeer({
+          completionStream: (raw) => {
+            asked[name] = (raw as { encoding?: unknown }).encoding;
+            return { chunks: 0 };
+          },
+        }),
+        { measured },
+      );
+      const c = client(new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation, supervision: supervision(), idleTimeoutMs: 0 }));
+      for await (const _ of c.stream({ model: 'm', messages }));
+    }
+    expect(asked).toEqual({ worker: 'json', 'process over a port': 'json', 'process over stdio': undefined, 'sandbox over stdio': undefined });
+  });
+
+  it('kills a plugin whose batch for an open stream is not in the encoding asked for: objects over a port, JSON text over a measured channel', async () => {
+    const chunk = { id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] };
+    const wrong = { worker: { chunks: [chunk] }, process: { json: JSON.stringify([chunk]) } };
+    for (const isolation of ['worker', 'process'] as const) {
+      const launcher = new MemoryLauncher(
+        scriptedPeer({
+          completionStream: (_raw, context, _side, peer) => {
+            peer.notify(Method.chunks, { id: context.id, ...wrong[isolation] } as never);
+            return new Promise(() => {});
+          },
+        }),
+        { measured: isolation === 'process' },
+      );
+      const c = client(new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation, supervision: supervision(), idleTimeoutMs: 0 }));
+      const got: unknown[] = [];
+      const error = await (async () => {
+        for await (const chunk of c.stream({ model: 'm', messages })) got.push(chunk);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PluginProtocolError);
+      expect((error as Error).message).toMatch(isolation === 'worker' ? /it sent chunk objects, not the JSON text the host asked for/ : /it sent a JSON chunk batch, an encoding the host did not ask for/);
+      expect(got).toEqual([]);
+      expect(launcher.last.kills).toHaveLength(1);
+    }
+  });
+
   it('streams over a process-tier channel (chunk arrays) and a worker one (JSON text), with credit past the window', async () => {
     for (const isolation of ['process', 'worker'] as const) {
       const name = fresh();
@@ -661,7 +709,7 @@ describe('the edges a user would notice', () => {
           for (let i = 0; i < 10; i++) yield { id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: String(i) }, finish_reason: null }] } as never;
         },
       });
-      const launcher = new MemoryLauncher(servePlugin);
+      const launcher = new MemoryLauncher(servePlugin, { measured: isolation === 'process' });
       const c = client(new PluginSession({ spec: testSpec(name), launch: launcher.launch, isolation, supervision: supervision({ streamWindow: 2 }), idleTimeoutMs: 0 }));
       let textOut = '';
       for await (const chunk of c.stream({ model: 'm', messages })) textOut += chunk.choices[0]?.delta.content ?? '';
@@ -708,6 +756,8 @@ describe('the edges a user would notice', () => {
           return new Promise(() => {});
         },
       }),
+      // Chunk objects, as a process over stdio sends them.
+      { measured: true },
     );
     const c = client(new PluginSession({ spec: testSpec(fresh()), launch: launcher.launch, isolation: 'process', supervision: supervision({ streamWindow: 2 }), idleTimeoutMs: 0 }));
     const exits = record(c, 'plugin:exit');

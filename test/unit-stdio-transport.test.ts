@@ -206,6 +206,8 @@ describe('stdio transport: writing', () => {
 describe('stdio transport: backpressure', () => {
   it('is not backed up while the output takes data; drained() then resolves at once', async () => {
     const transport = new StdioTransport(new PassThrough(), new PassThrough());
+    // A text channel: it measures each message (a stream's batches go as chunk objects).
+    expect(transport.measured).toBe(true);
     expect(transport.backedUp).toBe(false);
     await expect(transport.drained()).resolves.toBeUndefined();
   });

@@ -35,7 +35,8 @@ interface ChoiceState {
   refusal: string | null;
   reasoning: string | null;
   providerData?: JsonObject;
-  calls: CallState[];
+  /** By the fragments' `index` (a number the provider chose: never an array's length). */
+  calls: Map<number, CallState>;
   finishReason: FinishReason | null;
   logprobs?: { content: TokenLogprob[] | null; refusal: TokenLogprob[] | null };
 }
@@ -56,7 +57,11 @@ interface ChoiceState {
  */
 export class ChunkAccumulator {
   readonly #provider: string | undefined;
-  readonly #choices: ChoiceState[] = [];
+  /**
+   * By the choices' `index`: a Map, not an array, since the index is the provider's (a choice at
+   * 4294967294 made an array 4 G long, and every walk over it ~100 s of the caller's thread).
+   */
+  readonly #choices = new Map<number, ChoiceState>();
   #chunks = 0;
   #id = '';
   #created = 0;
@@ -81,7 +86,11 @@ export class ChunkAccumulator {
     if (chunk.system_fingerprint !== undefined) this.#fingerprint = chunk.system_fingerprint;
     if (chunk.service_tier !== undefined) this.#tier = chunk.service_tier;
     for (const choice of chunk.choices) {
-      const state = (this.#choices[choice.index] ??= { index: choice.index, content: null, refusal: null, reasoning: null, calls: [], finishReason: null });
+      let state = this.#choices.get(choice.index);
+      if (!state) {
+        state = { index: choice.index, content: null, refusal: null, reasoning: null, calls: new Map(), finishReason: null };
+        this.#choices.set(choice.index, state);
+      }
       const delta = choice.delta;
       if (typeof delta.content === 'string') state.content = (state.content ?? '') + delta.content;
       if (typeof delta.refusal === 'string') state.refusal = (state.refusal ?? '') + delta.refusal;
@@ -89,7 +98,11 @@ export class ChunkAccumulator {
       if (delta.provider_data) state.providerData = delta.provider_data;
       if (delta.tool_calls) {
         for (const part of delta.tool_calls) {
-          const call = (state.calls[part.index] ??= { input: '' });
+          let call = state.calls.get(part.index);
+          if (!call) {
+            call = { input: '' };
+            state.calls.set(part.index, call);
+          }
           if (part.id) call.id = part.id;
           if (part.type) call.type = part.type;
           const name = part.function?.name || part.custom?.name;
@@ -100,8 +113,8 @@ export class ChunkAccumulator {
       }
       if (choice.logprobs) {
         const logprobs = (state.logprobs ??= { content: null, refusal: null });
-        if (choice.logprobs.content) (logprobs.content ??= []).push(...choice.logprobs.content);
-        if (choice.logprobs.refusal) (logprobs.refusal ??= []).push(...choice.logprobs.refusal);
+        logprobs.content = appendTokens(logprobs.content, choice.logprobs.content, `choices[${choice.index}].logprobs.content`, this.#provider);
+        logprobs.refusal = appendTokens(logprobs.refusal, choice.logprobs.refusal, `choices[${choice.index}].logprobs.refusal`, this.#provider);
       }
       if (choice.finish_reason) state.finishReason = choice.finish_reason;
     }
@@ -117,12 +130,17 @@ export class ChunkAccumulator {
       throw new ProviderError(`The stream cannot be assembled: ${why}.`, { provider: this.#provider, code: 'incomplete_stream' });
     };
     if (this.#chunks === 0) fail('it had no chunks');
-    const choices = this.#choices
-      .filter((state) => state !== undefined)
+    const choices = [...this.#choices.values()]
+      .sort((a, b) => a.index - b.index)
       .map((state): ChatCompletionChoice => {
         if (state.finishReason === null) fail(`choice ${state.index} has no finish_reason (the stream ended early)`);
         const message: ChatCompletionMessage = { role: 'assistant', content: state.content, refusal: state.refusal };
-        if (state.calls.length > 0) message.tool_calls = state.calls.map((call, j) => toolCall(call, `choices[${state.index}].tool_calls[${j}]`, fail));
+        if (state.calls.size > 0) {
+          // Tool calls are a list: indexes 0..n-1, each once; any other index leaves a gap below n.
+          const calls: ToolCall[] = [];
+          for (let j = 0; j < state.calls.size; j++) calls.push(toolCall(state.calls.get(j), `choices[${state.index}].tool_calls[${j}]`, fail));
+          message.tool_calls = calls;
+        }
         if (state.reasoning !== null) message.reasoning = state.reasoning;
         if (state.providerData) message.provider_data = state.providerData;
         return { index: state.index, message, finish_reason: state.finishReason as FinishReason, logprobs: state.logprobs ?? null };
@@ -133,6 +151,20 @@ export class ChunkAccumulator {
     if (this.#tier !== undefined) completion.service_tier = this.#tier;
     return completion;
   }
+}
+
+/**
+ * `list` with the `tokens` of one chunk appended, one at a time: spread into one `push`, 150 000
+ * of them overflow the stack. Anything but a list (or nothing) cannot be folded.
+ */
+function appendTokens(list: TokenLogprob[] | null, tokens: unknown, at: string, provider: string | undefined): TokenLogprob[] | null {
+  if (tokens === undefined || tokens === null) return list;
+  if (!Array.isArray(tokens)) {
+    throw new ProviderError(`The stream cannot be assembled: ${at} is not a list.`, { provider, code: 'incomplete_stream' });
+  }
+  const out = list ?? [];
+  for (let i = 0; i < tokens.length; i++) out.push(tokens[i] as TokenLogprob);
+  return out;
 }
 
 function toolCall(call: CallState | undefined, at: string, fail: (why: string) => never): ToolCall {

@@ -32,7 +32,7 @@ import type { Launcher, LaunchSpec, PluginExit, PluginInstance } from './launche
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
 import { escapeControls } from './stderr-lines.js';
 import { SharedCrashBudget, type ResolvedSupervision } from './supervision.js';
-import { untrustedWireError } from './untrusted-error.js';
+import { untrustedWireError, withoutHostOutcomes } from './untrusted-error.js';
 
 /** What the session needs to launch and supervise one plugin. */
 export interface PluginSessionOptions {
@@ -87,9 +87,11 @@ export interface Launched {
   /** The clients blamed for its end, fixed when the host kills it (the calls it was running, and a hung call). */
   suspects: Set<SessionClient> | undefined;
   /**
-   * How its streams send chunks (`StreamRequest.encoding`): JSON text over a worker port, where it
-   * beats structured clone; objects elsewhere (over stdio the message is JSON already, and the
-   * sandbox's guard takes chunk objects only). A call asks for its plugin's, whichever client made it.
+   * How its streams send chunks (`StreamRequest.encoding`): JSON text over a port (a worker's, an
+   * Electron utility process's), where nothing else measures a batch for the stream's byte window
+   * and the text beats structured clone; objects over stdio (the message is JSON already, measured
+   * as a line, and the sandbox's guard takes chunk objects only). A call asks for its plugin's,
+   * whichever client made it.
    */
   readonly chunkEncoding: 'json' | undefined;
 }
@@ -388,8 +390,9 @@ export class PluginSession {
     const connection = new Connection(instance.transport, {
       provider: this.provider,
       onProtocolError: (error) => this.#kill(launched, 'protocol-error', error),
-      // Untrusted code (sandbox tier): its error messages reach the caller escaped and bounded.
-      wireError: this.isolation === 'sandbox' ? untrustedWireError : undefined,
+      // Untrusted code (sandbox tier): its error messages reach the caller escaped and bounded. In
+      // every tier: a plugin cannot claim the caller's abort or timeout for a call's end.
+      wireError: this.isolation === 'sandbox' ? (error) => withoutHostOutcomes(untrustedWireError(error)) : withoutHostOutcomes,
     });
     connection.onNotification(Method.chunks, (raw, size) => {
       const { id, chunks, json, usage } = raw as ChunksNotification;
@@ -397,8 +400,12 @@ export class PluginSession {
       if (!sink) return;
       // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
       const text = typeof json === 'string' ? json : undefined;
-      // Only a plugin asked for JSON text sends it (the sandbox's guard refuses it for its own tier).
-      if (text !== undefined && launched.chunkEncoding !== 'json') throw new Error('it sent a JSON chunk batch, an encoding the host did not ask for');
+      // The encoding asked for, and no other (the sandbox's guard refuses the other for its own tier):
+      // over a port only the JSON text is measured, so chunk objects there would count 0 bytes of
+      // the window, and a plugin could fill the host's heap past it.
+      if ((text !== undefined) !== (launched.chunkEncoding === 'json')) {
+        throw new Error(text === undefined ? 'it sent chunk objects, not the JSON text the host asked for' : 'it sent a JSON chunk batch, an encoding the host did not ask for');
+      }
       const batch: unknown = Array.isArray(chunks) ? chunks : text === undefined ? undefined : decodeChunkBatch(text);
       // Thrown here, the connection reports it as the plugin breaking the protocol.
       if (text !== undefined && batch === undefined) throw new Error('its JSON chunk batch does not decode');
@@ -461,7 +468,8 @@ export class PluginSession {
       cancelWatch,
       awaitingStart,
       suspects: undefined,
-      chunkEncoding: this.isolation === 'worker' ? 'json' : undefined,
+      // Asked of the transport, not the tier: the process tier in Electron runs over a port too.
+      chunkEncoding: instance.transport.measured === true ? undefined : 'json',
     };
     this.#lastLaunched = launched;
     ready.then(

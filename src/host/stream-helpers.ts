@@ -154,7 +154,7 @@ export class StreamHelpers<Final extends ChatCompletion> {
         // finalChatCompletion() was called still counts.
         const accumulator = this.#accumulator;
         if (result.done) this.#end();
-        else if (accumulator) accumulator.add(result.value);
+        else if (accumulator) this.#fold(accumulator, result.value);
         else this.#readUnfolded = true;
         return result;
       },
@@ -163,6 +163,21 @@ export class StreamHelpers<Final extends ChatCompletion> {
         throw error;
       },
     );
+  }
+
+  /**
+   * Folds one chunk. A chunk that cannot be folded ends the stream like a failed read: the final
+   * result fails with it and the call is cancelled (thrown on, it only reached a loop, and
+   * `finalChatCompletion()` driving the stream alone was left pending for ever).
+   */
+  #fold(accumulator: ChunkAccumulator, chunk: ChatCompletionChunk): void {
+    try {
+      accumulator.add(chunk);
+    } catch (error) {
+      this.#settle(error);
+      this.#source.stop().catch(() => {});
+      throw error;
+    }
   }
 
   #end(): void {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { RpcErrorCode } from '../errors.js';
 import type { ErrorResponse } from '../protocol/connection.js';
 import { escapeControls } from './stderr-lines.js';
 
@@ -40,4 +41,34 @@ export function untrustedWireError(error: ErrorResponse): ErrorResponse {
     else if (typeof value === 'number') data[key] = value;
   }
   return { code: error.code, message: bounded(String(error.message), MAX_UNTRUSTED_MESSAGE), data };
+}
+
+/** The codes of the caller's own limits (`CallGuard`): only the host decides that a call ran out of them. */
+const GUARD_CODES: readonly unknown[] = ['timeout', 'idle_timeout'];
+
+/**
+ * `error` without the outcomes only the host decides, from a plugin of any tier: a cancellation
+ * (the host rejects a call it cancels at once, so an answer still awaited was never cancelled by
+ * the caller) and the caller's `timeoutMs` / `idleTimeoutMs` codes. Claimed by a plugin, they made a
+ * provider failure look like the caller's own abort or limit: counted `aborted`, never retried,
+ * ending a fallback chain as the caller's. The cancellation becomes a provider error saying so;
+ * the timeout keeps its class without the code.
+ *
+ * @example
+ * ```ts
+ * withoutHostOutcomes({ code: -32800, message: 'cancelled' });
+ * // { code: -32000, message: 'The plugin ended the call as cancelled, which the host did not ask: cancelled', data: { type: 'ProviderError', code: 'plugin_cancelled' } }
+ * ```
+ */
+export function withoutHostOutcomes(error: ErrorResponse): ErrorResponse {
+  const data = typeof error.data === 'object' && error.data !== null ? (error.data as Record<string, unknown>) : undefined;
+  if (error.code === RpcErrorCode.cancelled || data?.type === 'AbortError') {
+    return {
+      code: RpcErrorCode.providerError,
+      message: `The plugin ended the call as cancelled, which the host did not ask: ${error.message}`,
+      data: { type: 'ProviderError', code: 'plugin_cancelled' },
+    };
+  }
+  if (data?.type === 'TimeoutError' && GUARD_CODES.includes(data.code)) return { ...error, data: { ...data, code: undefined } };
+  return error;
 }

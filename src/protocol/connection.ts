@@ -253,11 +253,22 @@ export class Connection {
     }
   }
 
-  /** The peer answered one of our requests (an answer to one we no longer wait for is dropped). */
+  /**
+   * The peer answered one of our requests (an answer to one we no longer wait for is dropped). An
+   * answer must carry a result or a well-formed error, not both nor neither: the call fails as the
+   * peer breaking the protocol (`error: null` was once taken for a success with no result).
+   */
   #settle(response: JSONRPCResponse): void {
     const pending = this.#pending.get(response.id as RequestId);
     if (!pending) return;
     this.#pending.delete(response.id as RequestId);
+    const malformed = malformedAnswer(response);
+    if (malformed !== undefined) {
+      const error = new PluginProtocolError(`The peer sent ${malformed}.`, { provider: this.#options.provider });
+      pending.reject(error);
+      this.#options.onProtocolError?.(error);
+      return;
+    }
     if (response.error) {
       const wire = this.#options.wireError?.(response.error) ?? response.error;
       pending.reject(fromWireError(wire, this.#options.provider));
@@ -275,6 +286,15 @@ function isResponse(message: unknown): message is JSONRPCResponse {
   if (typeof message !== 'object' || message === null) return false;
   const m = message as { jsonrpc?: unknown; id?: unknown; result?: unknown; error?: unknown };
   return m.jsonrpc === '2.0' && m.id !== undefined && (m.result !== undefined || m.error !== undefined);
+}
+
+/** What is wrong with an answer (a result, or an error of a numeric code and a text), or undefined. */
+function malformedAnswer(response: JSONRPCResponse): string | undefined {
+  const { result, error } = response as { result?: unknown; error?: unknown };
+  if ((result === undefined) === (error === undefined)) return 'an answer with both or neither of result and error';
+  if (error === undefined) return undefined;
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'number' && typeof message === 'string' ? undefined : 'an error answer whose error is not { code, message }';
 }
 
 /** A request: a method, an id, neither a result nor an error. */

@@ -135,9 +135,11 @@ export interface StreamRequest extends CallEnvelope {
   /** How many bytes of `$/chunks` messages it may have unconsumed (see `flow-control.ts`). */
   windowBytes: number;
   /**
-   * `'json'`: send each batch as one JSON text (`ChunksNotification.json`). Over a worker port a
-   * string costs a fraction of structured-cloning the chunk objects on both sides; the host asks
-   * for it only there (over stdio the message is JSON already).
+   * `'json'`: send each batch as one JSON text (`ChunksNotification.json`). Over a port (a
+   * worker's, an Electron utility process's) a string costs a fraction of structured-cloning the
+   * chunk objects on both sides, and its length is what the byte window counts (a port measures
+   * nothing); the host asks for it only there (over stdio the message is JSON already, measured as
+   * a line), and refuses the other encoding.
    */
   encoding?: 'json';
 }

@@ -102,9 +102,18 @@ function checkDetails(details: unknown, path: string, names: readonly string[]):
 function checkChoiceCommon(choice: Record<string, unknown>, path: string): ShapeProblem {
   if (!isCount(choice.index)) return wrong(`${path}.index`, 'a whole number', choice.index);
   if (!isTextOrNull(choice[FINISH])) return wrong(`${path}.${FINISH}`, 'a string or null', choice[FINISH]);
-  if (choice.logprobs !== undefined && choice.logprobs !== null && !isRecord(choice.logprobs)) {
-    return wrong(`${path}.logprobs`, 'an object or null', choice.logprobs);
-  }
+  const logprobs = choice.logprobs;
+  if (logprobs === undefined || logprobs === null) return undefined;
+  if (!isRecord(logprobs)) return wrong(`${path}.logprobs`, 'an object or null', logprobs);
+  // Folded into the caller's final completion (accumulate.ts) and read as token lists.
+  return checkTokenList(logprobs.content, `${path}.logprobs.content`) ?? checkTokenList(logprobs.refusal, `${path}.logprobs.refusal`);
+}
+
+/** A logprobs list: nothing, null, or an array of objects. */
+function checkTokenList(list: unknown, path: string): ShapeProblem {
+  if (list === undefined || list === null) return undefined;
+  if (!Array.isArray(list)) return wrong(path, 'an array or null', list);
+  for (let i = 0; i < list.length; i++) if (!isRecord(list[i])) return wrong(`${path}[${i}]`, 'an object', list[i]);
   return undefined;
 }
 

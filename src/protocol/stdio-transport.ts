@@ -45,6 +45,8 @@ const DEFAULT_MAX_PENDING_WRITE = 256 * 1024 * 1024;
  * ```
  */
 export class StdioTransport implements Transport {
+  /** Each line is measured as it is written and read. */
+  readonly measured = true;
   readonly #input: Readable;
   readonly #output: Writable;
   readonly #maxLine: number;

@@ -33,6 +33,11 @@ export interface Transport {
   onMessage(listener: MessageListener): void;
   /** Stops receiving; the underlying channel is closed by whoever owns it. */
   close(): void;
+  /**
+   * Whether the channel carries text, so `send` and the listener report each message's size; a
+   * port's structured clones have none (a stream's batches must then be JSON text to be counted).
+   */
+  readonly measured?: boolean;
   /** Whether the peer is behind in reading what was sent (a producer should wait for {@link drained}). */
   readonly backedUp?: boolean;
   /** Resolves once the peer has caught up (or the channel is gone). */

@@ -14,18 +14,23 @@ import { providerScripts, type ProviderScript } from './scripted-provider.js';
 
 export const SCRIPTED_ENTRY = fileURLToPath(new URL('./scripted-provider.ts', import.meta.url));
 
-/** Two transports wired to each other; each message is cloned and delivered on a microtask, as a port would. */
-export function memoryPair(): [Transport, Transport] {
+/**
+ * Two transports wired to each other; each message is cloned and delivered on a microtask, as a
+ * port would. `measured`: each is measured as its JSON text, as a line over stdio would be.
+ */
+export function memoryPair(measured = false): [Transport, Transport] {
   const ends = [0, 1].map(() => ({ listener: undefined as MessageListener | undefined, closed: false }));
   const make = (self: number): Transport => ({
+    measured,
     send(message: Message) {
       const peer = ends[1 - self];
       if (ends[self].closed) return undefined;
       const copy = structuredClone(message);
+      const size = measured ? JSON.stringify(message).length : undefined;
       queueMicrotask(() => {
-        if (!peer.closed) peer.listener?.(copy, undefined);
+        if (!peer.closed) peer.listener?.(copy, size);
       });
-      return undefined;
+      return size;
     },
     onMessage(listener) {
       ends[self].listener = listener;
@@ -74,19 +79,20 @@ export type PluginBody = (side: PluginSide) => Connection | void;
 export class MemoryLauncher {
   readonly launches: LaunchRecord[] = [];
   readonly #body: PluginBody;
-  readonly #options: { killExits: boolean; stopping: boolean };
+  readonly #options: { killExits: boolean; stopping: boolean; measured: boolean };
 
   /**
    * `killExits: false`: a kill is recorded but the plugin never exits (as one stuck in the kernel);
-   * `stopping: false`: an instance without the optional `stopping()` (worker and process tiers).
+   * `stopping: false`: an instance without the optional `stopping()` (worker and process tiers);
+   * `measured: true`: a channel that measures each message, as stdio does (else a port's).
    */
-  constructor(body: PluginBody, options: { killExits?: boolean; stopping?: boolean } = {}) {
+  constructor(body: PluginBody, options: { killExits?: boolean; stopping?: boolean; measured?: boolean } = {}) {
     this.#body = body;
-    this.#options = { killExits: options.killExits ?? true, stopping: options.stopping ?? true };
+    this.#options = { killExits: options.killExits ?? true, stopping: options.stopping ?? true, measured: options.measured ?? false };
   }
 
   readonly launch: Launcher = (spec) => {
-    const [host, plugin] = memoryPair();
+    const [host, plugin] = memoryPair(this.#options.measured);
     let resolveExit!: (exit: PluginExit) => void;
     const exited = new Promise<PluginExit>((resolve) => (resolveExit = resolve));
     const record: LaunchRecord = { spec, kills: [], refs: 0, unrefs: 0, stopping: 0, exited: false, side: undefined as never };

@@ -87,6 +87,10 @@ export class ChannelGuard implements Transport {
     this.#options = options;
   }
 
+  get measured(): boolean {
+    return this.#inner.measured === true;
+  }
+
   get backedUp(): boolean {
     return this.#inner.backedUp === true;
   }
