@@ -484,9 +484,10 @@ export class PluginClient implements SessionClient {
     this.#stats.chunks += record.chunks;
     const reported = record.usage ?? (value as ChatCompletion | undefined)?.usage ?? undefined;
     if (reported) {
-      this.#stats.usage.prompt_tokens += reported.prompt_tokens ?? 0;
-      this.#stats.usage.completion_tokens += reported.completion_tokens ?? 0;
-      this.#stats.usage.total_tokens += reported.total_tokens ?? 0;
+      // A plugin outside the sandbox's checks may report anything: only whole counts add up.
+      this.#stats.usage.prompt_tokens += tokenCount(reported.prompt_tokens);
+      this.#stats.usage.completion_tokens += tokenCount(reported.completion_tokens);
+      this.#stats.usage.total_tokens += tokenCount(reported.total_tokens);
     }
     if (this.events.wants('call:end')) {
       const stream = record.method === 'completionStream';
@@ -561,4 +562,9 @@ export function privateClient(options: {
     open: { apiKey: options.apiKey, apiBase: options.apiBase, clientOptions: options.clientOptions },
     retry: options.retry ?? NO_RETRY,
   });
+}
+
+/** `value` when it is a whole, non-negative number of tokens a sum holds exactly; otherwise 0. */
+function tokenCount(value: unknown): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
 }

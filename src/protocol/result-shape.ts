@@ -31,8 +31,9 @@ function isCount(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
+/** A whole number of tokens a sum can hold exactly (1e308 would make the host's totals Infinity). */
 function isTokenCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isTextOrNull(value: unknown): boolean {
