@@ -6,7 +6,7 @@
  * closed, `onViolation` names the fault once, nothing more is delivered).
  */
 import { describe, expect, it } from 'vitest';
-import { ChannelGuard } from 'anyllm/internal/host/launchers/channel-guard.js';
+import { ChannelGuard, MAX_CANCELLED_UNANSWERED } from 'anyllm/internal/host/launchers/channel-guard.js';
 import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
 
 class FakeTransport implements Transport {
@@ -623,5 +623,29 @@ describe('ChannelGuard: $/chunks as JSON text (encoding: json)', () => {
     s.host(stream(1, 4, 1_000_000, 'json'));
     s.plugin(text(1, '[{"a":1}]'));
     expect(s.violations[0]).toMatch(/^sent a stream chunk that is not OpenAI-shaped/);
+  });
+});
+
+describe('calls the host cancelled', () => {
+  it(`may be answered late, but only the last ${MAX_CANCELLED_UNANSWERED} of those never answered are kept`, () => {
+    const { violations, delivered, plugin, host } = setup();
+    const count = MAX_CANCELLED_UNANSWERED + 2;
+    for (let id = 1; id <= count; id++) {
+      host({ id, method: 'completion', params: { model: 'm', messages: [] } });
+      host({ method: '$/cancel', params: { id } });
+      // Acknowledged, never answered.
+      plugin({ jsonrpc: '2.0', method: '$/cancelled', params: { id } });
+    }
+    // An answer to one answered already frees its place: the next cancel does not push another out.
+    plugin({ jsonrpc: '2.0', id: count, error: { code: -32800, message: 'cancelled' } });
+    host({ id: count + 1, method: 'completion', params: { model: 'm', messages: [] } });
+    host({ method: '$/cancel', params: { id: count + 1 } });
+    // A late answer to a call cancelled among the last ones is taken.
+    plugin({ jsonrpc: '2.0', id: 4, error: { code: -32800, message: 'cancelled' } });
+    expect(violations).toEqual([]);
+    expect(delivered.filter(({ message }) => (message as { error?: unknown }).error !== undefined)).toHaveLength(2);
+    // The oldest ones were forgotten: an answer to one now is to a call the host is not waiting on.
+    plugin({ jsonrpc: '2.0', id: 2, error: { code: -32800, message: 'cancelled' } });
+    expect(violations).toEqual(['answered request id 2, which the host is not waiting on']);
   });
 });

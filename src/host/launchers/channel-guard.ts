@@ -56,6 +56,13 @@ interface HostRequest {
  * the body's last part): the last few closed ids are remembered, and still judged.
  */
 const RECENT = 64;
+/**
+ * Calls the host has cancelled that the plugin has not answered yet. An honest plugin answers each
+ * soon after the cancel (its handler sees the abort); one that acknowledges cancels and never answers
+ * would make the guard keep every one for the plugin's life. Beyond this many, the oldest is
+ * forgotten, and an answer to it later is one the host is not waiting on.
+ */
+export const MAX_CANCELLED_UNANSWERED = 4096;
 
 type Inbound = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
 
@@ -74,6 +81,8 @@ export class ChannelGuard implements Transport {
   readonly #inner: Transport;
   readonly #options: ChannelGuardOptions;
   readonly #hostRequests = new Map<unknown, HostRequest>();
+  /** Ids in `#hostRequests` the host has cancelled, oldest first (at most MAX_CANCELLED_UNANSWERED). */
+  readonly #cancelled = new Set<unknown>();
   /** Requests the plugin sent and the host has not answered yet (`fetch`: with its body stream). */
   readonly #pluginRequests = new Map<unknown, { stream: number | undefined }>();
   readonly #answered = new Recent<unknown, true>();
@@ -118,6 +127,7 @@ export class ChannelGuard implements Transport {
 
   close(): void {
     this.#hostRequests.clear();
+    this.#cancelled.clear();
     this.#pluginRequests.clear();
     this.#bodies.clear();
     this.#inner.close();
@@ -145,6 +155,8 @@ export class ChannelGuard implements Transport {
         credit: stream && new CreditReceiver({ messages: stream.window, bytes: stream.windowBytes }),
         json: stream?.encoding === 'json',
       });
+    } else if (method === Method.cancel) {
+      this.#noteCancel((out.params as { id?: unknown } | undefined)?.id);
     } else if (method === Method.credit) {
       const { id: streamId, credits, bytes } = out.params as CreditNotification;
       this.#hostRequests.get(streamId)?.credit?.granted({ messages: credits, bytes });
@@ -155,6 +167,15 @@ export class ChannelGuard implements Transport {
       if (typeof data === 'string') credit.sent(1, size ?? data.length);
       if (done || error !== undefined) this.#endBody(stream, credit);
     }
+  }
+
+  #noteCancel(id: unknown): void {
+    if (!this.#hostRequests.has(id)) return;
+    this.#cancelled.add(id);
+    if (this.#cancelled.size <= MAX_CANCELLED_UNANSWERED) return;
+    const oldest = this.#cancelled.values().next().value;
+    this.#cancelled.delete(oldest);
+    this.#hostRequests.delete(oldest);
   }
 
   #endBody(stream: number, credit: CreditSender): void {
@@ -219,6 +240,7 @@ export class ChannelGuard implements Transport {
     const open = this.#hostRequests.get(id);
     if (!open) return `answered request id ${JSON.stringify(id)?.slice(0, 40)}, which the host is not waiting on`;
     this.#hostRequests.delete(id);
+    this.#cancelled.delete(id);
     const spec = methodSpec(open.method);
     const hasResult = 'result' in message;
     // An error answer may say more than a small result (a refused client/open quoting its options).
