@@ -643,7 +643,7 @@ describe('calls the host cancelled', () => {
     // A late answer to a call cancelled among the last ones is taken.
     plugin({ jsonrpc: '2.0', id: 4, error: { code: -32800, message: 'cancelled' } });
     expect(violations).toEqual([]);
-    expect(delivered.filter(({ message }) => (message as { error?: unknown }).error !== undefined)).toHaveLength(2);
+    expect((delivered as { message: { error?: unknown } }[]).filter(({ message }) => message.error !== undefined)).toHaveLength(2);
     // The oldest ones were forgotten: an answer to one now is to a call the host is not waiting on.
     plugin({ jsonrpc: '2.0', id: 2, error: { code: -32800, message: 'cancelled' } });
     expect(violations).toEqual(['answered request id 2, which the host is not waiting on']);
