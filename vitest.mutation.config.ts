@@ -43,6 +43,13 @@ export const MUTATION_TESTS = [
   'test/unit-plugin-client.test.ts',
   'test/unit-shared-plugins.test.ts',
   'test/unit-chunk-batch.test.ts',
+  'test/session-auth-per-client.test.ts',
+  'test/session-crash-blame.test.ts',
+  'test/session-restart-flag-after-hang.test.ts',
+  'test/session-cancel-acknowledged-at-the-verdict.test.ts',
+  'test/session-started-call-never-resent.test.ts',
+  'test/session-stream-bytes-and-encoding.test.ts',
+  'test/session-moved-call-of-a-spent-budget.test.ts',
 ];
 
 export default defineConfig({
