@@ -50,6 +50,9 @@ export const MUTATION_TESTS = [
   'test/session-started-call-never-resent.test.ts',
   'test/session-stream-bytes-and-encoding.test.ts',
   'test/session-moved-call-of-a-spent-budget.test.ts',
+  'test/client-stream-usage-so-far-on-abort.test.ts',
+  'test/client-idle-timer-paused-while-the-host-waits.test.ts',
+  'test/client-fallback-keeps-caller-timeout.test.ts',
 ];
 
 export default defineConfig({
