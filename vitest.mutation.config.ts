@@ -53,6 +53,7 @@ export const MUTATION_TESTS = [
   'test/client-stream-usage-so-far-on-abort.test.ts',
   'test/client-idle-timer-paused-while-the-host-waits.test.ts',
   'test/client-fallback-keeps-caller-timeout.test.ts',
+  'test/client-refused-placement-and-idle.test.ts',
 ];
 
 export default defineConfig({
