@@ -46,6 +46,8 @@ describe('auth requests on a shared plugin', () => {
     await keyed.start();
     const none = await ask(launcher, keyed.wireId);
     expect(none.error?.message).toBe(`The host holds no credentials for 'auth-none' client '${keyed.wireId}'.`);
+    // What the plugin gets back, and hands to the caller as its call's error: typed, with its code.
+    expect(none.error).toMatchObject({ name: 'AuthenticationError', code: 'auth_unavailable', provider: 'auth-none' });
     const long = `x${'y'.repeat(199)}`;
     const unknown = await ask(launcher, long);
     expect(unknown.error?.message).toBe(`The host holds no credentials for 'auth-none' client '${long.slice(0, 64)}'.`);
