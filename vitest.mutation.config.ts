@@ -54,6 +54,7 @@ export const MUTATION_TESTS = [
   'test/client-idle-timer-paused-while-the-host-waits.test.ts',
   'test/client-fallback-keeps-caller-timeout.test.ts',
   'test/client-refused-placement-and-idle.test.ts',
+  'test/client-stream-idle-after-a-chunk.test.ts',
 ];
 
 export default defineConfig({
