@@ -55,6 +55,7 @@ export const MUTATION_TESTS = [
   'test/client-fallback-keeps-caller-timeout.test.ts',
   'test/client-refused-placement-and-idle.test.ts',
   'test/client-stream-idle-after-a-chunk.test.ts',
+  'test/client-close-ends-its-fallback-step.test.ts',
 ];
 
 export default defineConfig({
