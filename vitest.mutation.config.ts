@@ -46,6 +46,19 @@ export const MUTATION_TESTS = [
   'test/unit-chunk-sender.test.ts',
   'test/unit-delta-json.test.ts',
   'test/red10b-chunk-batch.test.ts',
+  'test/session-auth-per-client.test.ts',
+  'test/session-crash-blame.test.ts',
+  'test/session-restart-flag-after-hang.test.ts',
+  'test/session-cancel-acknowledged-at-the-verdict.test.ts',
+  'test/session-started-call-never-resent.test.ts',
+  'test/session-stream-bytes-and-encoding.test.ts',
+  'test/session-moved-call-of-a-spent-budget.test.ts',
+  'test/client-stream-usage-so-far-on-abort.test.ts',
+  'test/client-idle-timer-paused-while-the-host-waits.test.ts',
+  'test/client-fallback-keeps-caller-timeout.test.ts',
+  'test/client-refused-placement-and-idle.test.ts',
+  'test/client-stream-idle-after-a-chunk.test.ts',
+  'test/client-close-ends-its-fallback-step.test.ts',
 ];
 
 export default defineConfig({
