@@ -20,6 +20,8 @@ describe('usage of a stream cut short', () => {
           return new Promise(() => {});
         },
       }),
+      // A channel that measures its messages, as stdio does: the host asks for chunk objects.
+      { measured: true },
     );
     const session = new PluginSession({ spec: testSpec('usage-so-far'), launch: launcher.launch, isolation: 'process', supervision: supervision(), idleTimeoutMs: 0 });
     const client = new PluginClient({ session, open: { apiKey: 'k', apiBase: undefined, clientOptions: {} }, retry: NO_RETRY });

@@ -14,22 +14,8 @@ import { chunkOf, MemoryLauncher, scriptedPeer, supervision, testSpec, type Plug
 const messages = [{ role: 'user' as const, content: 'hi' }];
 let n = 0;
 
-/** A launcher whose host transport reports each message's size, as the stdio transport reports a line's. */
-function sized(body: PluginBody): Launcher {
-  const inner = new MemoryLauncher(body);
-  return (spec) => {
-    const instance = inner.launch(spec);
-    const transport = instance.transport;
-    return {
-      ...instance,
-      transport: {
-        send: (message) => transport.send(message),
-        onMessage: (listener) => transport.onMessage((message) => listener(message, JSON.stringify(message).length)),
-        close: () => transport.close(),
-      },
-    };
-  };
-}
+/** A launcher whose host transport measures each message, as the stdio transport measures a line. */
+const sized = (body: PluginBody): Launcher => new MemoryLauncher(body, { measured: true }).launch;
 
 async function run(launch: Launcher) {
   const s = new PluginSession({ spec: testSpec(`bytes-${++n}`), launch, isolation: 'process', supervision: supervision(), idleTimeoutMs: 0 });
@@ -78,7 +64,7 @@ describe('stream batches over a child-process channel', () => {
   });
 
   it('kills a plugin that sends JSON text it was not asked for', async () => {
-    const { error, exits } = await run(new MemoryLauncher(sender(1, 10, true)).launch);
+    const { error, exits } = await run(sized(sender(1, 10, true)));
     expect(error).toBeInstanceOf(PluginProtocolError);
     expect((error as Error).message).toContain('it sent a JSON chunk batch, an encoding the host did not ask for');
     expect(exits[0]).toMatchObject({ cause: 'protocol-error' });
