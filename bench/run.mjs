@@ -412,6 +412,8 @@ async function orchestrate() {
       ...MANY_STREAMS,
       runs: streamRuns,
       ratio: median(streamRuns.worker.map((r, i) => r.ms / streamRuns.sdk[i].ms)),
+      // What one plugin thread spends: its CPU alone against the SDK's whole time, pair by pair.
+      pluginCpuRatio: streamRuns.worker[0].cpu ? median(streamRuns.worker.map((r, i) => r.cpu.pluginMs / streamRuns.sdk[i].ms)) : undefined,
       ...Object.fromEntries(
         ['sdk', 'worker'].map((kind) => [
           kind,
@@ -498,6 +500,7 @@ async function orchestrate() {
       [`${CLIENTS} clients: host RSS for the first, MiB (process)`, clients.process.firstClientMb, '<=', 25],
       [`${CLIENTS} clients: host RSS per further client, MiB (worker)`, clients.worker.perFurtherClientMb, '<=', 0.5],
       [`${MANY_STREAMS.count} concurrent streams, time vs SDK`, manyStreams.ratio, '<=', 0.7],
+      ...(manyStreams.pluginCpuRatio === undefined ? [] : [[`  beside it: the plugin thread's CPU alone vs the SDK's time`, manyStreams.pluginCpuRatio, '<=', 0.7]]),
       [`soak: calls with the wrong outcome (of ${N.soak.toLocaleString('en')})`, soak.wrongCount, '<=', 0],
       [`soak: host RSS growth, call ${soak.rss[0].call.toLocaleString('en')} → ${soak.calls.toLocaleString('en')}, MiB (worker: the plugin's heap included)`, soak.growthMb, '<=', 10],
       [`  the floor: the same soak, the host's young generation at full size from the start (--min-semi-space-size=${SOAK_SEMI_SPACE_MB}), MiB`, soakSized.growthMb, '<=', 10],
@@ -576,6 +579,10 @@ async function orchestrate() {
       `${MANY_STREAMS.count} concurrent ${MANY_STREAMS.chunks}-chunk streams (median of ${N.streamRounds}): SDK ${fmt(manyStreams.sdk.ms, 0)} ms, host RSS peak +${fmt(manyStreams.sdk.rssPeakGrowthMb)} MiB, main-thread heap peak +${fmt(manyStreams.sdk.mainHeapPeakGrowthMb)} MiB; ` +
         `worker ${fmt(manyStreams.worker.ms, 0)} ms, host RSS peak +${fmt(manyStreams.worker.rssPeakGrowthMb)} MiB (the plugin thread's heap included; settled after: +${fmt(manyStreams.worker.rssAfterGrowthMb)} MiB), ` +
         `main-thread heap peak +${fmt(manyStreams.worker.mainHeapPeakGrowthMb)} MiB.`,
+    );
+    const cpuOf = (run) => (run.cpu ? `main ${fmt(run.cpu.mainMs, 0)}, plugin ${fmt(run.cpu.pluginMs, 0)}, other threads ${fmt(run.cpu.otherMs, 0)} ms` : 'not measured here');
+    console.log(
+      `  CPU per thread, pair by pair (two cores): ${streamRuns.sdk.map((run, i) => `SDK ${fmt(run.ms, 0)} ms wall (${cpuOf(run)}) / worker ${fmt(streamRuns.worker[i].ms, 0)} ms wall (${cpuOf(streamRuns.worker[i])})`).join('; ')}.`,
     );
     console.log(
       `Soak: ${soak.calls.toLocaleString('en')} calls, ${soak.concurrency} at a time, in ${fmt(soak.ms / 1000, 0)} s; plugin starts ${soak.plugin.starts}, host retries ${soak.plugin.retries}; ` +

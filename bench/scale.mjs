@@ -6,7 +6,7 @@
 //   clients        100 clients with 100 keys: plugins started, threads and host RSS per client
 //   soak           many calls with random faults from the bench server: every outcome checked
 //                  against the class the fault must give, host RSS at call 10,000 and at the end
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
@@ -33,6 +33,32 @@ async function settledRss() {
 
 /** OS threads of this process (a worker thread is one more). */
 const threadCount = () => (process.platform === 'linux' ? readdirSync('/proc/self/task').length : undefined);
+
+/**
+ * CPU time (ms) this process's threads have used, by kind: the main thread, anyllm's plugin
+ * threads (named `anyllm:<provider>`), and the rest (V8's GC and compiler helpers, libuv's pool).
+ * Linux only (`/proc/self/task`); undefined elsewhere.
+ */
+function threadCpu() {
+  if (process.platform !== 'linux') return undefined;
+  const cpu = { mainMs: 0, pluginMs: 0, otherMs: 0 };
+  for (const task of readdirSync('/proc/self/task')) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime, in clock ticks (100 a second on Linux).
+    const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+    if (Number(task) === process.pid) cpu.mainMs += ms;
+    else if (name.startsWith('anyllm:')) cpu.pluginMs += ms;
+    else cpu.otherMs += ms;
+  }
+  return cpu;
+}
 
 /**
  * The floor of any worker-thread design: the SDK in a bare worker, one `postMessage` each way per
@@ -139,16 +165,19 @@ export async function runStreams({ distIndex, base, apiKey, kind, count, chunks 
     heapPeak = Math.max(heapPeak, heapUsed / MiB);
   };
   const sampler = setInterval(sample, 20);
+  const cpu0 = threadCpu();
   const t0 = performance.now();
   const counts = await Promise.all(Array.from({ length: count }, stream));
   const ms = performance.now() - t0;
+  const cpu1 = threadCpu();
+  const cpu = cpu0 && cpu1 && Object.fromEntries(Object.keys(cpu1).map((key) => [key, cpu1[key] - cpu0[key]]));
   clearInterval(sampler);
   sample();
   const after = await settledRss();
   await close();
   const short = counts.filter((n) => n < chunks).length;
   if (short > 0) throw new Error(`${kind}: ${short} of ${count} concurrent streams came up short`);
-  return { ms, rssBeforeMb: before, rssPeakGrowthMb: peak - before, rssAfterGrowthMb: after - before, mainHeapPeakGrowthMb: heapPeak - heapBefore };
+  return { ms, rssBeforeMb: before, rssPeakGrowthMb: peak - before, rssAfterGrowthMb: after - before, mainHeapPeakGrowthMb: heapPeak - heapBefore, cpu };
 }
 
 /**
