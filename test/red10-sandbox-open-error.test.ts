@@ -3,31 +3,20 @@
 // error, as any call's error; a long error message (an SDK quoting the options it refused) must not
 // be taken for a protocol violation that kills the plugin under every other client's calls.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, ProviderError, registerPlugin } from 'anyllm';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { describe, expect, it } from 'vitest';
+import { AnyLLM, ProviderError } from 'anyllm';
+import { useRegisteredCopy } from './support/registered-copy.js';
 import { SANDBOX_MODES } from './support/hostile.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10-open-error/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
-let copy: PluginCopy;
-let provider: string;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  copy = copyPlugin(source, []);
-  provider = await registerPlugin(copy.dir);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
-afterAll(() => copy.remove());
+const plugin = useRegisteredCopy(source);
 
 describe.each(SANDBOX_MODES)('a client whose client/open fails with a long message (OS boundary: %s)', (mode) => {
   it("gets the provider's error, and the shared sandboxed plugin goes on serving the others", async () => {
     const create = async (options: Record<string, unknown> = {}) => {
-      const llm = await AnyLLM.create(provider, { isolation: 'sandbox', sandbox: { os: mode }, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...options });
-      open.push(llm);
+      const llm = await AnyLLM.create(plugin.provider, { isolation: 'sandbox', sandbox: { os: mode }, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...options });
+      plugin.track(llm);
       return llm;
     };
     const peer = await create();

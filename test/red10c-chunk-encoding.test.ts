@@ -5,29 +5,18 @@
 // host's heap past its 8 MiB window, the worker's own heap cap notwithstanding. A batch in an
 // encoding the host did not ask for is now the plugin breaking the protocol, both ways.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, PluginProtocolError, registerPlugin } from 'anyllm';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { describe, expect, it } from 'vitest';
+import { AnyLLM, PluginProtocolError } from 'anyllm';
+import { useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-chunks/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
-let copy: PluginCopy;
-let provider: string;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  copy = copyPlugin(source, []);
-  provider = await registerPlugin(copy.dir);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
-afterAll(() => copy.remove());
+const plugin = useRegisteredCopy(source);
 
 describe('a worker plugin asked for JSON chunk batches', () => {
   it('is killed for sending chunk objects (their bytes go uncounted), before the consumer gets them', async () => {
-    const llm = await AnyLLM.create(provider, { isolation: 'worker', idleTimeoutMs: 0, retry: false });
-    open.push(llm);
+    const llm = await AnyLLM.create(plugin.provider, { isolation: 'worker', idleTimeoutMs: 0, retry: false });
+    plugin.track(llm);
     await llm.start();
     const exited = new Promise<string>((resolve) => llm.on('plugin:exit', (event) => resolve(`${event.cause}: ${event.reason}`)));
     let received = 0;

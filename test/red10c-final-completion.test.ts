@@ -6,25 +6,14 @@
 // number, or 300 000 entries spread into one `push`, threw inside the fold, which left
 // `finalChatCompletion()` pending forever and the call in flight. Each tier, the sandbox first.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accumulateChunks, AnyLLM, PluginProtocolError, ProviderError, registerPlugin, type ChatCompletionChunk } from 'anyllm';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { describe, expect, it } from 'vitest';
+import { accumulateChunks, AnyLLM, PluginProtocolError, ProviderError, type ChatCompletionChunk } from 'anyllm';
+import { useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-chunks/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 const MAX_INDEX = 4294967294;
-let copy: PluginCopy;
-let provider: string;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  copy = copyPlugin(source, []);
-  provider = await registerPlugin(copy.dir);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
-afterAll(() => copy.remove());
+const plugin = useRegisteredCopy(source);
 
 const TIERS = [
   ['sandbox', { isolation: 'sandbox', sandbox: { os: 'off' } }],
@@ -34,8 +23,8 @@ const TIERS = [
 
 describe.each(TIERS)('finalChatCompletion() of a hostile stream (%s tier)', (tier, options) => {
   const create = async () => {
-    const llm = await AnyLLM.create(provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
-    open.push(llm);
+    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
+    plugin.track(llm);
     await llm.start();
     return llm;
   };

@@ -6,24 +6,13 @@
 // counted `aborted`, and a "timeout" of a limit it never set, which is never retried. In every tier
 // such an answer is now a provider failure saying so; a timeout keeps its class, not the code.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, ProviderError, registerPlugin, TimeoutError } from 'anyllm';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { describe, expect, it } from 'vitest';
+import { AnyLLM, ProviderError, TimeoutError } from 'anyllm';
+import { useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-wire/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
-let copy: PluginCopy;
-let provider: string;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  copy = copyPlugin(source, []);
-  provider = await registerPlugin(copy.dir);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
-afterAll(() => copy.remove());
+const plugin = useRegisteredCopy(source);
 
 const TIERS = [
   ['worker', { isolation: 'worker' }],
@@ -33,8 +22,8 @@ const TIERS = [
 
 describe.each(TIERS)('an error answer claiming an outcome only the host decides (%s tier)', (_tier, options) => {
   const create = async (extra: Record<string, unknown> = {}) => {
-    const llm = await AnyLLM.create(provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...extra });
-    open.push(llm);
+    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...extra });
+    plugin.track(llm);
     await llm.start();
     return llm;
   };

@@ -6,24 +6,13 @@
 // the plugin breaking the protocol, in every tier: the call fails with PluginProtocolError, the
 // plugin is replaced, and the next call is served.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, PluginProtocolError, registerPlugin } from 'anyllm';
-import { copyPlugin, type PluginCopy } from './support/plugin-copy.js';
+import { describe, expect, it } from 'vitest';
+import { AnyLLM, PluginProtocolError } from 'anyllm';
+import { useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-wire/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
-let copy: PluginCopy;
-let provider: string;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  copy = copyPlugin(source, []);
-  provider = await registerPlugin(copy.dir);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((llm) => llm.close()));
-});
-afterAll(() => copy.remove());
+const plugin = useRegisteredCopy(source);
 
 const TIERS = [
   ['worker', { isolation: 'worker' }],
@@ -33,8 +22,8 @@ const TIERS = [
 
 describe.each(TIERS)('an answer that is not a result nor a well-formed error (%s tier)', (tier, options) => {
   const create = async () => {
-    const llm = await AnyLLM.create(provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
-    open.push(llm);
+    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
+    plugin.track(llm);
     await llm.start();
     return llm;
   };

@@ -1,0 +1,49 @@
+/**
+ * A test file's installed copy of a fixture plugin (`plugin-copy.ts`), registered before its tests:
+ * the clients a test opens are closed after it, and the copy is removed after the file.
+ */
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { registerPlugin, type AnyLLM } from 'anyllm';
+import { copyPlugin, type PluginCopy } from './plugin-copy.js';
+
+export interface RegisteredCopy {
+  /** The provider name the copy registered as (once the file's tests have started). */
+  readonly provider: string;
+  /** Closes `llm` after the current test; returns it. */
+  track(llm: AnyLLM): AnyLLM;
+}
+
+/**
+ * Registers a copy of the plugin at `source` for this file, its manifest's `network` set to `network`.
+ *
+ * @example
+ * ```ts
+ * const plugin = useRegisteredCopy(fileURLToPath(new URL('./fixtures/plugins/red10c-wire/', import.meta.url)));
+ * it('…', async () => {
+ *   const llm = plugin.track(await AnyLLM.create(plugin.provider, { isolation: 'sandbox' }));
+ * });
+ * ```
+ */
+export function useRegisteredCopy(source: string, network: string[] = []): RegisteredCopy {
+  let copy: PluginCopy | undefined;
+  let provider: string | undefined;
+  const open: AnyLLM[] = [];
+  beforeAll(async () => {
+    copy = copyPlugin(source, network);
+    provider = await registerPlugin(copy.dir);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((llm) => llm.close()));
+  });
+  afterAll(() => copy?.remove());
+  return {
+    get provider() {
+      if (provider === undefined) throw new Error(`The copy of ${source} is registered in beforeAll: read its provider in a test.`);
+      return provider;
+    },
+    track(llm) {
+      open.push(llm);
+      return llm;
+    },
+  };
+}
