@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkBatchWriter, decodeChunkBatch, MAX_TEMPLATE_CHARS } from 'anyllm/internal/protocol/chunk-batch.js';
 import type { ChatCompletionChunk } from 'anyllm';
+import { prng } from './support/prng.js';
 
 type Obj = Record<PropertyKey, unknown>;
 /** JSON.rawJSON (Node 21+), which the es2024 lib does not declare. */
@@ -50,17 +51,6 @@ function check(chunks: readonly unknown[], label = ''): void {
   walk(got);
 }
 
-/** mulberry32: the same values every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const base = (content: unknown): Obj => ({
   id: 'c1',

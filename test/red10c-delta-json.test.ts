@@ -4,6 +4,7 @@
 // inputs it found, each as a case of its own.
 import { describe, expect, it, vi } from 'vitest';
 import { DeltaJsonParser } from 'anyllm/internal/plugins/delta-json.js';
+import { prng } from './support/prng.js';
 
 /** JSON with key order, -0 and every object's prototype written out, to compare two parses exactly. */
 function canon(value: unknown): string {
@@ -48,17 +49,6 @@ function vandalise(value: unknown, depth = 0): void {
   else (value as Record<string, unknown>).vandalised = true;
 }
 
-/** mulberry32: the same texts every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** String literals for a slot: escapes at either end, quotes and keys inside, and some invalid ones. */
 const LITERALS = [

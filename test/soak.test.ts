@@ -12,22 +12,12 @@ import {
 import { LocalServer } from './support/local-server.js';
 import { completionBody, onChat, sendOpenAIError, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { drain, faulty, messages } from './support/faulty-plugin.js';
+import { prng as random } from './support/prng.js';
 
 const CALLS = 3_000;
 const LANES = 8;
 const SEED = Number(process.env.SOAK_SEED ?? 20261125);
 
-/** mulberry32: a small seeded PRNG. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Expected = 'ok' | 'AbortError' | (abstract new (...args: never[]) => Error);
 interface Scenario {
