@@ -7,27 +7,17 @@
 // `finalChatCompletion()` pending forever and the call in flight. Each tier, the sandbox first.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { accumulateChunks, AnyLLM, PluginProtocolError, ProviderError, type ChatCompletionChunk } from 'anyllm';
-import { useRegisteredCopy } from './support/registered-copy.js';
+import { accumulateChunks, PluginProtocolError, ProviderError, type AnyLLM, type ChatCompletionChunk } from 'anyllm';
+import { TIERS, useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-chunks/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 const MAX_INDEX = 4294967294;
 const plugin = useRegisteredCopy(source);
 
-const TIERS = [
-  ['sandbox', { isolation: 'sandbox', sandbox: { os: 'off' } }],
-  ['process', { isolation: 'process' }],
-  ['worker', { isolation: 'worker' }],
-] as const;
 
-describe.each(TIERS)('finalChatCompletion() of a hostile stream (%s tier)', (tier, options) => {
-  const create = async () => {
-    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
-    plugin.track(llm);
-    await llm.start();
-    return llm;
-  };
+describe.each(TIERS)('finalChatCompletion() of a hostile stream (%s tier)', (_tier, options) => {
+  const create = () => plugin.started(options);
   const final = (llm: AnyLLM, model: string) => llm.completionStream({ model, messages }).finalChatCompletion();
 
   it('folds a choice at index 4294967294 at once, into one choice', async () => {
@@ -51,7 +41,7 @@ describe.each(TIERS)('finalChatCompletion() of a hostile stream (%s tier)', (tie
     const llm = await create();
     const error = await final(llm, 'logprobs-number').catch((e: unknown) => e);
     // The sandbox's guard refuses the chunk (and kills the plugin); the trusted tiers' fold refuses it.
-    expect(error).toBeInstanceOf(tier === 'sandbox' ? PluginProtocolError : ProviderError);
+    expect(error).toBeInstanceOf(options.isolation === 'sandbox' ? PluginProtocolError : ProviderError);
     expect((error as Error).message).toMatch(/logprobs\.content/);
     expect((await final(llm, 'ok')).choices[0].message.content).toBe('ok');
     expect(llm.stats().inFlight).toBe(0);

@@ -7,26 +7,16 @@
 // such an answer is now a provider failure saying so; a timeout keeps its class, not the code.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AnyLLM, ProviderError, TimeoutError } from 'anyllm';
-import { useRegisteredCopy } from './support/registered-copy.js';
+import { ProviderError, TimeoutError, type AnyLLMOptions } from 'anyllm';
+import { TIERS, useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-wire/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 const plugin = useRegisteredCopy(source);
 
-const TIERS = [
-  ['worker', { isolation: 'worker' }],
-  ['process', { isolation: 'process' }],
-  ['sandbox', { isolation: 'sandbox', sandbox: { os: 'off' } }],
-] as const;
 
 describe.each(TIERS)('an error answer claiming an outcome only the host decides (%s tier)', (_tier, options) => {
-  const create = async (extra: Record<string, unknown> = {}) => {
-    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...extra });
-    plugin.track(llm);
-    await llm.start();
-    return llm;
-  };
+  const create = (extra: AnyLLMOptions = {}) => plugin.started({ ...options, ...extra });
 
   it.each(['forged-abort', 'forged-cancelled'])('%s: a ProviderError saying so, counted an error; never an AbortError', async (model) => {
     const llm = await create();

@@ -7,26 +7,16 @@
 // plugin is replaced, and the next call is served.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AnyLLM, PluginProtocolError } from 'anyllm';
-import { useRegisteredCopy } from './support/registered-copy.js';
+import { PluginProtocolError } from 'anyllm';
+import { TIERS, useRegisteredCopy } from './support/registered-copy.js';
 
 const source = fileURLToPath(new URL('./fixtures/plugins/red10c-wire/', import.meta.url));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 const plugin = useRegisteredCopy(source);
 
-const TIERS = [
-  ['worker', { isolation: 'worker' }],
-  ['process', { isolation: 'process' }],
-  ['sandbox', { isolation: 'sandbox', sandbox: { os: 'off' } }],
-] as const;
 
-describe.each(TIERS)('an answer that is not a result nor a well-formed error (%s tier)', (tier, options) => {
-  const create = async () => {
-    const llm = await AnyLLM.create(plugin.provider, { ...options, idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe' });
-    plugin.track(llm);
-    await llm.start();
-    return llm;
-  };
+describe.each(TIERS)('an answer that is not a result nor a well-formed error (%s tier)', (_tier, options) => {
+  const create = () => plugin.started(options);
 
   it.each(['error-null', 'error-text', 'both'])('%s: the call fails with PluginProtocolError and the plugin is replaced', async (model) => {
     const llm = await create();
@@ -49,7 +39,7 @@ describe.each(TIERS)('an answer that is not a result nor a well-formed error (%s
       (value) => value.choices[0].message.content,
       (e: unknown) => e,
     );
-    if (tier === 'sandbox') expect(outcome).toBeInstanceOf(PluginProtocolError);
+    if (options.isolation === 'sandbox') expect(outcome).toBeInstanceOf(PluginProtocolError);
     else expect(outcome).toBe('ok');
     expect((await llm.completion({ model: 'ok', messages })).choices[0].message.content).toBe('ok');
   });

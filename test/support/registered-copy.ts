@@ -3,14 +3,27 @@
  * the clients a test opens are closed after it, and the copy is removed after the file.
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { registerPlugin, type AnyLLM } from 'anyllm';
+import { AnyLLM, registerPlugin, type AnyLLMOptions } from 'anyllm';
+import { SANDBOX_MODES } from './hostile.js';
 import { copyPlugin, type PluginCopy } from './plugin-copy.js';
+
+/** Every tier, as `describe.each` takes them: the sandbox once per OS-boundary mode this machine has. */
+export const TIERS: readonly (readonly [string, AnyLLMOptions])[] = [
+  ['worker', { isolation: 'worker' }],
+  ['process', { isolation: 'process' }],
+  ...SANDBOX_MODES.map((os) => [`sandbox, OS boundary ${os}`, { isolation: 'sandbox', sandbox: { os } }] as const),
+];
 
 export interface RegisteredCopy {
   /** The provider name the copy registered as (once the file's tests have started). */
   readonly provider: string;
   /** Closes `llm` after the current test; returns it. */
   track(llm: AnyLLM): AnyLLM;
+  /**
+   * A started client of the copy, closed after the current test: no idle shutdown, no retries,
+   * the plugin's stderr kept off the test's output.
+   */
+  started(options: AnyLLMOptions): Promise<AnyLLM>;
 }
 
 /**
@@ -43,6 +56,12 @@ export function useRegisteredCopy(source: string, network: string[] = []): Regis
     },
     track(llm) {
       open.push(llm);
+      return llm;
+    },
+    async started(options) {
+      const llm = await AnyLLM.create(this.provider, { idleTimeoutMs: 0, retry: false, pluginStderr: 'pipe', ...options });
+      this.track(llm);
+      await llm.start();
       return llm;
     },
   };
