@@ -11,8 +11,8 @@ type Obj = Record<PropertyKey, unknown>;
 /** JSON.rawJSON (Node 21+), which the es2024 lib does not declare. */
 const rawJSON = (JSON as unknown as { rawJSON: (text: string) => object }).rawJSON;
 
-/** Adds each chunk, then checks the decoded batch against each chunk's JSON when it was added. */
-function check(chunks: readonly unknown[], label = ''): void {
+/** Adds each chunk, then checks the decoded batch against each chunk's JSON when it was added; returns the batch's text. */
+function check(chunks: readonly unknown[], label = ''): string {
   const writer = new ChunkBatchWriter();
   const expected: string[] = [];
   for (const chunk of chunks) {
@@ -49,6 +49,7 @@ function check(chunks: readonly unknown[], label = ''): void {
     for (const item of Object.values(value)) walk(item);
   };
   walk(got);
+  return text;
 }
 
 
@@ -177,33 +178,14 @@ function batch(random: () => number): unknown[] {
 }
 
 describe('the JSON chunk batch against JSON.stringify, fuzzed', () => {
-  it('gives the host every chunk of 4 000 seeded batches as its JSON when added, or refuses the batch', () => {
+  it('gives the host every chunk of 4 000 seeded batches as its JSON when added; a chunk with no JSON object is refused as it is added', () => {
     let asText = 0;
     for (let seed = 1; seed <= 4000; seed++) {
       const random = prng(seed);
       // Checked as each is added: the reused object goes on changing after.
       const chunks = batch(random);
-      const writer = new ChunkBatchWriter();
-      const expected: string[] = [];
-      for (const chunk of chunks) {
-        let json: string | undefined;
-        try {
-          json = JSON.stringify(chunk) as string | undefined;
-        } catch {
-          expect(() => writer.add(chunk as ChatCompletionChunk), `seed ${seed}`).toThrow();
-          continue;
-        }
-        if (json === undefined || !json.startsWith('{')) {
-          expect(() => writer.add(chunk as ChatCompletionChunk), `seed ${seed}`).toThrow(TypeError);
-          continue;
-        }
-        writer.add(chunk as ChatCompletionChunk);
-        expected.push(json);
-      }
-      const text = writer.take();
+      const text = check(chunks, `seed ${seed}`);
       asText += (JSON.parse(text) as unknown[]).filter((item) => typeof item === 'string').length;
-      const got = decodeChunkBatch(text);
-      expect(JSON.stringify(got), `seed ${seed}\n${text}`).toBe(JSON.stringify(expected.map((json) => JSON.parse(json) as unknown)));
     }
     // Chunks go as text often enough for the comparison to mean something.
     expect(asText).toBeGreaterThan(4000);
