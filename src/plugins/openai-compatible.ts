@@ -29,6 +29,7 @@ import {
   type StreamState as NormaliseStreamState,
 } from './openai-normalise.js';
 import { rejectCacheControl } from './cache-control.js';
+import { batchedStream } from './chunk-batches.js';
 import { rejectOpenAIOnly } from './openai-only.js';
 import { Provider, rejectUnsupported, type CallContext } from './provider.js';
 import { importSdk } from './sdk.js';
@@ -154,7 +155,13 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     return this.convertCompletionResponse(response);
   }
 
-  async *completionStream(params: CompletionParams, ctx: CallContext): AsyncIterable<ChatCompletionChunk> {
+  completionStream(params: CompletionParams, ctx: CallContext): AsyncIterable<ChatCompletionChunk> {
+    // Read by the plugin runtime a batch at a time, by anyone else chunk by chunk (chunk-batches.ts).
+    return batchedStream(() => this.#streamBatches(params, ctx));
+  }
+
+  /** The stream's chunks, as many at a time as one read of the body brought. */
+  async *#streamBatches(params: CompletionParams, ctx: CallContext): AsyncGenerator<ChatCompletionChunk[]> {
     const body = this.convertCompletionParams(params, { stream: true });
     // The SDK makes the request (auth, retries, HTTP errors); the body is read by the lean SSE
     // reader, whose per-chunk work is a fraction of the SDK's iterator stack (docs/PERFORMANCE.md).
@@ -162,21 +169,22 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     // The server sends usage whatever the caller asked when it takes no stream_options.
     const dropUsage = this.compat.streamOptions === false && params.stream_options?.include_usage === false;
     const options: NormaliseOptions = { thinkTags: this.compat.thinkTags, dropUsage };
-    // Per chunk: normalise and yield, nothing more (one await per read of the body, no per-chunk
-    // arrays, options or `yield*`).
+    // Per chunk: normalise, nothing more (one await per read of the body, no options or `yield*`).
     const state = this.createStreamState();
     try {
       for (let events = await reader.next(); events !== undefined; events = await reader.next()) {
+        const chunks: ChatCompletionChunk[] = [];
         for (const event of events) {
           const chunk = normaliseChunk(event, state, options);
-          if (chunk) yield chunk;
+          if (chunk) chunks.push(chunk);
         }
+        if (chunks.length > 0) yield chunks;
       }
     } finally {
       reader.close();
     }
     const tail = finishStream(state);
-    if (tail) yield tail;
+    if (tail) yield [tail];
   }
 
   /**

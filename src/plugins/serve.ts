@@ -28,7 +28,8 @@ import {
 } from '../protocol/methods.js';
 import type { Transport } from '../protocol/transport.js';
 import { normaliseUsage, StreamUsage } from '../protocol/usage.js';
-import type { ChatCompletion } from '../types.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../types.js';
+import { chunkBatchesOf } from './chunk-batches.js';
 import { installFetchAttempts, trackFetchAttempts } from './fetch-attempts.js';
 import { mapSdkError, sandboxDenial } from './http-errors.js';
 import { locateSyntaxError } from './load-error.js';
@@ -151,15 +152,31 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       streams.set(context.id, sender);
       const usage = new StreamUsage();
       const usageSoFar = () => usage.current;
+      /** Queues one chunk; a promise when the host's window is full, to wait for its credit. */
+      const deliver = (chunk: ChatCompletionChunk): Promise<void> | undefined => {
+        const out = usage.take(chunk);
+        // Usage held for the end still reaches the host's accounting now, beside the chunks.
+        if (chunk?.usage && typeof chunk.usage === 'object') sender.noteUsage(usageSoFar);
+        if (out === undefined) return undefined;
+        sender.push(out);
+        return sender.ready(context.signal);
+      };
       try {
-        for await (const chunk of p.completionStream(params, { signal: context.signal })) {
-          const out = usage.take(chunk);
-          // Usage held for the end still reaches the host's accounting now, beside the chunks.
-          if (chunk?.usage && typeof chunk.usage === 'object') sender.noteUsage(usageSoFar);
-          if (out === undefined) continue;
-          sender.push(out);
-          const wait = sender.ready(context.signal);
-          if (wait) await wait;
+        const stream = p.completionStream(params, { signal: context.signal });
+        // A batched stream (chunk-batches.ts) costs no generator step per chunk; the rest one each.
+        const batches = chunkBatchesOf(stream);
+        if (batches) {
+          for await (const batch of batches) {
+            for (const chunk of batch) {
+              const wait = deliver(chunk);
+              if (wait) await wait;
+            }
+          }
+        } else {
+          for await (const chunk of stream) {
+            const wait = deliver(chunk);
+            if (wait) await wait;
+          }
         }
         context.signal.throwIfAborted();
         const last = usage.end();

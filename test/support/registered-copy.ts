@@ -17,6 +17,8 @@ export const TIERS: readonly (readonly [string, AnyLLMOptions])[] = [
 export interface RegisteredCopy {
   /** The provider name the copy registered as (once the file's tests have started). */
   readonly provider: string;
+  /** The copy's folder, `<temporary root>/node_modules/<package name>` (once the file's tests have started). */
+  readonly dir: string;
   /** Closes `llm` after the current test; returns it. */
   track(llm: AnyLLM): AnyLLM;
   /**
@@ -53,6 +55,10 @@ export function useRegisteredCopy(source: string, network: string[] = []): Regis
     get provider() {
       if (provider === undefined) throw new Error(`The copy of ${source} is registered in beforeAll: read its provider in a test.`);
       return provider;
+    },
+    get dir() {
+      if (copy === undefined) throw new Error(`The copy of ${source} is made in beforeAll: read its folder in a test.`);
+      return copy.dir;
     },
     track(llm) {
       open.push(llm);
