@@ -54,8 +54,10 @@ function vandalise(value: unknown, depth = 0): void {
 const LITERALS = [
   '"a"', '""', '" "', '"\\""', '"\\\\"', '"x\\\\"', '"\\\\\\""', '"\\u0041"', '"\\ud800"', '"\\udc00x"', '"😀"', '"\u2028"',
   '"\\"content\\":\\"x"', '"content"', '"\\"content\\": \\"', '"\\/"', '"a\\nb"', '"\\t"',
-  // Not JSON: a raw newline, a bad escape, a short unicode escape, an unclosed string.
-  '"\n"', '"\\x"', '"\\u12"', '"\\"',
+  // Read as written (no escape, no control character): DEL, a lone surrogate, a pair, a long run.
+  '"a\u007fb"', '"\ud800"', '"x\udc00"', '"\ud83d\ude00"', `"${'word '.repeat(40)}"`,
+  // Not JSON: a raw newline, a bad escape, a short unicode escape, an unclosed string, raw controls.
+  '"\n"', '"\\x"', '"\\u12"', '"\\"', '"a\u0000"', '"\tb"', '"\u001f"',
 ];
 /** Ways a key named content is written: with spaces, on another line, escaped. */
 const CONTENT_KEYS = ['"content":', '"content": ', '"content" :', '"content"\n:', '"content"\t: ', '"\\u0063ontent":', '"con\\u0074ent":', '"content":  '];
