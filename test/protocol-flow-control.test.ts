@@ -150,15 +150,15 @@ describe('the method map', () => {
     expect(methodSpec('constructor')).toBeUndefined();
   });
 
-  it('checks $/chunks: one of chunks or json, 1 to 64 objects, no other members', () => {
+  it('checks $/chunks: one of chunks or json, 1 to 256 objects, no other members', () => {
     const check = METHODS[Method.chunks].checkParams!;
     expect(check({ id: 1, chunks: [{}] })).toBeUndefined();
     expect(check({ id: 1, json: '[]' })).toBeUndefined();
     expect(check({ id: 1, chunks: [{}], json: '[{}]' })).toMatch(/both or neither/);
     expect(check({ id: 1 })).toMatch(/both or neither/);
-    expect(check({ id: 1, chunks: [] })).toMatch(/1 to 64/);
-    expect(check({ id: 1, chunks: Array(65).fill({}) })).toMatch(/1 to 64/);
-    expect(check({ id: 1, chunks: Array(64).fill({}) })).toBeUndefined();
+    expect(check({ id: 1, chunks: [] })).toMatch(/1 to 256/);
+    expect(check({ id: 1, chunks: Array(257).fill({}) })).toMatch(/1 to 256/);
+    expect(check({ id: 1, chunks: Array(256).fill({}) })).toBeUndefined();
     expect(check({ id: 1, chunks: [null] })).toMatch(/not an object/);
     expect(check({ id: 1, chunks: [{}], extra: 1 })).toMatch(/unexpected member 'extra'/);
     expect(check({ id: {}, chunks: [{}] })).toMatch(/not a request id/);

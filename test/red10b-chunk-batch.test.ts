@@ -76,8 +76,8 @@ describe('a batch text that would grow into a large structure in the host', () =
     expect(decodeChunkBatch(`[${big},""]`)).toBeUndefined();
     expect(decodeChunkBatch(`[${big}]`)).toHaveLength(1);
     const small = JSON.stringify(token('a'));
-    expect(decodeChunkBatch(`[${small}${',""'.repeat(63)}]`)).toHaveLength(64);
-    expect(decodeChunkBatch(`[${small}${',""'.repeat(64)}]`)).toBeUndefined();
+    expect(decodeChunkBatch(`[${small}${',""'.repeat(255)}]`)).toHaveLength(256);
+    expect(decodeChunkBatch(`[${small}${',""'.repeat(256)}]`)).toBeUndefined();
     // A string after a chunk that is not a content chunk is not the content of an older one.
     expect(decodeChunkBatch(`[${small},{"choices":[]},"b"]`)).toBeUndefined();
   });

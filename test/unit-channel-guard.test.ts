@@ -558,7 +558,7 @@ describe('ChannelGuard: $/chunks (the stream\'s credit, mirrored)', () => {
     s = setup();
     s.host(stream(1));
     s.plugin({ jsonrpc: '2.0', method: '$/chunks', params: { id: 1, chunks: [] } });
-    expect(s.violations[0]).toBe('sent a chunk batch that is not an array of 1 to 64 chunks');
+    expect(s.violations[0]).toBe('sent a chunk batch that is not an array of 1 to 256 chunks');
   });
 
   it('delivers object batches unchanged', () => {

@@ -165,7 +165,7 @@ describe('the plugin side of a stdio stream', () => {
     expect(await lines()).toEqual([lineOf(1, chunks, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 })]);
   });
 
-  it('sends at the end of the turn (one wake-up for the whole batch), and at once when a batch is full (64 chunks)', async () => {
+  it('sends at the end of the turn (one wake-up for the whole batch), and at once when a batch is full (256 chunks)', async () => {
     const { sender, lines } = overStdio(WINDOW, 1);
     const wakeUps = vi.spyOn(globalThis, 'setImmediate');
     try {
@@ -176,13 +176,13 @@ describe('the plugin side of a stdio stream', () => {
     }
     expect(await lines()).toEqual([lineOf(1, [...'abcdef'].map((content) => token(content)))]);
     const full = overStdio(WINDOW, 2);
-    const tokens = Array.from({ length: 65 }, (_, i) => token(String(i)));
-    for (const chunk of tokens.slice(0, 64)) full.sender.push(chunk);
-    // The 65th goes in a batch of its own, though it is pushed in the same turn.
-    full.sender.push(tokens[64]);
+    const tokens = Array.from({ length: 257 }, (_, i) => token(String(i)));
+    for (const chunk of tokens.slice(0, 256)) full.sender.push(chunk);
+    // The 257th goes in a batch of its own, though it is pushed in the same turn.
+    full.sender.push(tokens[256]);
     full.sender.flush();
-    expect(await full.lines()).toEqual([lineOf(2, tokens.slice(0, 64)), lineOf(2, [tokens[64]])]);
-    expect(full.sender.count).toBe(65);
+    expect(await full.lines()).toEqual([lineOf(2, tokens.slice(0, 256)), lineOf(2, [tokens[256]])]);
+    expect(full.sender.count).toBe(257);
     // Nothing queued: nothing written.
     full.sender.flush();
     expect(await full.lines()).toHaveLength(2);

@@ -46,7 +46,7 @@ describe('the method map', () => {
       auth: ['plugin', 'request', 64 * KiB],
     });
     expect(MAX_PLUGIN_MESSAGE).toBe(Math.ceil((32 * MiB) / 3) * 4 + 2 * MiB);
-    expect(MAX_CHUNKS_PER_MESSAGE).toBe(64);
+    expect(MAX_CHUNKS_PER_MESSAGE).toBe(256);
     expect(STREAM_WINDOW_BYTES).toBe(8 * MiB);
     expect(FETCH_WINDOW).toEqual({ messages: 32, bytes: 4 * MiB });
     expect(MAX_FETCH_BODY).toBe(32 * MiB);
@@ -119,13 +119,13 @@ describe('checks of what a plugin sends', () => {
     expect(chunks({ ...batch, usage: 'lots' })).toMatch(/^a chunk batch whose usage is not OpenAI-shaped/);
   });
 
-  it('$/chunks: an id and exactly one of 1 to 64 chunk objects or a JSON text', () => {
+  it('$/chunks: an id and exactly one of 1 to 256 chunk objects or a JSON text', () => {
     const chunk = { id: 'c' };
     expect(chunks({ id: 1, chunks: [chunk] })).toBeUndefined();
-    expect(chunks({ id: 'x', chunks: Array.from({ length: 64 }, () => chunk) })).toBeUndefined();
-    expect(chunks({ id: 1, chunks: Array.from({ length: 65 }, () => chunk) })).toBe('a chunk batch that is not an array of 1 to 64 chunks');
-    expect(chunks({ id: 1, chunks: [] })).toBe('a chunk batch that is not an array of 1 to 64 chunks');
-    expect(chunks({ id: 1, chunks: 'x' })).toBe('a chunk batch that is not an array of 1 to 64 chunks');
+    expect(chunks({ id: 'x', chunks: Array.from({ length: 256 }, () => chunk) })).toBeUndefined();
+    expect(chunks({ id: 1, chunks: Array.from({ length: 257 }, () => chunk) })).toBe('a chunk batch that is not an array of 1 to 256 chunks');
+    expect(chunks({ id: 1, chunks: [] })).toBe('a chunk batch that is not an array of 1 to 256 chunks');
+    expect(chunks({ id: 1, chunks: 'x' })).toBe('a chunk batch that is not an array of 1 to 256 chunks');
     expect(chunks({ id: 1, chunks: [chunk, null] })).toBe('a chunk batch holding something that is not an object');
     expect(chunks({ id: 1, chunks: [[]] })).toBe('a chunk batch holding something that is not an object');
     expect(chunks({ id: 1, json: '[]' })).toBeUndefined();

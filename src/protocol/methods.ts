@@ -280,7 +280,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** The most chunks one `$/chunks` message carries. */
-export const MAX_CHUNKS_PER_MESSAGE = 64;
+export const MAX_CHUNKS_PER_MESSAGE = 256;
 /** Bytes of `$/chunks` messages a stream may have unconsumed (the chunk count is `streamWindow`). */
 export const STREAM_WINDOW_BYTES = 8 * MiB;
 /** What the host sends of a fetch response body ahead of the plugin's credit. */
