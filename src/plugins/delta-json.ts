@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { copyJson } from '../protocol/copy-json.js';
+import { copyJson, JsonCopier } from '../protocol/copy-json.js';
 
 const CONTENT_KEY = '"content":';
 
@@ -35,32 +35,51 @@ export class DeltaJsonParser {
   /** The text before and after the content string of the last event that had one. */
   #before: string | undefined;
   #after: string | undefined;
-  /** An event with that text around its content, as JSON.parse made it and nobody has changed. */
-  #template: ContentChunk | undefined;
+  /** Copies of an event with that text around its content, as JSON.parse made it (kept apart: nobody changes it). */
+  #template: JsonCopier | undefined;
 
   /** `JSON.parse(text)`: a fresh value, whatever the caller does to the ones before. Throws as JSON.parse does. */
   parse(text: string): unknown {
+    const template = this.#template;
+    if (template !== undefined) {
+      const span = this.#spanAsBefore(text);
+      if (span !== undefined) {
+        const content = contentString(text, span);
+        const value = template.copy() as ContentChunk;
+        value.choices[0].delta.content = content;
+        return value;
+      }
+    }
     const span = contentSpan(text);
     if (span === undefined) {
       this.#before = this.#after = this.#template = undefined;
       return JSON.parse(text);
     }
-    if (!this.#sameAround(text, span)) {
+    const value: unknown = JSON.parse(text);
+    if (this.#sameAround(text, span)) {
+      // The second time around: worth a copy kept aside, if the shortcut would be exact.
+      this.#template = exact(this.#before as string, this.#after as string, value) ? new JsonCopier(copyJson(value as object)) : undefined;
+    } else {
       this.#before = text.slice(0, span.open);
       this.#after = text.slice(span.close + 1);
       this.#template = undefined;
-      return JSON.parse(text);
     }
-    if (this.#template !== undefined) {
-      const content = contentString(text, span);
-      const value = copyJson(this.#template) as ContentChunk;
-      value.choices[0].delta.content = content;
-      return value;
-    }
-    const value: unknown = JSON.parse(text);
-    // The second time around: worth a copy kept aside, if the shortcut would be exact.
-    this.#template = exact(this.#before as string, this.#after as string, value) ? (copyJson(value as object) as ContentChunk) : undefined;
     return value;
+  }
+
+  /**
+   * Where the content of `text` is when `text` has the template's text around it; else undefined.
+   * The template's text before its content holds `"content"` once, at its end (`exact`), so in a
+   * text that starts with it, the first `"content":` (what contentSpan finds) ends there too.
+   */
+  #spanAsBefore(text: string): Span | undefined {
+    const before = this.#before as string;
+    const after = this.#after as string;
+    const open = before.length;
+    if (text.charCodeAt(open) !== 34 /* '"' */ || text.slice(0, open) !== before) return undefined;
+    const close = closingQuote(text, open);
+    if (close === -1 || text.length - close - 1 !== after.length || text.slice(close + 1) !== after) return undefined;
+    return { open, close };
   }
 
   /**
@@ -106,13 +125,18 @@ function contentSpan(text: string): Span | undefined {
   let open = key + CONTENT_KEY.length;
   if (text.charCodeAt(open) === 32 /* a space, as Python's json.dumps writes */) open++;
   if (text.charCodeAt(open) !== 34 /* '"' */) return undefined;
-  // The closing quote: the first one not escaped (after an even number of backslashes).
+  const close = closingQuote(text, open);
+  return close === -1 ? undefined : { open, close };
+}
+
+/** The quote that closes the string opened at `open`: the first one not escaped (after an even number of backslashes); -1 when none. */
+function closingQuote(text: string, open: number): number {
   for (let close = text.indexOf('"', open + 1); close !== -1; close = text.indexOf('"', close + 1)) {
     let backslashes = 0;
     while (text.charCodeAt(close - 1 - backslashes) === 92 /* '\\' */) backslashes++;
-    if (backslashes % 2 === 0) return { open, close };
+    if (backslashes % 2 === 0) return close;
   }
-  return undefined;
+  return -1;
 }
 
 /**

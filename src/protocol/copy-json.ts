@@ -31,3 +31,58 @@ export function copyJson(value: object): object {
   }
   return out;
 }
+
+/** Where a value's objects are: its own keys (or indexes) that hold one, each with its own plan. */
+interface CopyPlan {
+  array: boolean;
+  nested: readonly (readonly [key: string | number, plan: CopyPlan])[];
+}
+
+/**
+ * Deep copies of one value JSON.parse made, which nobody changes after: the value's shape is read
+ * once, so each copy spreads its objects and slices its arrays without looking at their primitives
+ * again (copyJson walks every key of every copy).
+ *
+ * @example
+ * ```ts
+ * const template = new JsonCopier(JSON.parse(text)); // the parsed value is the copier's now
+ * const chunk = template.copy() as ChatCompletionChunk; // objects of its own, as copyJson's
+ * ```
+ */
+export class JsonCopier {
+  readonly #value: object;
+  readonly #plan: CopyPlan;
+
+  /** `value` is the copier's from now on: a change to it would show in every later copy. */
+  constructor(value: object) {
+    this.#value = value;
+    this.#plan = planOf(value);
+  }
+
+  /** A deep copy of the value. */
+  copy(): object {
+    return copyBy(this.#value, this.#plan);
+  }
+}
+
+function planOf(value: object): CopyPlan {
+  const nested: [string | number, CopyPlan][] = [];
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) nested.push([i, planOf(item)]);
+    }
+    return { array: true, nested };
+  }
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null) nested.push([key, planOf(item)]);
+  }
+  return { array: false, nested };
+}
+
+function copyBy(value: object, plan: CopyPlan): object {
+  const out = (plan.array ? (value as unknown[]).slice() : { ...value }) as Record<string | number, unknown>;
+  for (const [key, inner] of plan.nested) out[key] = copyBy((value as Record<string | number, object>)[key], inner);
+  return out;
+}
