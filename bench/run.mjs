@@ -412,16 +412,17 @@ async function orchestrate() {
       ...MANY_STREAMS,
       runs: streamRuns,
       ratio: median(streamRuns.worker.map((r, i) => r.ms / streamRuns.sdk[i].ms)),
+      steadyRatio: median(streamRuns.worker.map((r, i) => r.steadyMs / streamRuns.sdk[i].steadyMs)),
       // What one plugin thread spends: its CPU alone against the SDK's whole time, pair by pair.
       pluginCpuRatio: streamRuns.worker[0].cpu ? median(streamRuns.worker.map((r, i) => r.cpu.pluginMs / streamRuns.sdk[i].ms)) : undefined,
       ...Object.fromEntries(
         ['sdk', 'worker'].map((kind) => [
           kind,
-          Object.fromEntries(['ms', 'rssPeakGrowthMb', 'rssAfterGrowthMb', 'mainHeapPeakGrowthMb'].map((key) => [key, median(streamRuns[kind].map((r) => r[key]))])),
+          Object.fromEntries(['ms', 'steadyMs', 'rssPeakGrowthMb', 'rssAfterGrowthMb', 'mainHeapPeakGrowthMb'].map((key) => [key, median(streamRuns[kind].map((r) => r[key]))])),
         ]),
       ),
     };
-    console.log(`${fmt(manyStreams.ratio, 2)}×`);
+    console.log(`${fmt(manyStreams.ratio, 2)}× (first burst), ${fmt(manyStreams.steadyRatio, 2)}× (steady)`);
 
     process.stdout.write(`  ${CLIENTS} clients with ${CLIENTS} keys ... `);
     const clients = {
@@ -499,7 +500,8 @@ async function orchestrate() {
       [`  the floor: a bare worker importing the SDK, one call, MiB`, firstClientFloor.bareWorker, '<=', 25],
       [`${CLIENTS} clients: host RSS for the first, MiB (process)`, clients.process.firstClientMb, '<=', 25],
       [`${CLIENTS} clients: host RSS per further client, MiB (worker)`, clients.worker.perFurtherClientMb, '<=', 0.5],
-      [`${MANY_STREAMS.count} concurrent streams, time vs SDK`, manyStreams.ratio, '<=', 0.7],
+      [`${MANY_STREAMS.count} concurrent streams, time vs SDK: the first burst after 50 warm-up streams`, manyStreams.ratio, '<=', 0.7],
+      [`${MANY_STREAMS.count} concurrent streams, time vs SDK: steady (the same burst twice more, median)`, manyStreams.steadyRatio, '<=', 0.7],
       ...(manyStreams.pluginCpuRatio === undefined ? [] : [[`  beside it: the plugin thread's CPU alone vs the SDK's time`, manyStreams.pluginCpuRatio, '<=', 0.7]]),
       [`soak: calls with the wrong outcome (of ${N.soak.toLocaleString('en')})`, soak.wrongCount, '<=', 0],
       [`soak: host RSS growth, call ${soak.rss[0].call.toLocaleString('en')} → ${soak.calls.toLocaleString('en')}, MiB (worker: the plugin's heap included)`, soak.growthMb, '<=', 10],
@@ -576,8 +578,8 @@ async function orchestrate() {
       `A first client without anyllm (host RSS, import included): the SDK in-process +${fmt(firstClientFloor.sdk)} MiB; the SDK in a bare worker +${fmt(firstClientFloor.bareWorker)} MiB.`,
     );
     console.log(
-      `${MANY_STREAMS.count} concurrent ${MANY_STREAMS.chunks}-chunk streams (median of ${N.streamRounds}): SDK ${fmt(manyStreams.sdk.ms, 0)} ms, host RSS peak +${fmt(manyStreams.sdk.rssPeakGrowthMb)} MiB, main-thread heap peak +${fmt(manyStreams.sdk.mainHeapPeakGrowthMb)} MiB; ` +
-        `worker ${fmt(manyStreams.worker.ms, 0)} ms, host RSS peak +${fmt(manyStreams.worker.rssPeakGrowthMb)} MiB (the plugin thread's heap included; settled after: +${fmt(manyStreams.worker.rssAfterGrowthMb)} MiB), ` +
+      `${MANY_STREAMS.count} concurrent ${MANY_STREAMS.chunks}-chunk streams (median of ${N.streamRounds}): SDK ${fmt(manyStreams.sdk.ms, 0)} ms (steady ${fmt(manyStreams.sdk.steadyMs, 0)} ms), host RSS peak +${fmt(manyStreams.sdk.rssPeakGrowthMb)} MiB, main-thread heap peak +${fmt(manyStreams.sdk.mainHeapPeakGrowthMb)} MiB; ` +
+        `worker ${fmt(manyStreams.worker.ms, 0)} ms (steady ${fmt(manyStreams.worker.steadyMs, 0)} ms), host RSS peak +${fmt(manyStreams.worker.rssPeakGrowthMb)} MiB (the plugin thread's heap included; settled after: +${fmt(manyStreams.worker.rssAfterGrowthMb)} MiB), ` +
         `main-thread heap peak +${fmt(manyStreams.worker.mainHeapPeakGrowthMb)} MiB.`,
     );
     const cpuOf = (run) => (run.cpu ? `main ${fmt(run.cpu.mainMs, 0)}, plugin ${fmt(run.cpu.pluginMs, 0)}, other threads ${fmt(run.cpu.otherMs, 0)} ms` : 'not measured here');
