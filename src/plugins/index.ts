@@ -31,6 +31,7 @@ export {
   type RawVector,
 } from './embeddings.js';
 export { SseParser, sseEvents, openSseBatches, type SseBatchReader } from './sse.js';
+export { batchedStream, type BatchedStream } from './chunk-batches.js';
 export { mapSdkError } from './http-errors.js';
 export { importSdk } from './sdk.js';
 export {
