@@ -7,7 +7,7 @@
 // (compat.thinkTags) plugins against a local OpenAI-wire server; the worker tier and the sandbox.
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, AnyLLMError, type CallEndEvent, type Isolation } from 'anyllm';
+import { AnyLLM, AnyLLMError, ProviderError, type CallEndEvent, type Isolation } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
 import { onChat, textChunk } from './support/openai-wire.js';
 import { drain, messages } from './support/faulty-plugin.js';
@@ -67,6 +67,19 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
     // The plugin serves on.
     onChat(server, (_req, res) => write(res, [bigRead()]));
     expect(contentOf((await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }))).chunks)).toEqual(tokens(300));
+  });
+
+  it('delivers the chunks a read brought before an event whose JSON is malformed, then fails with ProviderError', async () => {
+    onChat(server, (_req, res) => write(res, [[textChunk('a'), textChunk('b'), textChunk('c')].map(event).join('') + 'data: {"id":\n\n' + event(textChunk('after'))]));
+    const llm = await client('openai', isolation);
+    const ends: CallEndEvent[] = [];
+    llm.on('call:end', (e) => ends.push(e));
+    const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(/malformed server-sent event JSON/);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toMatchObject({ outcome: 'error', chunks: 3 });
+    expect(['a', 'b', 'c'].slice(0, chunks.length)).toEqual(contentOf(chunks));
   });
 
   it('passes every chunk of a 302-chunk read through a credit window of 1, in order, with the usage', async () => {
