@@ -8,6 +8,8 @@ import { symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderError, type CallEndEvent } from 'anyllm';
+import { drain } from './support/faulty-plugin.js';
 import { LocalServer } from './support/local-server.js';
 import { onChat, streamChunks, textChunk } from './support/openai-wire.js';
 import { TIERS, useRegisteredCopy } from './support/registered-copy.js';
@@ -31,6 +33,19 @@ describe.each(TIERS.filter(([tier]) => tier === 'worker' || tier.startsWith('san
     const seen: string[] = [];
     for await (const c of llm.completionStream({ model, messages })) if (c.choices[0]?.delta.content) seen.push(c.choices[0].delta.content);
     expect(seen).toEqual(words.map((w) => w.toUpperCase()));
+  });
+
+  it('delivers the batches before a failure of the batches, then ends with its error, and serves on', async () => {
+    const llm = await plugin.started({ ...options, apiBase: `${server.origin}/v1` });
+    const ends: CallEndEvent[] = [];
+    llm.on('call:end', (e) => ends.push(e));
+    const { chunks, error } = await drain(llm.completionStream({ model: 'throw-after', messages }));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(/the batches broke/);
+    expect(ends[0]).toMatchObject({ outcome: 'error', chunks: 3 });
+    expect(['one ', 'two ', 'three'].slice(0, chunks.length)).toEqual(chunks.map((c) => c.choices[0].delta.content));
+    expect((await drain(llm.completionStream({ model: 'm', messages }))).chunks.length).toBeGreaterThan(0);
+    expect(llm.stats().starts).toBe(1);
   });
 
   it("reads the base class's own stream as before", async () => {
