@@ -7,19 +7,22 @@
  *
  * Only the object the provider's `completionStream()` itself returns carries the batches: a
  * subclass that overrides `completionStream()` (even around `super.completionStream()`) returns its
- * own generator, which is read chunk by chunk, so its override always runs.
+ * own generator, which is read chunk by chunk, so its override always runs. The batches hang on the
+ * stream's `Symbol.asyncIterator` itself, not beside it: an override that changes the base's stream
+ * instead (replaces its iterator, spreads it into a new object, inherits from it) gives a stream
+ * whose iterator is its own, read chunk by chunk through it.
  *
  * @module
  */
 import { ProviderError } from '../errors.js';
 
-/** The method of a batched stream that opens its batches (shared by every copy of `anyllm/plugin`). */
+/** The key, on a batched stream's iterator method, of what opens its batches (shared by every copy of `anyllm/plugin`). */
 export const CHUNK_BATCHES: unique symbol = Symbol.for('anyllm.chunkBatches') as never;
 
 /** An `AsyncIterable` of chunks that can also be read as batches of them. */
 export interface BatchedStream<T> extends AsyncIterable<T> {
-  /** Opens the stream as batches (each a non-empty array, in order). Call it once, or iterate once. */
-  [CHUNK_BATCHES](): AsyncIterable<T[]>;
+  /** Iterates chunk by chunk; its `[CHUNK_BATCHES]()` opens the same stream as batches (each a non-empty array, in order). Open it once, or iterate once. */
+  [Symbol.asyncIterator]: (() => AsyncIterator<T>) & { readonly [CHUNK_BATCHES]: () => AsyncIterable<T[]> };
 }
 
 /**
@@ -33,12 +36,11 @@ export interface BatchedStream<T> extends AsyncIterable<T> {
  * ```
  */
 export function batchedStream<T>(open: () => AsyncIterable<T[]>): BatchedStream<T> {
-  return {
-    [CHUNK_BATCHES]: open,
-    async *[Symbol.asyncIterator]() {
-      for await (const batch of open()) for (const item of batch) yield item;
-    },
+  const chunks = async function* (): AsyncGenerator<T> {
+    for await (const batch of open()) for (const item of batch) yield item;
   };
+  // On the iterator, so a stream whose iterator someone replaced is read through the replacement.
+  return { [Symbol.asyncIterator]: Object.assign(chunks, { [CHUNK_BATCHES]: open }) };
 }
 
 /**
@@ -54,9 +56,11 @@ export function batchedStream<T>(open: () => AsyncIterable<T[]>): BatchedStream<
  * ```
  */
 export function chunkBatchesOf<T>(stream: AsyncIterable<T>): AsyncIterable<readonly T[]> | undefined {
-  const open = (stream as Partial<BatchedStream<T>>)[CHUNK_BATCHES];
+  // The batches of the iterator the stream would be read with: an override's own iterator has none.
+  const iterate: unknown = (stream as Partial<AsyncIterable<T>> | null | undefined)?.[Symbol.asyncIterator];
+  const open: unknown = typeof iterate === 'function' ? (iterate as { [CHUNK_BATCHES]?: unknown })[CHUNK_BATCHES] : undefined;
   if (typeof open !== 'function') return undefined;
-  const batches = open.call(stream);
+  const batches = (open as () => AsyncIterable<unknown>).call(stream);
   return {
     async *[Symbol.asyncIterator]() {
       for await (const batch of batches) {

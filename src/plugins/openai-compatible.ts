@@ -174,9 +174,15 @@ export class OpenAICompatibleProvider extends Provider<OpenAIRequest, unknown, u
     try {
       for (let events = await reader.next(); events !== undefined; events = await reader.next()) {
         const chunks: ChatCompletionChunk[] = [];
-        for (const event of events) {
-          const chunk = normaliseChunk(event, state, options);
-          if (chunk) chunks.push(chunk);
+        try {
+          for (const event of events) {
+            const chunk = normaliseChunk(event, state, options);
+            if (chunk) chunks.push(chunk);
+          }
+        } catch (error) {
+          // A chunk it cannot normalise ends the stream after the ones before it, as chunk by chunk.
+          if (chunks.length > 0) yield chunks;
+          throw error;
         }
         if (chunks.length > 0) yield chunks;
       }

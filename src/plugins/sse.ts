@@ -85,16 +85,21 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
     }
     while (!ended) {
       const { done, value } = await reader.read();
-      parser.push(done ? decoder.decode() : decoder.decode(value, { stream: true }));
-      if (done) {
-        ended = finished = true;
-        parser.end();
+      /** A malformed event in this read: raised after the events before it, as an error event is. */
+      let malformed: { error: unknown } | undefined;
+      try {
+        parser.push(done ? decoder.decode() : decoder.decode(value, { stream: true }));
+        if (done) parser.end();
+      } catch (error) {
+        malformed = { error };
       }
+      if (done) ended = finished = true;
       const events = parser.take();
       const payloads: unknown[] = [];
+      let sawDone = false;
       for (const event of events) {
         if (event === DONE) {
-          ended = true;
+          ended = sawDone = true;
           if (!done) finished = await drain(reader);
           break;
         }
@@ -105,6 +110,14 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
           failure = { error };
           break;
         }
+      }
+      // A malformed event after [DONE] or after an error event is never reached (it came later).
+      if (malformed && !sawDone && !failure) {
+        if (payloads.length === 0) {
+          ended = true;
+          throw malformed.error;
+        }
+        failure = malformed;
       }
       if (payloads.length > 0) return payloads;
     }
