@@ -75,6 +75,45 @@ describe('parsing token events', () => {
     expect(parsedWhole([token('a'), token('b'), token('c'), '{"choices":[{"delta":{"content":"x","content":"y"}}]}', token('d'), token('e'), token('f')])).toBe(5);
   });
 
+  it('reads a rebuilt content as written, and parses only one with an escape or a control character', () => {
+    // Spaces, DEL, an emoji: written as they are, no escape.
+    const texts = ['first', 'second', ' third', 'a b c', 'x\u007fy', '😀 ok', ' '].map((c) => token(c));
+    const expected = texts.map((text) => JSON.parse(text) as unknown);
+    const parser = new DeltaJsonParser();
+    const parse = vi.spyOn(JSON, 'parse');
+    const got = texts.map((text) => parser.parse(text));
+    // The first two are parsed whole; from the third on nothing is parsed at all.
+    expect(parse.mock.calls.map(([text]) => text)).toEqual(texts.slice(0, 2));
+    // With an escape, only the content's literal is parsed.
+    for (const content of ['q"q', 'tab\there', '\n', 'back\\slash']) {
+      parse.mockClear();
+      const text = token(content);
+      expect(parser.parse(text)).toEqual(JSON.parse(text));
+      expect(parse.mock.calls.map(([arg]) => arg).slice(0, 1)).toEqual([JSON.stringify(content)]);
+    }
+    // A raw control character is not JSON: it throws, as JSON.parse does for the whole text.
+    const raw = token('aXb').replace('aXb', 'a\u0001b');
+    expect(() => JSON.parse(raw)).toThrow(SyntaxError);
+    expect(() => parser.parse(raw)).toThrow(SyntaxError);
+    parse.mockRestore();
+    expect(got).toEqual(expected);
+  });
+
+  it('throws as JSON.parse does for a text with the template around a content that is not a string', () => {
+    const parser = new DeltaJsonParser();
+    for (const c of ['a', 'b', 'c']) expect(parser.parse(token(c))).toEqual(JSON.parse(token(c)));
+    // The template's text before and after, a number and a stray quote between them.
+    const text = token('X').replace('"X"', '5"');
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+    expect(() => parser.parse(text)).toThrow(SyntaxError);
+    expect(parser.parse(token('d'))).toEqual(JSON.parse(token('d')));
+  });
+
+  it('gives what JSON.parse gives for a content key outside any choice, repeated', () => {
+    const texts = ['a', 'b', 'c', 'd'].map((c) => `{"content":"${c}"}`);
+    expect(parsedWhole(texts)).toBe(4);
+  });
+
   it('parses whole what it cannot rebuild exactly, and still gives what JSON.parse gives', () => {
     const texts = [
       // Escapes around the content: a key there may not read as it is written.
