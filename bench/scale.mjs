@@ -40,7 +40,7 @@ const threadCount = () => (process.platform === 'linux' ? readdirSync('/proc/sel
  * threads (named `anyllm:<provider>`), and the rest (V8's GC and compiler helpers, libuv's pool).
  * Linux only (`/proc/self/task`); undefined elsewhere.
  */
-function threadCpu() {
+export function threadCpu() {
   if (process.platform !== 'linux') return undefined;
   const cpu = { mainMs: 0, pluginMs: 0, otherMs: 0 };
   for (const task of readdirSync('/proc/self/task')) {
