@@ -22,7 +22,7 @@
  */
 import { types } from 'node:util';
 import type { ChatCompletionChunk } from '../types.js';
-import { copyJson } from './copy-json.js';
+import { JsonCopier } from './copy-json.js';
 import { MAX_CHUNKS_PER_MESSAGE, STREAM_WINDOW_BYTES } from './methods.js';
 
 /**
@@ -139,20 +139,20 @@ export function decodeChunkBatch(text: string): ChatCompletionChunk[] | undefine
   }
   // As many chunks as a batch of objects may carry (methods.ts).
   if (!Array.isArray(items) || items.length > MAX_CHUNKS_PER_MESSAGE) return undefined;
-  /** The last object item; `null` when it cannot be a template (not a content chunk, or too large). */
+  /** The last object item; `null` when it cannot be a template (not a content chunk). */
   let template: ChatCompletionChunk | null | undefined;
-  let checked = false;
+  /** Copies of the template, made once a string first needs it (measured then: at most MAX_TEMPLATE_CHARS). */
+  let copier: JsonCopier | undefined;
   for (let i = 0; i < items.length; i++) {
     const item: unknown = items[i];
     if (typeof item === 'string') {
       if (template === undefined || template === null) return undefined;
-      if (!checked) {
-        // Measured once per template, when a string first needs it (a batch's first chunk, as a rule).
-        checked = true;
-        if (JSON.stringify(template).length > MAX_TEMPLATE_CHARS) template = null;
-        if (template === null) return undefined;
+      if (copier === undefined) {
+        if (JSON.stringify(template).length > MAX_TEMPLATE_CHARS) return undefined;
+        // The template is read only here, before any chunk of the batch leaves: it is the copier's meanwhile.
+        copier = new JsonCopier(template);
       }
-      const chunk = copyJson(template) as ChatCompletionChunk;
+      const chunk = copier.copy() as ChatCompletionChunk;
       (chunk.choices[0].delta as { content: string }).content = item;
       items[i] = chunk;
       continue;
@@ -160,7 +160,7 @@ export function decodeChunkBatch(text: string): ChatCompletionChunk[] | undefine
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
     // The sender's template is the last object it sent: a string after another kind of chunk is refused.
     template = contentDelta(item as ChatCompletionChunk) === undefined ? null : (item as ChatCompletionChunk);
-    checked = false;
+    copier = undefined;
   }
   return items as ChatCompletionChunk[];
 }
