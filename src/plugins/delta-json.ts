@@ -40,15 +40,11 @@ export class DeltaJsonParser {
 
   /** `JSON.parse(text)`: a fresh value, whatever the caller does to the ones before. Throws as JSON.parse does. */
   parse(text: string): unknown {
-    const template = this.#template;
-    if (template !== undefined) {
-      const span = this.#spanAsBefore(text);
-      if (span !== undefined) {
-        const content = contentString(text, span);
-        const value = template.copy() as ContentChunk;
-        value.choices[0].delta.content = content;
-        return value;
-      }
+    const around = this.#spanAsBefore(text);
+    if (around !== undefined && this.#template !== undefined) {
+      const value = this.#template.copy() as ContentChunk;
+      value.choices[0].delta.content = contentString(text, around);
+      return value;
     }
     const span = contentSpan(text);
     if (span === undefined) {
@@ -56,7 +52,7 @@ export class DeltaJsonParser {
       return JSON.parse(text);
     }
     const value: unknown = JSON.parse(text);
-    if (this.#sameAround(text, span)) {
+    if (around !== undefined && around.open === span.open) {
       // The second time around: worth a copy kept aside, if the shortcut would be exact.
       this.#template = exact(this.#before as string, this.#after as string, value) ? new JsonCopier(copyJson(value as object)) : undefined;
     } else {
@@ -68,35 +64,21 @@ export class DeltaJsonParser {
   }
 
   /**
-   * Where the content of `text` is when `text` has the template's text around it; else undefined.
-   * The template's text before its content holds `"content"` once, at its end (`exact`), so in a
-   * text that starts with it, the first `"content":` (what contentSpan finds) ends there too.
+   * Where the content of `text` is when `text` has the last event's text around it; else undefined.
+   * With a template, its text before the content holds `"content"` once, at its end (`exact`), so
+   * in a text that starts with it the first `"content":` (what contentSpan finds) ends there too;
+   * without one, the caller checks that contentSpan's content starts there. Lengths and the
+   * opening quote first, so most misses cost no slice (a slice and `===` beat startsWith here).
    */
   #spanAsBefore(text: string): Span | undefined {
-    const before = this.#before as string;
-    const after = this.#after as string;
+    const before = this.#before;
+    const after = this.#after;
+    if (before === undefined || after === undefined) return undefined;
     const open = before.length;
     if (text.charCodeAt(open) !== 34 /* '"' */ || text.slice(0, open) !== before) return undefined;
     const close = closingQuote(text, open);
     if (close === -1 || text.length - close - 1 !== after.length || text.slice(close + 1) !== after) return undefined;
     return { open, close };
-  }
-
-  /**
-   * `text` has the last event's text before and after its content: lengths first, so a miss costs no
-   * slice (startsWith and endsWith are slower here than a slice and `===`).
-   */
-  #sameAround(text: string, span: Span): boolean {
-    const before = this.#before;
-    const after = this.#after;
-    return (
-      before !== undefined &&
-      after !== undefined &&
-      span.open === before.length &&
-      text.length - span.close - 1 === after.length &&
-      text.slice(0, span.open) === before &&
-      text.slice(span.close + 1) === after
-    );
   }
 }
 
