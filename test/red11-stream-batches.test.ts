@@ -7,7 +7,8 @@
 // (compat.thinkTags) plugins against a local OpenAI-wire server; the worker tier and the sandbox.
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AnyLLM, AnyLLMError, ProviderError, type CallEndEvent, type Isolation } from 'anyllm';
+import { AnyLLM, AnyLLMError, ProviderError, type AnyLLMOptions, type CallEndEvent } from 'anyllm';
+import { TIERS } from './support/registered-copy.js';
 import { LocalServer } from './support/local-server.js';
 import { onChat, textChunk } from './support/openai-wire.js';
 import { drain, messages } from './support/faulty-plugin.js';
@@ -41,8 +42,8 @@ async function write(res: ServerResponse, parts: string[], hold = false): Promis
 const bigRead = () =>
   [...tokens(300).map((t) => event(textChunk(t))), event({ ...textChunk(''), choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }), event({ ...textChunk(''), choices: [], usage: USAGE })].join('');
 
-async function client(provider: string, isolation: Isolation, options: Record<string, unknown> = {}): Promise<AnyLLM> {
-  const llm = await AnyLLM.create(provider, { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false, isolation, ...options } as never);
+async function client(provider: string, tier: AnyLLMOptions, options: Record<string, unknown> = {}): Promise<AnyLLM> {
+  const llm = await AnyLLM.create(provider, { apiKey: 'sk-test', apiBase: `${server.origin}/v1`, retry: false, ...tier, ...options } as never);
   open.push(llm);
   await llm.start();
   return llm;
@@ -50,11 +51,11 @@ async function client(provider: string, isolation: Isolation, options: Record<st
 
 const contentOf = (chunks: { choices: { delta: { content?: string | null } }[] }[]) => chunks.map((c) => c.choices[0]?.delta.content).filter((c): c is string => !!c);
 
-describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-compatible plugin (%s tier)', (isolation) => {
+describe.each(TIERS.filter(([tier]) => tier === 'worker' || tier.startsWith('sandbox')))('the batched stream of an OpenAI-compatible plugin (%s tier)', (_name, tier) => {
   it('delivers the chunks a read brought before a chunk the plugin cannot normalise, then fails typed', async () => {
     // One read: three good chunks, then a choice that is null (normalising it throws in the plugin).
     onChat(server, (_req, res) => write(res, [[textChunk('a'), textChunk('b'), textChunk('c'), { ...textChunk(''), choices: [null] }].map(event).join('')]));
-    const llm = await client('openai', isolation);
+    const llm = await client('openai', tier);
     const ends: CallEndEvent[] = [];
     llm.on('call:end', (e) => ends.push(e));
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }));
@@ -71,7 +72,7 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
 
   it('delivers the chunks a read brought before an event whose JSON is malformed, then fails with ProviderError', async () => {
     onChat(server, (_req, res) => write(res, [[textChunk('a'), textChunk('b'), textChunk('c')].map(event).join('') + 'data: {"id":\n\n' + event(textChunk('after'))]));
-    const llm = await client('openai', isolation);
+    const llm = await client('openai', tier);
     const ends: CallEndEvent[] = [];
     llm.on('call:end', (e) => ends.push(e));
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }));
@@ -84,7 +85,7 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
 
   it('passes every chunk of a 302-chunk read through a credit window of 1, in order, with the usage', async () => {
     onChat(server, (_req, res) => write(res, [bigRead()]));
-    const llm = await client('openai', isolation, { supervision: { streamWindow: 1 } });
+    const llm = await client('openai', tier, { supervision: { streamWindow: 1 } });
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } }));
     expect(error).toBeUndefined();
     expect(contentOf(chunks)).toEqual(tokens(300));
@@ -94,7 +95,7 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
 
   it('closes the upstream when the caller leaves in the middle of a batch (window 1), and serves on', async () => {
     onChat(server, (_req, res) => write(res, [bigRead().split('data: {"id":"chatcmpl-test","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage"')[0]], true));
-    const llm = await client('openai', isolation, { supervision: { streamWindow: 1 } });
+    const llm = await client('openai', tier, { supervision: { streamWindow: 1 } });
     const ends: CallEndEvent[] = [];
     llm.on('call:end', (e) => ends.push(e));
     const aborted = server.nextAbort();
@@ -112,7 +113,7 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
 
   it("ends with the caller's abort reason when aborted in the middle of a batch, and closes the upstream", async () => {
     onChat(server, (_req, res) => write(res, [bigRead()], true));
-    const llm = await client('openai', isolation, { supervision: { streamWindow: 1 } });
+    const llm = await client('openai', tier, { supervision: { streamWindow: 1 } });
     const controller = new AbortController();
     const aborted = server.nextAbort();
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }, { signal: controller.signal }), (_c, index) => {
@@ -129,7 +130,7 @@ describe.each(['worker', 'sandbox'] as const)('the batched stream of an OpenAI-c
     const parts = [0, 2, 4].map((i) => pieces.slice(i, i + 2).map((p) => event({ ...textChunk(p), model: 'qwen' })).join(''));
     parts.push(event({ ...textChunk(''), model: 'qwen', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }));
     onChat(server, (_req, res) => write(res, parts));
-    const llm = await client('groq', isolation);
+    const llm = await client('groq', tier);
     const final = await llm.completionStream({ model: 'qwen', messages }).finalChatCompletion();
     expect(final.choices[0].message.content).toBe('4 is it.');
     expect((final.choices[0].message as { reasoning?: string }).reasoning).toBe('Two plus two.');
