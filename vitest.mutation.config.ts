@@ -50,6 +50,7 @@ export const MUTATION_TESTS = [
   'test/unit-json-copier.test.ts',
   'test/unit-chunk-batches.test.ts',
   'test/red10b-chunk-batch.test.ts',
+  'test/red10c-chunk-batch.test.ts',
   'test/session-auth-per-client.test.ts',
   'test/session-crash-blame.test.ts',
   'test/session-restart-flag-after-hang.test.ts',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkBatchWriter, decodeChunkBatch, encodeChunkBatch } from 'anyllm/internal/protocol/chunk-batch.js';
+import { ChunkBatchWriter, chunkJson, decodeChunkBatch, encodeChunkBatch } from 'anyllm/internal/protocol/chunk-batch.js';
 import type { ChatCompletionChunk } from 'anyllm';
 
 function token(content: string, extra: Record<string, unknown> = {}): ChatCompletionChunk {
@@ -272,5 +272,18 @@ describe('a JSON chunk batch', () => {
     for (const text of ['[{"a":1}', '{"choices":[]}', '["orphan"]', '[{"choices":[]},"no template"]', '[1]', '[null]', '[[]]', '[true]']) {
       expect(decodeChunkBatch(text), text).toBeUndefined();
     }
+  });
+});
+
+describe('chunkJson', () => {
+  it("is a chunk's JSON when it is an object's, and names what else it got in at most 40 characters", () => {
+    expect(chunkJson({ id: 'c1', choices: [] } as unknown as ChatCompletionChunk)).toBe('{"id":"c1","choices":[]}');
+    expect(() => chunkJson(undefined as never)).toThrow(new TypeError('its JSON is nothing'));
+    // JSON of 40 characters is named whole; of 41, its first 40 and an ellipsis.
+    const forty = 'a'.repeat(38);
+    expect(() => chunkJson(forty as never)).toThrow(new TypeError(`its JSON is not an object ("${forty}")`));
+    const fortyOne = 'a'.repeat(39);
+    expect(() => chunkJson(fortyOne as never)).toThrow(new TypeError(`its JSON is not an object ("${'a'.repeat(39)}…)`));
+    expect(() => chunkJson([1, 2] as never)).toThrow(new TypeError('its JSON is not an object ([1,2])'));
   });
 });
