@@ -130,13 +130,15 @@ export async function runLatencyPair({ distIndex, base, apiKey, calls }) {
 }
 
 /** `count` concurrent streams of `chunks` chunks: wall time and host RSS (peak over the settled start). */
-export async function runStreams({ distIndex, base, apiKey, kind, count, chunks, steadyBursts = 2 }) {
+export async function runStreams({ distIndex, base, apiKey, kind, count, chunks, steadyBursts = 2, openConnections = false }) {
   const model = `bench-${chunks}`;
   let stream;
+  let complete;
   let close = async () => {};
   if (kind === 'sdk') {
     const { default: OpenAI } = await import('openai');
     const client = new OpenAI({ apiKey, baseURL: base, maxRetries: 0 });
+    complete = () => client.chat.completions.create({ model: 'bench', messages });
     stream = async () => {
       const s = await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } });
       let n = 0;
@@ -146,6 +148,7 @@ export async function runStreams({ distIndex, base, apiKey, kind, count, chunks,
   } else {
     const { AnyLLM } = await import(distIndex);
     const llm = await AnyLLM.create('openai', { apiKey, apiBase: base, isolation: 'worker', retry: false });
+    complete = () => llm.completion({ model: 'bench', messages });
     stream = async () => {
       let n = 0;
       for await (const _chunk of llm.completionStream({ model, messages })) n++;
@@ -155,6 +158,9 @@ export async function runStreams({ distIndex, base, apiKey, kind, count, chunks,
   }
   // Warm: the connections' pool, the JIT, the plugin.
   await Promise.all(Array.from({ length: 50 }, stream));
+  // The diagnostic variant: `count` connections opened beforehand by as many concurrent plain calls,
+  // so the burst reuses them instead of opening them (what the first burst pays over a steady one).
+  if (openConnections) await Promise.all(Array.from({ length: count }, complete));
   const before = await settledRss();
   const heapBefore = process.memoryUsage().heapUsed / MiB;
   let peak = before;
@@ -186,7 +192,7 @@ export async function runStreams({ distIndex, base, apiKey, kind, count, chunks,
   await close();
   const short = counts.filter((n) => n < chunks).length;
   if (short > 0) throw new Error(`${kind}: ${short} of ${counts.length} concurrent streams came up short`);
-  return { ms, steadyMs: median(steadyMs), steadyRuns: steadyMs, rssBeforeMb: before, rssPeakGrowthMb: peak - before, rssAfterGrowthMb: after - before, mainHeapPeakGrowthMb: heapPeak - heapBefore, cpu };
+  return { ms, steadyMs: steadyMs.length > 0 ? median(steadyMs) : undefined, steadyRuns: steadyMs, rssBeforeMb: before, rssPeakGrowthMb: peak - before, rssAfterGrowthMb: after - before, mainHeapPeakGrowthMb: heapPeak - heapBefore, cpu };
 }
 
 /**
