@@ -173,6 +173,17 @@ describe('openSseBatches', () => {
     expect(raised).toBeInstanceOf(ProviderError);
   });
 
+  it('reads no further once it has raised, whether an error event or a malformed one came first in its read', async () => {
+    for (const bad of ['event: error\ndata: {"message":"overloaded"}\n\n', 'data: {not json\n\n']) {
+      const reader = await openSseBatches(responseOf(['data: {"n":1}\n\n', `${bad}data: {"n":2}\n\n`, 'data: {"n":3}\n\n']), 'acme');
+      expect(await reader.next()).toEqual([{ n: 1 }]);
+      await expect(reader.next()).rejects.toBeInstanceOf(ProviderError);
+      // Not the event after it, nor the next read's: the stream ended with the error.
+      expect(await reader.next()).toBeUndefined();
+      reader.close();
+    }
+  });
+
   it('a body-less response has no events', async () => {
     const reader = await openSseBatches(new Response(null));
     expect(await reader.next()).toBeUndefined();

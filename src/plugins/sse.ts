@@ -76,8 +76,17 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
   const parser = new SseParser();
   let ended = false;
   let finished = false;
-  /** An error event that came after good ones in the same read: raised once those are out. */
+  /** An error (an error event, a malformed one) that came after good ones in the same read: raised once those are out. */
   let failure: { error: unknown } | undefined;
+  /** Raises `error` now when no event of this read came before it; else after them, at the next call. */
+  const failAfter = (payloads: readonly unknown[], error: unknown): void => {
+    if (payloads.length > 0) {
+      failure = { error };
+      return;
+    }
+    ended = true;
+    throw error;
+  };
   const next = async (): Promise<unknown[] | undefined> => {
     if (failure) {
       ended = true;
@@ -106,19 +115,12 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
         try {
           payloads.push(check(event, provider));
         } catch (error) {
-          if (payloads.length === 0) throw error;
-          failure = { error };
+          failAfter(payloads, error);
           break;
         }
       }
       // A malformed event after [DONE] or after an error event is never reached (it came later).
-      if (malformed && !sawDone && !failure) {
-        if (payloads.length === 0) {
-          ended = true;
-          throw malformed.error;
-        }
-        failure = malformed;
-      }
+      if (malformed && !sawDone && !failure) failAfter(payloads, malformed.error);
       if (payloads.length > 0) return payloads;
     }
     return undefined;
