@@ -28,6 +28,15 @@ async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** The batches of `stream` until it ends or fails, and what it failed with (undefined when it ended). */
+async function batchesUntilError(stream: AsyncIterable<unknown>): Promise<{ got: unknown[]; error: unknown }> {
+  const got: unknown[] = [];
+  const error = await (async () => {
+    for await (const batch of chunkBatchesOf(stream)!) got.push(batch);
+  })().catch((e: unknown) => e);
+  return { got, error };
+}
+
 describe('a batched stream', () => {
   it('is read as its batches, in order, by the runtime', async () => {
     const { stream, seen } = source([['a', 'b'], ['c'], ['d', 'e', 'f']]);
@@ -61,10 +70,7 @@ describe('a batched stream', () => {
   it('ends with ProviderError unserialisable_chunk at a batch that is not an array, after the ones before', async () => {
     for (const [bad, named] of [['abc', 'string'], [null, 'null'], [{ 0: 'a', length: 1 }, 'object'], [undefined, 'undefined']] as const) {
       const { stream, seen } = source([['a'], bad]);
-      const got: unknown[] = [];
-      const error = await (async () => {
-        for await (const batch of chunkBatchesOf(stream)!) got.push(batch);
-      })().catch((e: unknown) => e);
+      const { got, error } = await batchesUntilError(stream);
       expect(got).toEqual([['a']]);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ code: 'unserialisable_chunk', message: `The provider's stream gave a batch of chunks that is not an array (${named}).` });
@@ -77,10 +83,7 @@ describe('a batched stream', () => {
       yield ['a'];
       throw new RangeError('upstream went away');
     });
-    const got: unknown[] = [];
-    const error = await (async () => {
-      for await (const batch of chunkBatchesOf(failing)!) got.push(batch);
-    })().catch((e: unknown) => e);
+    const { got, error } = await batchesUntilError(failing);
     expect(got).toEqual([['a']]);
     expect(error).toBeInstanceOf(RangeError);
   });
