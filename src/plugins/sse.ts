@@ -89,8 +89,12 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
   };
   const next = async (): Promise<unknown[] | undefined> => {
     if (failure) {
+      // Raised once: kept, it would be raised again at every later call, where an error raised at
+      // once (first in its read) leaves a reader whose next() gives undefined. One end for both.
+      const { error } = failure;
+      failure = undefined;
       ended = true;
-      throw failure.error;
+      throw error;
     }
     while (!ended) {
       const { done, value } = await reader.read();
@@ -129,6 +133,8 @@ export async function openSseBatches(source: RawResponseSource | Promise<Respons
     next,
     close: () => {
       ended = true;
+      // A closed reader has ended: a failure still pending is dropped, not raised after close().
+      failure = undefined;
       // Left early (break, error, abort): stop reading upstream.
       if (!finished) {
         finished = true;
