@@ -187,7 +187,7 @@ describe.each(TIERS.filter(([tier]) => tier === 'worker' || tier.startsWith('san
   });
 
   it('a malformed unterminated last event with no [DONE]: the good chunks, then ProviderError', async () => {
-    onChat(server, (_req, res) => write(res, [event(textChunk('a')) + event(textChunk('b')) + 'data: {"id":'], null).then(() => res.end()));
+    onChat(server, (_req, res) => write(res, [event(textChunk('a')) + event(textChunk('b')) + 'data: {"id":'], null).then(() => void res.end()));
     const llm = await client(tier);
     const { chunks, error } = await drain(llm.completionStream({ model: 'gpt-4o-mini', messages }));
     expect(error).toBeInstanceOf(PublicProviderError);
