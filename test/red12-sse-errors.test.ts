@@ -172,7 +172,7 @@ async function client(tier: AnyLLMOptions): Promise<AnyLLM> {
 const contentOf = (chunks: { choices: { delta: { content?: string | null } }[] }[]) => chunks.map((c) => c.choices[0]?.delta.content).filter((c): c is string => !!c);
 
 describe.each(TIERS.filter(([tier]) => tier === 'worker' || tier.startsWith('sandbox')))('an upstream error after good chunks, through completionStream (%s tier)', (_name, tier) => {
-  it('an error event after the last good chunk, then a clean [DONE]: the good chunks, then ProviderError, usage estimated', async () => {
+  it('an error event after the last good chunk, then a clean [DONE]: the good chunks, then ProviderError; call:end counts the two', async () => {
     const good = [textChunk('a'), textChunk('b'), { ...textChunk(''), choices: [], usage: USAGE }].map((c) => event(c)).join('');
     onChat(server, (_req, res) => write(res, [good + event({ error: { message: 'upstream broke' } }, 'error')]));
     const llm = await client(tier);
