@@ -44,6 +44,20 @@ describe('SseParser', () => {
     }
   });
 
+  it('reads an 8 MiB event arriving in 512-byte pieces, CRLF lines too (a long line is searched once, not at every piece)', async () => {
+    // A tool call's large arguments can come as one event. Searched again at every piece, one line
+    // cost its length squared: 8 MiB in 512-byte reads took over a minute; scanned once, milliseconds.
+    const args = 'x'.repeat(8 * 1024 * 1024);
+    for (const eol of ['\n', '\r\n']) {
+      const text = `data: ${JSON.stringify({ args })}${eol}${eol}data: {"n":2}${eol}${eol}`;
+      const pieces = Array.from({ length: Math.ceil(text.length / 512) }, (_, i) => text.slice(i * 512, (i + 1) * 512));
+      const events = await collect(sseEvents(responseOf(pieces)));
+      expect(events).toHaveLength(2);
+      expect((events[0] as { args: string }).args.length).toBe(args.length);
+      expect(events[1]).toEqual({ n: 2 });
+    }
+  });
+
   it('raises ProviderError on malformed JSON', () => {
     const parser = new SseParser();
     expect(() => parser.push('data: {nope\n\n')).toThrow(ProviderError);

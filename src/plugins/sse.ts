@@ -184,6 +184,12 @@ export class SseParser {
       }
       text = text.replace(/\r\n?/g, '\n');
     }
+    // The buffer holds no line end, so a piece without one only extends it: searched again (and
+    // flattened) at every piece, one long line (a large tool call's arguments) costs its length squared.
+    if (text.indexOf('\n') === -1) {
+      this.#buffer += text;
+      return;
+    }
     const buffer = this.#buffer + text;
     let start = 0;
     let end: number;
