@@ -54,6 +54,33 @@ describe('decodeEventStream', () => {
     }
   });
 
+  it('joins messages read one byte at a time, and in reads of every size up to a message and a half', async () => {
+    const three = new Uint8Array([...frame, ...frame, ...frame]);
+    for (let size = 1; size <= frame.length * 1.5; size += size < 16 ? 1 : 13) {
+      const sizes = Array.from({ length: Math.ceil(three.length / size) }, () => size);
+      const messages = [];
+      for await (const message of decodeEventStream(pieces(three, sizes))) messages.push(message);
+      expect(messages.map((m) => new TextDecoder().decode(m.payload))).toEqual(Array(3).fill('{"delta":{"text":"héllo"}}'));
+      expect(messages[2].headers[':event-type']).toBe('contentBlockDelta');
+    }
+  });
+
+  it('reads a 12 MiB message arriving in 1 KiB reads, then the next one (joined once, not at every read)', async () => {
+    // A tool call's large input comes as one message. Joined at every read, it was copied once per
+    // read: 12 MiB in 1 KiB reads, ~75 GB of copying, minutes; joined once, milliseconds.
+    const text = 'x'.repeat(12 * 1024 * 1024);
+    const big = codec.encode({ headers: { ':event-type': { type: 'string', value: 'chunk' } }, body: fromUtf8(text) });
+    const all = new Uint8Array(big.length + frame.length);
+    all.set(big);
+    all.set(frame, big.length);
+    const messages = [];
+    for await (const message of decodeEventStream(pieces(all, Array(Math.ceil(all.length / 1024)).fill(1024)))) messages.push(message);
+    expect(messages).toHaveLength(2);
+    expect(messages[0].payload.length).toBe(text.length);
+    expect(messages[0].payload.every((byte) => byte === 120)).toBe(true);
+    expect(new TextDecoder().decode(messages[1].payload)).toBe('{"delta":{"text":"héllo"}}');
+  });
+
   it('refuses a corrupted prelude or body, and a stream that ends inside a message', async () => {
     const collect = async (bytes: Uint8Array) => {
       for await (const _ of decodeEventStream(pieces(bytes, []))) void _;

@@ -27,24 +27,72 @@ const decoder = new TextDecoder();
  * ```
  */
 export async function* decodeEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
-  let buffer = new Uint8Array(0);
+  const queue = new ByteQueue();
   for await (const part of body) {
-    const joined = new Uint8Array(buffer.length + part.length);
-    joined.set(buffer);
-    joined.set(part, buffer.length);
-    buffer = joined;
-    let offset = 0;
-    while (buffer.length - offset >= PRELUDE) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset + offset);
-      const total = view.getUint32(0);
+    queue.push(part);
+    while (queue.length >= PRELUDE) {
+      const head = queue.peek(4);
+      const total = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
       if (total < PRELUDE + 4 || total > MAX_MESSAGE) throw new Error(`event stream: a message of ${total} bytes is malformed`);
-      if (buffer.length - offset < total) break;
-      yield decodeMessage(buffer.subarray(offset, offset + total));
-      offset += total;
+      if (queue.length < total) break;
+      yield decodeMessage(queue.take(total));
     }
-    buffer = buffer.slice(offset);
   }
-  if (buffer.length > 0) throw new Error(`event stream: it ended inside a message (${buffer.length} bytes left)`);
+  if (queue.length > 0) throw new Error(`event stream: it ended inside a message (${queue.length} bytes left)`);
+}
+
+/**
+ * The transport's parts not yet decoded. A message is joined once, when all of it has come: joining
+ * at every part copied a large message once per part (its length squared over the part size).
+ */
+class ByteQueue {
+  #parts: Uint8Array[] = [];
+  length = 0;
+
+  push(part: Uint8Array): void {
+    if (part.length === 0) return;
+    this.#parts.push(part);
+    this.length += part.length;
+  }
+
+  /** The first `n` bytes (n <= length), left in the queue. */
+  peek(n: number): Uint8Array {
+    const first = this.#parts[0];
+    if (first.length >= n) return first.subarray(0, n);
+    const joined = this.#join(n);
+    // Kept joined: the next peek or take of these bytes copies nothing more.
+    this.#parts.unshift(joined);
+    return joined.subarray(0, n);
+  }
+
+  /** Removes and returns the first `n` bytes (n <= length). */
+  take(n: number): Uint8Array {
+    const first = this.#parts[0];
+    this.length -= n;
+    if (first.length > n) {
+      this.#parts[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.#parts.shift();
+      return first;
+    }
+    return this.#join(n);
+  }
+
+  /** Removes the parts that hold the first `n` bytes and returns those bytes in one array; the rest of the last part stays. */
+  #join(n: number): Uint8Array {
+    const joined = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const part = this.#parts.shift()!;
+      const used = Math.min(part.length, n - filled);
+      joined.set(part.subarray(0, used), filled);
+      filled += used;
+      if (used < part.length) this.#parts.unshift(part.subarray(used));
+    }
+    return joined;
+  }
 }
 
 /**
