@@ -4,7 +4,7 @@
 // its exit was reported (never, for one stuck in the kernel), so every client of the fallback
 // provider failed meanwhile.
 import { describe, expect, it } from 'vitest';
-import { PluginProtocolError, ProviderError } from '../src/errors.js';
+import { FallbackError, PluginProtocolError, ProviderError } from '../src/errors.js';
 import { Method } from '../src/protocol/methods.js';
 import { PluginClient, type FallbackSource } from '../src/host/plugin-client.js';
 import { PluginSession } from '../src/host/plugin-session.js';
@@ -49,9 +49,15 @@ describe('a fallback step whose plugin breaks the protocol', () => {
         return e;
       }
     })();
-    expect(error).toBeInstanceOf(PluginProtocolError);
-    // Named for the plugin that broke it, not the primary.
-    expect((error as Error).message).toMatch(/Plugin 'red10b-backup' broke the protocol/);
+    // Its batch was refused, so no chunk reached the consumer: the chain ends as every failed step
+    // before a first chunk does, each step's error kept; the last is the violation, named for the
+    // plugin that broke it, not the primary.
+    expect(error).toBeInstanceOf(FallbackError);
+    expect(got).toEqual([]);
+    const { errors } = error as FallbackError;
+    expect(errors[0]).toBeInstanceOf(ProviderError);
+    expect(errors[1]).toBeInstanceOf(PluginProtocolError);
+    expect((errors[1] as Error).message).toMatch(/Plugin 'red10b-backup' broke the protocol/);
     expect(backupLauncher.launches[0].kills).toHaveLength(1);
     // Another client of the backup provider: served by a new plugin, not sent to the dead one.
     const result = await other.request<ReturnType<typeof completionOf>>('completion', { params: { model: 'm', messages } });

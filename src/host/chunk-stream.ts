@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isAbortError, TimeoutError } from '../errors.js';
 import { CreditReceiver, type Credit, type WindowSize } from '../protocol/flow-control.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../types.js';
 import { CONFIGURE_STREAM, StreamHelpers, type CompletionStreamHelpers, type Finisher, type ReadableStreamOptions } from './stream-helpers.js';
@@ -75,11 +76,13 @@ export class ChunkStream<Final extends ChatCompletion = ChatCompletion>
 
   /**
    * Called by the supervisor with each batch the plugin sends and the batch's size (the message's,
-   * as the transport measured it). Returns the violation when the plugin overran its window.
+   * as the transport measured it). Returns the violation when the plugin overran its window; that
+   * batch is refused (the consumer gets the ones before it, then the caller's `fail`).
    */
   push(chunks: ChatCompletionChunk[], bytes: number): string | undefined {
     if (this.#finished || chunks.length === 0) return undefined;
     const problem = this.#credit.received(chunks.length, bytes);
+    if (problem !== undefined) return problem;
     this.#pushed += chunks.length;
     this.#batchEnds.push(this.#pushed);
     this.#batchBytes.push(bytes);
@@ -89,10 +92,10 @@ export class ChunkStream<Final extends ChatCompletion = ChatCompletion>
       for (let i = 1; i < chunks.length; i++) this.#queue.push(chunks[i]);
       this.#consumed();
       waiter.resolve({ value: chunks[0], done: false });
-      return problem;
+      return undefined;
     }
     for (const chunk of chunks) this.#queue.push(chunk);
-    return problem;
+    return undefined;
   }
 
   /** The plugin closed the stream: the consumer gets the rest of the buffer, then `done`. */
@@ -100,9 +103,13 @@ export class ChunkStream<Final extends ChatCompletion = ChatCompletion>
     this.#settle(undefined, false);
   }
 
-  /** The call failed: the consumer gets `error` at once (an abort must not wait behind buffered chunks). */
+  /**
+   * The call failed. An abort or a timeout is the caller's own "stop now": the consumer gets it at
+   * once, not behind buffered chunks. Any other error (the provider's, a crash) comes after the
+   * chunks that arrived before it, as the provider sent them: none of them is lost.
+   */
   fail(error: unknown): void {
-    this.#settle(error, true);
+    this.#settle(error, isAbortError(error) || error instanceof TimeoutError);
   }
 
   /**

@@ -222,6 +222,14 @@ export class PluginClient implements SessionClient {
             const sink = (chunks: ChatCompletionChunk[], bytes: number, running: CompletionUsage | undefined) => {
               const count = chunks.length;
               if (count === 0) return;
+              const problem = stream.push(chunks, bytes);
+              if (problem !== undefined && on) {
+                // The batch is refused, and counts for nothing. The plugin of this attempt, a fallback
+                // step's included: its own session kills it, or that session would go on routing its
+                // clients' calls to the dead plugin.
+                const error = new PluginProtocolError(`Plugin '${step.#name}' broke the protocol: it ${problem}.`, { provider: step.#name });
+                return step.#session.violation(on, error);
+              }
               record.firstChunkAt ??= performance.now();
               record.chunks += count;
               // Only for an estimate in `call:end`: no per-chunk work when nobody listens for it.
@@ -230,13 +238,6 @@ export class PluginClient implements SessionClient {
               if (running) record.usage = running;
               const usage = chunks[count - 1].usage;
               if (usage) record.usage = usage;
-              const problem = stream.push(chunks, bytes);
-              if (problem !== undefined && on) {
-                // The plugin of this attempt, a fallback step's included: its own session kills it,
-                // or that session would go on routing its clients' calls to the dead plugin.
-                const error = new PluginProtocolError(`Plugin '${step.#name}' broke the protocol: it ${problem}.`, { provider: step.#name });
-                return step.#session.violation(on, error);
-              }
               // A full window pauses the plugin until the consumer reads: that wait is not the plugin's idleness.
               if (stream.full) guard.pauseIdle();
               else guard.touch();
