@@ -393,24 +393,26 @@ describe('anthropic stream', () => {
     expect(blocks[0].signature).toMatch(/^EvQBCkYICxgCKkAx/);
   });
 
-  it('hands over the signed and redacted thinking blocks so far as each ends: the last provider_data holds them all, in order', () => {
+  it('hands over the signed and redacted thinking blocks once, all of them in order, on the finishing chunk (red13-provider-data)', () => {
     const message = wireMessage([
       { type: 'thinking', thinking: 'First.', signature: 'sig-a' },
       { type: 'redacted_thinking', data: 'opaque' },
       { type: 'text', text: 'Done' },
     ]);
     const chunks = stream(eventsFor(message));
-    const handed = chunks.flatMap((c) => (c.choices[0]?.delta.provider_data ? [c.choices[0].delta.provider_data] : []));
+    const handed = chunks.flatMap((c) => (c.choices[0]?.delta.provider_data ? [[c.choices[0].delta.provider_data, c.choices[0].finish_reason]] : []));
     expect(handed).toEqual([
-      { anthropic: { thinking: [{ type: 'thinking', thinking: 'First.', signature: 'sig-a' }] } },
-      {
-        anthropic: {
-          thinking: [
-            { type: 'thinking', thinking: 'First.', signature: 'sig-a' },
-            { type: 'redacted_thinking', data: 'opaque' },
-          ],
+      [
+        {
+          anthropic: {
+            thinking: [
+              { type: 'thinking', thinking: 'First.', signature: 'sig-a' },
+              { type: 'redacted_thinking', data: 'opaque' },
+            ],
+          },
         },
-      },
+        'stop',
+      ],
     ]);
     const merged = accumulate(chunks).providerData;
     const next = convert({ messages: [user('Q'), { role: 'assistant', content: 'Done', provider_data: merged as JsonObject }, user('Next')] });

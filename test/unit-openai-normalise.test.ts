@@ -385,41 +385,39 @@ describe('model lists', () => {
 describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.reasoning_details", () => {
   const text = (t: string, extra: Json = {}) => ({ type: 'reasoning.text', text: t, format: 'anthropic-claude-v1', index: 0, ...extra });
 
-  it('merges streamed fragments by index: texts concatenate, a late signature is kept, an empty one is not', () => {
+  // The merged details ride on the choice's last chunk only (on every chunk, each holding all so
+  // far, a reasoning streamed a token at a time made the stream quadratic: red13-reasoning-details).
+  const finish = (state: StreamState, delta: Json = {}) => deltaOf(one(deltaChunk(delta, 'stop'), {}, state));
+
+  it('merges streamed fragments by index: texts concatenate, a late signature is kept, an empty one is not; sent on the finishing chunk', () => {
     const state = createStreamState();
     const first = deltaOf(one(deltaChunk({ content: '', reasoning_details: [text('', { signature: '' })] }), {}, state));
-    expect(first.provider_data).toEqual({ reasoning_details: [text('', { signature: '' })] });
-    expect(first).not.toHaveProperty('reasoning_details');
+    expect(first).toEqual({ content: '' });
     one(deltaChunk({ reasoning_details: [text('Two')] }), {}, state);
     const third = deltaOf(one(deltaChunk({ reasoning_details: [text(' plus two.', { signature: null })] }), {}, state));
-    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
-    const signed = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', signature: 'Et0B', format: 'anthropic-claude-v1', index: 0 }] }), {}, state));
-    expect(signed.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    expect(third).toEqual({});
+    one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', signature: 'Et0B', format: 'anthropic-claude-v1', index: 0 }] }), {}, state);
     // A later empty or null field does not wipe the signature.
-    const after = deltaOf(one(deltaChunk({ reasoning_details: [{ signature: '', format: null, index: 0 }] }), {}, state));
-    expect(after.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    one(deltaChunk({ reasoning_details: [{ signature: '', format: null, index: 0 }] }), {}, state);
     // An empty array (OpenRouter sends one on every content chunk) changes nothing and adds nothing.
     const content = deltaOf(one(deltaChunk({ content: '4', reasoning_details: [] }), {}, state));
     expect(content).toEqual({ content: '4' });
-    // What went out earlier is not changed by later merging.
-    expect(third.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: '' })] });
+    const last = finish(state);
+    expect(last.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    // Sent once: nothing new is merged, nothing more is sent; what went out is not changed later.
+    expect(finish(state)).toEqual({});
+    expect(finishStream(state)).toBeUndefined();
+    one(deltaChunk({ reasoning_details: [text(' More.')] }), {}, state);
+    expect(last.provider_data).toEqual({ reasoning_details: [text('Two plus two.', { signature: 'Et0B' })] });
+    expect(finish(state).provider_data).toEqual({ reasoning_details: [text('Two plus two. More.', { signature: 'Et0B' })] });
   });
 
   it('keeps items with other indexes, or none, apart; summary and data concatenate; a fragment that is not an object is skipped', () => {
     const state = createStreamState();
     one(deltaChunk({ reasoning_details: [{ type: 'reasoning.summary', summary: 'A', index: 0 }, { type: 'reasoning.encrypted', data: 'x', index: 1 }] }), {}, state);
-    const next = deltaOf(
-      one(deltaChunk({ reasoning_details: [{ summary: 'B', index: 0 }, { data: 'y', index: 1 }, 'junk', null, { type: 'reasoning.text', text: 'loose' }] }), {}, state),
-    );
-    expect(next.provider_data).toEqual({
-      reasoning_details: [
-        { type: 'reasoning.summary', summary: 'AB', index: 0 },
-        { type: 'reasoning.encrypted', data: 'xy', index: 1 },
-        { type: 'reasoning.text', text: 'loose' },
-      ],
-    });
-    const again = deltaOf(one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', text: 'apart' }, { text: 7, index: 0 }] }), {}, state));
-    expect((again.provider_data as { reasoning_details: Json[] }).reasoning_details).toEqual([
+    one(deltaChunk({ reasoning_details: [{ summary: 'B', index: 0 }, { data: 'y', index: 1 }, 'junk', null, { type: 'reasoning.text', text: 'loose' }] }), {}, state);
+    one(deltaChunk({ reasoning_details: [{ type: 'reasoning.text', text: 'apart' }, { text: 7, index: 0 }] }), {}, state);
+    expect((finish(state).provider_data as { reasoning_details: Json[] }).reasoning_details).toEqual([
       { type: 'reasoning.summary', summary: 'AB', index: 0, text: '' },
       { type: 'reasoning.encrypted', data: 'xy', index: 1 },
       { type: 'reasoning.text', text: 'loose' },
@@ -427,10 +425,19 @@ describe("reasoning_details (OpenRouter's signed reasoning) → provider_data.re
     ]);
   });
 
-  it('keeps other provider_data of the delta beside the details (an object only)', () => {
-    const delta = deltaOf(one(deltaChunk({ provider_data: { other: 1 }, reasoning_details: [text('a')] })));
+  it('a stream that ends without a finish reason gets the details on a closing chunk', () => {
+    const state = createStreamState();
+    one(deltaChunk({ reasoning_details: [text('Half')] }), {}, state);
+    const tail = finishStream(state) as unknown as Json;
+    expect(deltaOf(tail)).toEqual({ provider_data: { reasoning_details: [text('Half')] } });
+    expect(firstChoice(tail).finish_reason).toBeNull();
+    expect(finishStream(state)).toBeUndefined();
+  });
+
+  it('keeps other provider_data of the finishing delta beside the details (an object only)', () => {
+    const delta = deltaOf(one(deltaChunk({ provider_data: { other: 1 }, reasoning_details: [text('a')] }, 'stop')));
     expect(delta.provider_data).toEqual({ other: 1, reasoning_details: [text('a')] });
-    const odd = deltaOf(one(deltaChunk({ provider_data: 'ab', reasoning_details: [text('a')] })));
+    const odd = deltaOf(one(deltaChunk({ provider_data: 'ab', reasoning_details: [text('a')] }, 'stop')));
     expect(odd.provider_data).toEqual({ reasoning_details: [text('a')] });
   });
 

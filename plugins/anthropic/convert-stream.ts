@@ -6,9 +6,10 @@
  * - each `tool_use` block becomes one OpenAI tool call with its own `index` (counted over tool
  *   calls only): the first chunk carries `id`, `type` and `name`, later ones argument fragments
  *   that concatenate to the JSON input (`{}` for a tool without arguments);
- * - when a thinking block ends, `delta.provider_data` carries every signed block so far
- *   (`{ anthropic: { thinking: [...] } }`): as for every provider, the last `provider_data` of a
- *   stream is the one to put on the assistant message sent back;
+ * - the signed and redacted thinking blocks go on the finishing chunk's `delta.provider_data`
+ *   (`{ anthropic: { thinking: [...] } }`), all of them, once: as for every provider, the last
+ *   `provider_data` of a stream is the one to put on the assistant message sent back (sent again
+ *   at each block's end, they made the stream's bytes grow with the square of its blocks);
  * - `message_delta` gives the finish reason, `message_stop` the usage chunk (`choices: []`).
  *
  * @module
@@ -38,6 +39,8 @@ export interface StreamState {
   toolCalls: number;
   /** The signed and redacted thinking blocks so far, in order. */
   thinking: ThinkingBlock[];
+  /** Blocks were added since `thinking` was last sent. */
+  thinkingUnsent: boolean;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createStreamState(options: { created: number; jsonTool?: string;
     blocks: new Map(),
     toolCalls: 0,
     thinking: [],
+    thinkingUnsent: false,
   };
 }
 
@@ -91,10 +95,14 @@ export function convertStreamEvent(event: AnthropicStreamEvent, state: StreamSta
       mergeUsage(state.usage, event.usage);
       let finish = finishReason(event.delta.stop_reason);
       if (finish === 'tool_calls' && state.jsonTool !== undefined && state.toolCalls === 0) finish = 'stop';
-      return finish === null ? [] : [chunk(state, {}, finish)];
+      return finish === null ? [] : [chunk(state, unsentThinking(state), finish)];
     }
-    case 'message_stop':
-      return state.includeUsage ? [{ ...chunk(state, {}), choices: [], usage: convertUsage(state.usage) }] : [];
+    case 'message_stop': {
+      // A message that ended without a stop reason still hands over its thinking.
+      const chunks = state.thinkingUnsent ? [chunk(state, unsentThinking(state))] : [];
+      if (state.includeUsage) chunks.push({ ...chunk(state, {}), choices: [], usage: convertUsage(state.usage) });
+      return chunks;
+    }
     default:
       return [];
   }
@@ -183,10 +191,18 @@ function blockStop(index: number, state: StreamState): ChatCompletionChunk[] {
   }
 }
 
-/** A thinking block ended: hand over all of them so far (a copy: a chunk may be sent after the next one is added). */
+/** A thinking block ended: kept for the finishing chunk. */
 function thinkingDone(state: StreamState, block: ThinkingBlock): ChatCompletionChunk[] {
   state.thinking.push(block);
-  return [chunk(state, { provider_data: toProviderData([...state.thinking]) })];
+  state.thinkingUnsent = true;
+  return [];
+}
+
+/** A delta with every thinking block so far, if some were not sent yet (a copy: later ones may be added). */
+function unsentThinking(state: StreamState): ChatCompletionDelta {
+  if (!state.thinkingUnsent) return {};
+  state.thinkingUnsent = false;
+  return { provider_data: toProviderData(state.thinking) };
 }
 
 /** `message_delta` repeats the usage so far; later counts replace earlier ones. */

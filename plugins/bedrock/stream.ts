@@ -22,6 +22,8 @@ export interface BedrockStreamState {
   /** Reasoning text per block until its signature arrives. */
   reasoningText: Map<number, string>;
   signed: JsonObject[];
+  /** Blocks were signed since `signed` was last sent. */
+  signedUnsent: boolean;
   finish: FinishReason | undefined;
 }
 
@@ -35,6 +37,7 @@ export function createStreamState(model: string, includeUsage: boolean): Bedrock
     toolIndex: new Map(),
     reasoningText: new Map(),
     signed: [],
+    signedUnsent: false,
     finish: undefined,
   };
 }
@@ -82,8 +85,10 @@ export function convertStreamEvent(event: ConverseStreamEvent, state: BedrockStr
             ? { text: state.reasoningText.get(contentBlockIndex) ?? '', signature: reasoning.signature }
             : { redactedContent: reasoning.redactedContent! },
         );
-        // Each provider_data a stream carries holds all so far: the last one is the message's.
-        return [chunk({ provider_data: reasoningProviderData(state.signed)! })];
+        // Sent once, all of them, on the finishing chunk (the last provider_data is the message's):
+        // sent again at each signature, they made the stream grow with the square of its blocks.
+        state.signedUnsent = true;
+        return [];
       }
     }
     return [];
@@ -91,7 +96,9 @@ export function convertStreamEvent(event: ConverseStreamEvent, state: BedrockStr
   if ('messageStop' in event) {
     const finish = state.toolIndex.size > 0 && event.messageStop.stopReason === 'tool_use' ? 'tool_calls' : finishReason(event.messageStop.stopReason);
     state.finish = finish;
-    return [chunk({}, finish)];
+    const delta: ChatCompletionDelta = state.signedUnsent ? { provider_data: reasoningProviderData(state.signed)! } : {};
+    state.signedUnsent = false;
+    return [chunk(delta, finish)];
   }
   if ('metadata' in event) {
     const usage = event.metadata.usage;

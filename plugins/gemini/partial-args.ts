@@ -51,7 +51,7 @@ export function applyPartialArgs(state: PartialArgsState, pieces: readonly Gemin
     else if (piece.boolValue !== undefined) value = piece.boolValue;
     else if (piece.nullValue !== undefined) value = null;
     else continue;
-    setAt(state.args, keys, value);
+    setAt(state.args, keys, value, path, provider);
   }
 }
 
@@ -92,9 +92,18 @@ function getAt(root: Record<string, unknown>, keys: readonly (string | number)[]
   return node;
 }
 
-function setAt(root: Record<string, unknown>, keys: readonly (string | number)[], value: unknown): void {
+/**
+ * Sets the value at `keys`, making the objects and arrays on the way. An array element may extend
+ * its array by one at most (Gemini streams them in order): one further would make a sparse array,
+ * which JSON.stringify writes as a `null` per missing element (a 20-character path, `$.a[99999999]`,
+ * made V8 abort the process).
+ */
+function setAt(root: Record<string, unknown>, keys: readonly (string | number)[], value: unknown, path: string, provider: string): void {
   let node: Record<string | number, unknown> = root;
   keys.forEach((key, i) => {
+    if (Array.isArray(node) && typeof key === 'number' && key > node.length) {
+      throw new ProviderError(`Gemini streamed a function argument past the end of its array: '${path}' (the array has ${node.length} elements).`, { provider });
+    }
     if (i === keys.length - 1) {
       node[key] = value;
       return;

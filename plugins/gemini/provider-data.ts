@@ -34,7 +34,8 @@ export type SignatureSlot = { kind: 'reasoning' } | { kind: 'text' } | { kind: '
 export function addSignature(into: GeminiSignatures, slot: SignatureSlot, signature: string): GeminiSignatures {
   if (slot.kind === 'reasoning') into.reasoning_signature = signature;
   else if (slot.kind === 'text') into.text_signature = signature;
-  else into.tool_call_signatures = { ...into.tool_call_signatures, [slot.id]: signature };
+  // In place: a copy per call was quadratic in the calls (toProviderData copies what it sends).
+  else (into.tool_call_signatures ??= {})[slot.id] = signature;
   return into;
 }
 

@@ -5,8 +5,9 @@
  * - each function call becomes `delta.tool_calls` entries with a stable `index` and `id`: the name
  *   first (with `arguments: ''`), then the arguments as JSON. Calls streamed piecewise
  *   (`willContinue` / `partialArgs`) are assembled and their arguments sent when the call is complete;
- * - thought signatures ride on `delta.provider_data`, each time the whole set so far, so the last
- *   `provider_data` of a stream is what the assistant message needs;
+ * - thought signatures ride on the candidate's finishing `delta.provider_data`, the whole set,
+ *   once: the last `provider_data` of a stream is what the assistant message needs (sent again
+ *   with each signature, they made the stream grow with the square of its signed parts);
  * - the finish reason comes on the candidate's last delta, and usage (cumulative in every Gemini
  *   event) in a final chunk with no choices, as OpenAI sends it.
  *
@@ -37,6 +38,8 @@ interface CandidateState {
   calls: number;
   open: OpenCall | undefined;
   signatures: GeminiSignatures;
+  /** Signatures were added since they were last sent. */
+  signaturesUnsent: boolean;
 }
 
 /** What persists across the events of one stream. */
@@ -86,7 +89,7 @@ export function convertStreamEvent(event: GeminiResponse, state: GeminiStreamSta
     const index = candidate.index ?? i;
     let cand = state.candidates.get(index);
     if (!cand) {
-      cand = { started: false, calls: 0, open: undefined, signatures: {} };
+      cand = { started: false, calls: 0, open: undefined, signatures: {}, signaturesUnsent: false };
       state.candidates.set(index, cand);
     }
     chunks.push(...candidateChunks(candidate, index, cand, state));
@@ -95,7 +98,8 @@ export function convertStreamEvent(event: GeminiResponse, state: GeminiStreamSta
 }
 
 /**
- * The chunks still owed when the stream has ended: any unfinished call's arguments, then usage.
+ * The chunks still owed when the stream has ended: any unfinished call's arguments and signatures
+ * not sent yet (a candidate that never finished), then usage.
  *
  * @example
  * ```ts
@@ -105,9 +109,10 @@ export function convertStreamEvent(event: GeminiResponse, state: GeminiStreamSta
 export function finishStream(state: GeminiStreamState): ChatCompletionChunk[] {
   const chunks: ChatCompletionChunk[] = [];
   for (const [index, cand] of state.candidates) {
-    if (!cand.open) continue;
+    if (!cand.open && !cand.signaturesUnsent) continue;
     const deltas = new DeltaList(cand);
     closeCall(cand, deltas);
+    deltas.unsentSignatures();
     chunks.push(...deltas.toChunks(index, state, null, null));
   }
   if (state.includeUsage && state.usage) {
@@ -143,13 +148,16 @@ class DeltaList {
     (this.#current as ChatCompletionDelta).tool_calls = [delta];
   }
 
-  /** Puts the signatures so far on the current delta (a delta of its own when there is none). */
-  signatures(): void {
+  /** Puts the signatures not sent yet, with all before them, on the last delta (one of its own when there is none). */
+  unsentSignatures(): void {
+    if (!this.#cand.signaturesUnsent) return;
+    this.#cand.signaturesUnsent = false;
     if (!this.#current) this.#start();
     (this.#current as ChatCompletionDelta).provider_data = toProviderData(this.#cand.signatures);
   }
 
   toChunks(index: number, state: GeminiStreamState, finish: FinishReason | null, logprobs: ChoiceLogprobs | null): ChatCompletionChunk[] {
+    if (finish !== null) this.unsentSignatures();
     if (finish !== null && this.deltas.length === 0) this.#start();
     return this.deltas.map((delta, i) => {
       const last = i === this.deltas.length - 1;
@@ -175,7 +183,7 @@ function candidateChunks(candidate: GeminiCandidate, index: number, cand: Candid
     if (part.functionCall) functionCallPart(part, index, cand, deltas, state);
     else if (typeof part.text === 'string') {
       if (part.text !== '') deltas.text(part.text, part.thought === true);
-      if (part.thoughtSignature) sign(cand, deltas, { kind: part.thought ? 'reasoning' : 'text' }, part.thoughtSignature);
+      if (part.thoughtSignature) sign(cand, { kind: part.thought ? 'reasoning' : 'text' }, part.thoughtSignature);
     }
   }
   let finish: FinishReason | null = null;
@@ -191,7 +199,7 @@ function functionCallPart(part: GeminiPart, index: number, cand: CandidateState,
   const open = cand.open;
   if (open && call.name === undefined) {
     // A continuation of the call being streamed: more argument pieces, or its end.
-    if (part.thoughtSignature) sign(cand, deltas, { kind: 'tool_call', id: open.id }, part.thoughtSignature);
+    if (part.thoughtSignature) sign(cand, { kind: 'tool_call', id: open.id }, part.thoughtSignature);
     applyPartialArgs(open.args, call.partialArgs ?? [], state.provider);
     if (call.willContinue !== true) closeCall(cand, deltas);
     return;
@@ -201,7 +209,7 @@ function functionCallPart(part: GeminiPart, index: number, cand: CandidateState,
   const position = cand.calls++;
   const id = toolCallId(call.id, state.id ?? '', index, position);
   deltas.toolCall({ index: position, id, type: 'function', function: { name: call.name, arguments: '' } });
-  if (part.thoughtSignature) sign(cand, deltas, { kind: 'tool_call', id }, part.thoughtSignature);
+  if (part.thoughtSignature) sign(cand, { kind: 'tool_call', id }, part.thoughtSignature);
   if (call.willContinue === true) {
     const args = startPartialArgs(call.args);
     applyPartialArgs(args, call.partialArgs ?? [], state.provider);
@@ -218,7 +226,7 @@ function closeCall(cand: CandidateState, deltas: DeltaList): void {
   deltas.toolCall({ index: open.index, function: { arguments: JSON.stringify(open.args.args) } });
 }
 
-function sign(cand: CandidateState, deltas: DeltaList, slot: SignatureSlot, signature: string): void {
+function sign(cand: CandidateState, slot: SignatureSlot, signature: string): void {
   addSignature(cand.signatures, slot, signature);
-  deltas.signatures();
+  cand.signaturesUnsent = true;
 }

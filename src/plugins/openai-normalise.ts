@@ -5,7 +5,7 @@
  * `index`, Groq reports stream usage in `x_groq.usage`, local servers may leave `<think>` tags in
  * the text or omit tool-call ids, OpenRouter returns the signed reasoning of the models behind it
  * in `reasoning_details` (moved to `provider_data.reasoning_details`, merged by `index` in a
- * stream, so it can be sent back next turn). OpenAI's own answers pass through unchanged.
+ * stream and sent on the choice's last chunk, so it can be sent back next turn). OpenAI's own answers pass through unchanged.
  *
  * Pure functions (the stream ones keep their state in a `StreamState`); chunks are fresh objects
  * from the SDK's parser, so they are adjusted in place to keep per-chunk work small.
@@ -49,7 +49,20 @@ interface ChoiceState {
   nextIndex: number;
   sawToolCalls: boolean;
   /** `reasoning_details` merged so far (OpenRouter streams them in fragments keyed by `index`). */
-  details?: Json[];
+  details?: MergedDetails;
+}
+
+/**
+ * A choice's merged `reasoning_details`, sent once, on the choice's last chunk: put on every chunk
+ * (each holding all so far) they made the stream's bytes grow with the square of the reasoning's
+ * length, since OpenRouter sends one fragment per reasoning token.
+ */
+interface MergedDetails {
+  items: Json[];
+  /** Where the item of each fragment `index` is in `items` (a scan per fragment was quadratic too). */
+  at: Map<number, number>;
+  /** Merged since they were last sent. */
+  unsent: boolean;
 }
 
 /** The state of one stream; make one per stream with `createStreamState`. */
@@ -188,20 +201,29 @@ function hasDetails(value: unknown): value is Json[] {
  * one item, whose `text`, `summary` and `data` concatenate and whose other fields (a `signature`
  * comes on a late fragment) are taken when non-empty.
  */
-function mergeDetails(merged: Json[], fragments: Json[]): void {
+function mergeDetails(merged: MergedDetails, fragments: Json[]): void {
+  merged.unsent = true;
   for (const fragment of fragments) {
     if (!fragment || typeof fragment !== 'object') continue;
-    const at = typeof fragment.index === 'number' ? merged.findIndex((item) => item.index === fragment.index) : -1;
-    if (at === -1) {
-      merged.push({ ...fragment });
+    const index = typeof fragment.index === 'number' ? fragment.index : undefined;
+    const at = index === undefined ? undefined : merged.at.get(index);
+    if (at === undefined) {
+      if (index !== undefined) merged.at.set(index, merged.items.length);
+      merged.items.push({ ...fragment });
       continue;
     }
-    const item = merged[at];
+    const item = merged.items[at];
     for (const [key, value] of Object.entries(fragment)) {
       if (key === 'text' || key === 'summary' || key === 'data') item[key] = `${typeof item[key] === 'string' ? item[key] : ''}${typeof value === 'string' ? value : ''}`;
       else if (value !== '' && value !== null && value !== undefined) item[key] = value;
     }
   }
+}
+
+/** Puts the merged details on `delta`'s provider_data (once they change again, they are unsent). */
+function sendDetails(delta: Json, details: MergedDetails): void {
+  detailsData(delta, details.items);
+  details.unsent = false;
 }
 
 /** `provider_data` with these reasoning details: a fresh copy, so later merging does not change what was sent. */
@@ -287,15 +309,12 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
     }
     if (Array.isArray(delta.tool_calls)) normaliseToolDeltas(delta.tool_calls as RawToolCall[], cs);
     if ('reasoning_details' in delta) {
-      // Each provider_data holds everything so far, so the last one is the message's.
-      if (hasDetails(delta.reasoning_details)) {
-        const merged = (cs.details ??= []);
-        mergeDetails(merged, delta.reasoning_details);
-        detailsData(delta, merged);
-      }
+      if (hasDetails(delta.reasoning_details)) mergeDetails((cs.details ??= { items: [], at: new Map(), unsent: false }), delta.reasoning_details);
       delete delta.reasoning_details;
     }
     choice.finish_reason = finishReason(choice.finish_reason, cs.sawToolCalls);
+    // The last provider_data of a choice is its message's: all the details, on its last chunk.
+    if (choice.finish_reason !== null && cs.details?.unsent) sendDetails(delta, cs.details);
     if (choice.logprobs !== undefined) choice.logprobs = conformLogprobs(choice.logprobs);
     if (choice.finish_reason !== null && cs.splitter) {
       const rest = cs.splitter.flush();
@@ -308,8 +327,8 @@ export function normaliseChunk(raw: unknown, state: StreamState, options: Normal
 }
 
 /**
- * A closing chunk with text still held by the `<think>` splitter when a stream ended without a
- * finish reason; `undefined` when nothing is held.
+ * A closing chunk with what a stream that ended without a finish reason still holds: text held by
+ * the `<think>` splitter, reasoning details not sent yet; `undefined` when nothing is held.
  *
  * @example
  * ```ts
@@ -323,10 +342,12 @@ export function finishStream(state: StreamState): ChatCompletionChunk | undefine
   const choices: ChatCompletionChunk['choices'] = [];
   for (const [index, cs] of state.choices) {
     const rest = cs.splitter?.flush();
-    if (!rest || (!rest.content && !rest.reasoning)) continue;
+    const details = cs.details?.unsent === true;
+    if (!details && (!rest || (!rest.content && !rest.reasoning))) continue;
     const delta: Json = {};
-    if (rest.content) delta.content = rest.content;
-    addReasoning(delta, rest.reasoning);
+    if (rest?.content) delta.content = rest.content;
+    addReasoning(delta, rest?.reasoning ?? '');
+    if (details) sendDetails(delta, cs.details as MergedDetails);
     choices.push({ index, delta, finish_reason: null });
   }
   if (choices.length === 0) return undefined;
