@@ -62,6 +62,8 @@ export default class SagemakerProvider extends Provider {
     else ctx.signal.addEventListener('abort', forward, { once: true });
     const state: Record<string, unknown> = { model: params.model };
     const parser = new SseParser();
+    // The container's bytes, one decoder for the whole stream: a part may end inside a character.
+    const text = new TextDecoder();
     try {
       const response = await this.#invoke(params.model, 'invocations-response-stream', this.convertCompletionParams(params, { stream: true }), upstream.signal);
       if (!response.body) return;
@@ -75,7 +77,7 @@ export default class SagemakerProvider extends Provider {
         if (message.headers[':event-type'] !== 'PayloadPart') continue;
         const bytes = (parseJson(payload) as { Bytes?: unknown }).Bytes;
         if (typeof bytes !== 'string') continue;
-        parser.push(Buffer.from(bytes, 'base64').toString('utf8'));
+        parser.push(text.decode(Buffer.from(bytes, 'base64'), { stream: true }));
         for (const event of parser.take()) {
           // The end marker (`[DONE]`) is not an object.
           if (typeof event !== 'object' || event === null || typeof event.data !== 'object' || event.data === null) continue;

@@ -33,7 +33,9 @@ import { EXPECTED, mustWork, type Capability } from './expectations.js';
 
 const TEXT: Extract<Scenario, { kind: 'text' }> = {
   kind: 'text',
-  text: 'Hello from the conformance suite, with some words to stream.',
+  // Multi-byte characters of two, three and four bytes (and a surrogate pair): each dialect splits
+  // its wire bytes its own way, and a character cut in two must come out whole.
+  text: 'Hello from the conformance suite, héllo 日本語 😀, with some words to stream.',
   usage: { input: 12, output: 9 },
 };
 const CALLS: Extract<Scenario, { kind: 'tool_calls' }> = {

@@ -2,7 +2,7 @@
  * The conformance dialect for SageMaker real-time endpoints serving an OpenAI-style Messages API
  * (TGI, LMI/vLLM containers): `POST /endpoints/{name}/invocations` answers the container's JSON;
  * `/invocations-response-stream` wraps the container's SSE bytes in `PayloadPart` event-stream
- * frames (AWS's own codec), split mid-event. Container errors arrive as SageMaker's ModelError (424)
+ * frames (AWS's own codec), split mid-event (mid-character when the event has a multi-byte one). Container errors arrive as SageMaker's ModelError (424)
  * with `OriginalStatusCode`. Every request must carry a SigV4 signature AWS's signer reproduces.
  */
 import type { ServerResponse } from 'node:http';
@@ -25,6 +25,12 @@ function payloadPart(bytes: Uint8Array): Uint8Array {
   });
 }
 
+/** Where a write is split: inside its first multi-byte character when it has one (a part may end mid-character), else in half. */
+function splitPoint(bytes: Uint8Array): number {
+  const lead = bytes.findIndex((byte) => byte >= 0xc0);
+  return lead === -1 ? Math.floor(bytes.length / 2) : lead + 1;
+}
+
 /** A response whose 200 body is re-framed as PayloadParts (each write split in two); errors pass as SageMaker wraps them. */
 function asResponseStream(res: ServerResponse): ServerResponse {
   let framed = false;
@@ -38,9 +44,9 @@ function asResponseStream(res: ServerResponse): ServerResponse {
     write(chunk: string | Uint8Array) {
       if (!framed) return res.write(chunk);
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      const half = Math.floor(bytes.length / 2);
-      res.write(payloadPart(bytes.subarray(0, half)));
-      return res.write(payloadPart(bytes.subarray(half)));
+      const cut = splitPoint(bytes);
+      res.write(payloadPart(bytes.subarray(0, cut)));
+      return res.write(payloadPart(bytes.subarray(cut)));
     },
     end(chunk?: string | Uint8Array) {
       if (chunk !== undefined) shim.write(chunk);
