@@ -119,3 +119,8 @@ export class CallGuard {
     this.#fail(error);
   }
 }
+
+/** Whether `error` is the caller's own limit (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's timeout. */
+export function isGuardTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
+}

@@ -10,7 +10,7 @@ import { createAbortError, FallbackError, isAbortError, PluginCrashedError, Plug
 import { Method, STREAM_WINDOW_BYTES, type CallEnvelope, type ClientOpenParams, type CreditNotification, type InitializeResult, type StreamRequest } from '../protocol/methods.js';
 import type { Credit } from '../protocol/flow-control.js';
 import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams, CompletionUsage, Isolation } from '../types.js';
-import { CallGuard } from './call-guard.js';
+import { CallGuard, isGuardTimeout } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
@@ -522,10 +522,6 @@ export class PluginClient implements SessionClient {
 }
 
 /** A timeout of the caller's guard (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's. */
-function isGuardTimeout(error: unknown): boolean {
-  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
-}
-
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   return typeof error;
