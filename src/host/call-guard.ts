@@ -104,6 +104,11 @@ export class CallGuard {
     this.#idlePaused = true;
   }
 
+  /** The host let the plugin go on (credit granted): from now its silence counts again. */
+  resumeIdle(): void {
+    if (this.#idlePaused) this.touch();
+  }
+
   /** Removes the listener and timers. */
   dispose(): void {
     if (this.#disposed) return;
