@@ -104,6 +104,11 @@ export class CallGuard {
     this.#idlePaused = true;
   }
 
+  /** The host let the plugin go on (credit granted): from now its silence counts again. */
+  resumeIdle(): void {
+    if (this.#idlePaused) this.touch();
+  }
+
   /** Removes the listener and timers. */
   dispose(): void {
     if (this.#disposed) return;
@@ -118,4 +123,9 @@ export class CallGuard {
     this.dispose();
     this.#fail(error);
   }
+}
+
+/** Whether `error` is the caller's own limit (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's timeout. */
+export function isGuardTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
 }

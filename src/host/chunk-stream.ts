@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { isAbortError, TimeoutError } from '../errors.js';
+import { isAbortError } from '../errors.js';
+import { isGuardTimeout } from './call-guard.js';
 import { CreditReceiver, type Credit, type WindowSize } from '../protocol/flow-control.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../types.js';
 import { CONFIGURE_STREAM, StreamHelpers, type CompletionStreamHelpers, type Finisher, type ReadableStreamOptions } from './stream-helpers.js';
@@ -104,12 +105,13 @@ export class ChunkStream<Final extends ChatCompletion = ChatCompletion>
   }
 
   /**
-   * The call failed. An abort or a timeout is the caller's own "stop now": the consumer gets it at
-   * once, not behind buffered chunks. Any other error (the provider's, a crash) comes after the
-   * chunks that arrived before it, as the provider sent them: none of them is lost.
+   * The call failed. An abort or the caller's own timeout (`timeoutMs`, `idleTimeoutMs`) is its
+   * "stop now": the consumer gets it at once, not behind buffered chunks. Any other error (the
+   * provider's, an SDK's own request timeout, a crash) comes after the chunks that arrived before
+   * it, as the provider sent them: none of them is lost.
    */
   fail(error: unknown): void {
-    this.#settle(error, isAbortError(error) || error instanceof TimeoutError);
+    this.#settle(error, isAbortError(error) || isGuardTimeout(error));
   }
 
   /**

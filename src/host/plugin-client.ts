@@ -10,7 +10,7 @@ import { createAbortError, FallbackError, isAbortError, PluginCrashedError, Plug
 import { Method, STREAM_WINDOW_BYTES, type CallEnvelope, type ClientOpenParams, type CreditNotification, type InitializeResult, type StreamRequest } from '../protocol/methods.js';
 import type { Credit } from '../protocol/flow-control.js';
 import type { CallOptions, ChatCompletion, ChatCompletionChunk, CompletionParams, CompletionUsage, Isolation } from '../types.js';
-import { CallGuard } from './call-guard.js';
+import { CallGuard, isGuardTimeout } from './call-guard.js';
 import { ChunkStream } from './chunk-stream.js';
 import { EventHub, type CallMethod, type CallOutcome, type PluginExitCause } from './events.js';
 import type { OsBoundaryKind } from './launchers/os-boundary/types.js';
@@ -203,15 +203,17 @@ export class PluginClient implements SessionClient {
   /** Starts a streamed completion; chunks flow as the returned stream is read. */
   stream(params: CompletionParams, options: CallOptions = {}, fallback?: FallbackSource<CompletionParams>): ChunkStream {
     const window = { messages: this.#session.settings.streamWindow, bytes: STREAM_WINDOW_BYTES };
-    let current: { placement: () => Placement | undefined; cancel(error: Error): void } | undefined;
+    let current: { placement: () => Placement | undefined; cancel(error: Error): void; resumeIdle(): void } | undefined;
     return new ChunkStream({
       window,
       grant: (credit: Credit) => {
         const placement = current?.placement();
         if (!placement) return;
-        this.#session.notify(placement, (connection, id) =>
-          connection.notify(Method.credit, { id, credits: credit.messages, bytes: credit.bytes } satisfies CreditNotification),
-        );
+        this.#session.notify(placement, (connection, id) => {
+          connection.notify(Method.credit, { id, credits: credit.messages, bytes: credit.bytes } satisfies CreditNotification);
+          // The window the idle timer was paused for is open again: a provider that stalls now times out.
+          current?.resumeIdle();
+        });
       },
       cancel: () => current?.cancel(createAbortError()),
       start: (stream) => {
@@ -279,7 +281,7 @@ export class PluginClient implements SessionClient {
       attempt(guard: CallGuard, record: CallRecord, params: P, client: PluginClient): Attempt;
       done(error: unknown, value: unknown): void;
     },
-  ): { placement: () => Placement | undefined; cancel(error: Error): void } {
+  ): { placement: () => Placement | undefined; cancel(error: Error): void; resumeIdle(): void } {
     const record = this.#beginCall(method, typeof model === 'string' ? model : undefined, streamParams);
     // Checked by validateCallOptions before the call was made.
     const policy = options.retry === undefined ? this.#retry : resolveRetry(options.retry, this.#retry, this.#name);
@@ -406,6 +408,7 @@ export class PluginClient implements SessionClient {
     attemptOnce();
     return {
       placement: () => current,
+      resumeIdle: () => guard.resumeIdle(),
       cancel: (error) => {
         // The consumer's own stop is not a failure of the guard: it ends the call as aborted.
         guard.dispose();
@@ -522,10 +525,6 @@ export class PluginClient implements SessionClient {
 }
 
 /** A timeout of the caller's guard (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's. */
-function isGuardTimeout(error: unknown): boolean {
-  return error instanceof TimeoutError && (error.code === 'timeout' || error.code === 'idle_timeout');
-}
-
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   return typeof error;

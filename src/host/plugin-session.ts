@@ -398,6 +398,8 @@ export class PluginSession {
       const { id, chunks, json, usage } = raw as ChunksNotification;
       const sink = streams.get(id);
       if (!sink) return;
+      // A chunk shows the call started, `$/started` or not: a hang must not move it and run it again.
+      awaitingStart.delete(id);
       // Decoded once: the sandbox's guard hands on `chunks` and refuses a batch carrying both.
       const text = typeof json === 'string' ? json : undefined;
       // The encoding asked for, and no other (the sandbox's guard refuses the other for its own tier):
