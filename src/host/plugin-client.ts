@@ -524,7 +524,6 @@ export class PluginClient implements SessionClient {
   }
 }
 
-/** A timeout of the caller's guard (`timeoutMs`, `idleTimeoutMs`), not a provider's or an SDK's. */
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   return typeof error;
