@@ -1,6 +1,6 @@
 // The OpenAI-compatible family through the public API: recorded provider streams replayed, and
 // what each provider does differently on the wire (ids, field names, keys, paths).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
   InvalidRequestError,
@@ -12,20 +12,13 @@ import {
 } from 'anyllm';
 import { chunkLines, sseEvents } from './support/fixtures.js';
 import { LocalServer, sendJson, sendSse } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { completionBody, onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { collect } from './support/collect.js';
 import { accumulate } from './support/accumulate.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 afterEach(() => {
   server.requests.length = 0;
 });

@@ -1,7 +1,7 @@
 // The OpenAI-compatible providers that are rows of plugins/openai-compatible/providers.json: each
 // resolves by name and as 'name:model', reads its key (and any-llm's variable names) from the
 // environment, and its row's quirks reach the wire, through the public API against a local server.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
   completion,
@@ -15,20 +15,13 @@ import {
 import { compatRows } from './support/compat-table.js';
 import { SANDBOX_MODES } from './support/hostile.js';
 import { LocalServer, sendJson } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { completionBody } from './support/openai-wire.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 const messages = [{ role: 'user' as const, content: 'Hi' }];
 const rows = compatRows();
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
 afterEach(() => {
   server.requests.length = 0;
 });

@@ -2,7 +2,7 @@
 // wire format: the request body each one receives and the OpenAI-shaped result; batches split at
 // the provider's limit and joined in order; what is refused, and that nothing is sent then.
 import { resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AnyLLM,
   AuthenticationError,
@@ -17,21 +17,14 @@ import {
   type EmbeddingParams,
 } from 'anyllm';
 import { LocalServer, sendJson, type RecordedRequest } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { onChat, streamChunks, syntheticStream } from './support/openai-wire.js';
 import { collect } from './support/collect.js';
 import { accumulate } from './support/accumulate.js';
 import { copyPlugin } from './support/plugin-copy.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 afterEach(() => {
   server.requests.length = 0;
 });

@@ -2,26 +2,19 @@
 // Anthropic's cache_control on system, user, assistant and tool content parts and on tools;
 // Gemini's cachedContent (`cached_content`); OpenAI's prompt_cache_key. A mark a provider cannot
 // send is refused, never dropped.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AnyLLM, InvalidRequestError, UnsupportedParameterError, type ChatMessage, type CompletionParams } from 'anyllm';
 import { fixtureJson } from './support/fixtures.js';
 import { onMessages } from './support/anthropic-wire.js';
 import { onGenerate } from './support/gemini-wire.js';
 import { LocalServer, sendJson } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { completionBody, onChat } from './support/openai-wire.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 const ephemeral = { type: 'ephemeral' as const };
 const hour = { type: 'ephemeral' as const, ttl: '1h' as const };
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
 afterEach(() => {
   server.requests.length = 0;
 });

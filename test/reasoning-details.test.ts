@@ -1,23 +1,16 @@
 // OpenRouter's reasoning_details (the signed reasoning of the Anthropic and Gemini models behind it)
 // come back in provider_data and go back on the next turn, streamed and not, against OpenRouter's
 // wire: the recorded stream (pydantic-ai cassette) and a JSON body.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AnyLLM, type ChatMessage } from 'anyllm';
 import { accumulateStream } from './support/accumulate.js';
 import { LocalServer, sendJson } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { completionBody, onChat } from './support/openai-wire.js';
 import { cassette } from './support/replay.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 afterEach(() => {
   server.requests.length = 0;
 });

@@ -5,26 +5,19 @@
 // reasoning blocks) made the chunks grow with the square of the stream: ~500 times the bytes the
 // server sent, serialised by the plugin, decoded by the host and handed to the caller. Sent once
 // now, on the choice's last chunk (the one whose provider_data is the message's).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnyLLM, ChunkAccumulator, type ChatCompletionChunk, type CompletionParams } from 'anyllm';
 import { eventsFor, onMessages, streamEvents as anthropicEvents, wireMessage, type WireBlock } from './support/anthropic-wire.js';
 import { eventFrame, sendEventStream } from './support/bedrock-wire.js';
 import { geminiResponse, onStream, streamEvents as geminiEvents } from './support/gemini-wire.js';
 import { LocalServer } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 
 const N = 2000;
-let server: LocalServer;
-const open: AnyLLM[] = [];
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 /** Bytes of the body the server last streamed. */
 let wireBytes = 0;
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
 
 interface Outcome {
   received: number;

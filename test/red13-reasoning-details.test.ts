@@ -4,21 +4,14 @@
 // caller received grew with the square of the reasoning's length (4 000 fragments of 20
 // characters: 80 KB of reasoning, ~160 MB of chunks). The merged details now ride on the choice's
 // last chunk only, which is the one the assistant message needs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnyLLM, ChunkAccumulator, type ChatCompletionChunk } from 'anyllm';
 import { LocalServer } from './support/local-server.js';
+import { serverForFile } from './support/server-for-file.js';
 import { onChat, streamChunks, textChunk } from './support/openai-wire.js';
 
-let server: LocalServer;
-const open: AnyLLM[] = [];
-
-beforeAll(async () => {
-  server = await LocalServer.start();
-});
-afterAll(async () => {
-  await Promise.all(open.map((llm) => llm.close()));
-  await server.close();
-});
+let server!: LocalServer;
+const open = serverForFile((started) => (server = started));
 
 const FRAGMENTS = 4000;
 const piece = (i: number) => `tok${String(i).padStart(6, '0')} reasons `; // 20 characters
