@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
 import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
-import { PluginProtocolError, ProviderError, RateLimitError } from 'anyllm/internal/errors.js';
+import { InvalidRequestError, PluginProtocolError, ProviderError, RateLimitError } from 'anyllm/internal/errors.js';
 
 class End implements Transport {
   peer!: End;
@@ -415,6 +415,21 @@ describe('Connection', () => {
     expect((error as Error).message).toBe("The answer to 'listModels' could not be sent: Do not know how to serialize a BigInt");
     big = false;
     await expect(host.request('listModels', { client: 'c1' })).resolves.toEqual({ data: ['ok'] });
+  });
+
+  it('a request whose params the transport cannot encode rejects with InvalidRequestError naming where, and nothing stays pending', async () => {
+    const { host, plugin } = pair();
+    let served = 0;
+    plugin.onRequest('completion', () => ({ ok: ++served > 0 }));
+    const error = await host.request('completion', { client: 'c1', params: { model: 'm', messages: [], metadata: { n: 2n } } } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ code: 'unencodable_params', provider: 'acme' });
+    expect((error as Error).message).toBe("The call's params cannot be sent: params.metadata.n is a BigInt. Params must be JSON values.");
+    expect(host.pendingCount).toBe(0);
+    await tick();
+    expect(served).toBe(0);
+    await expect(host.request('completion', { client: 'c1', params: { model: 'm', messages: [] } } as never)).resolves.toEqual({ ok: true });
+    expect(served).toBe(1);
   });
 
   it('with negativeIds a side numbers its requests -1, -2, ... and gets its own answers beside the peer\'s request 1', async () => {

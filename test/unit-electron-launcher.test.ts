@@ -153,7 +153,10 @@ describe('launchUtility', () => {
     expect(child.posted).toEqual([]);
     child.pid = 4242;
     child.emit('spawn');
-    expect(child.posted).toEqual([{ jsonrpc: '2.0', method: 'early' }]);
+    // Held until 'spawn' as JSON text (encoded when sent), which the plugin's transport parses back.
+    expect(child.posted).toEqual([JSON.stringify({ jsonrpc: '2.0', method: 'early' })]);
+    instance.transport.send({ jsonrpc: '2.0', method: 'later' });
+    expect(child.posted.at(-1)).toEqual({ jsonrpc: '2.0', method: 'later' });
     child.emit('message', { jsonrpc: '2.0', method: 'back' });
     expect(got).toEqual([{ jsonrpc: '2.0', method: 'back' }]);
     // A utility process never holds the host's event loop: ref and unref do nothing.

@@ -17,6 +17,7 @@ import {
 import { createAbortError, fromWireError, PluginProtocolError, toWireError } from '../errors.js';
 import { Method, type CancelNotification, type MethodName, type ParamsOf, type RequestId, type ResultOf } from './methods.js';
 import type { Message, Transport } from './transport.js';
+import { findUnencodable, unencodableParams } from './unencodable.js';
 
 /** What a request handler gets besides its params. */
 export interface RequestContext {
@@ -119,14 +120,23 @@ export class Connection {
     return this.#transport.drained?.() ?? Promise.resolve();
   }
 
-  /** Sends a request and resolves with its result, or rejects with the error class the peer raised. */
+  /**
+   * Sends a request and resolves with its result, or rejects with the error class the peer raised.
+   * Params JSON cannot carry (a BigInt, a cycle) reject it with an `InvalidRequestError` (code
+   * `unencodable_params`) that says where, before anything is sent.
+   */
   request<M extends MethodName>(method: M, params: ParamsOf<M>, id: RequestId = this.nextId()): Promise<ResultOf<M>> {
     if (this.#closedWith !== undefined) return Promise.reject(this.#closedWith);
     const { promise, resolve, reject } = Promise.withResolvers<ResultOf<M>>();
     this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
     // Straight to the transport, answered from #pending in #receive: the library's client would add
     // a second id map and several promise hops on each side of every call (see #receive).
-    this.#transport.send({ jsonrpc: '2.0', id, method, params } satisfies JSONRPCRequest);
+    try {
+      this.#transport.send({ jsonrpc: '2.0', id, method, params } satisfies JSONRPCRequest);
+    } catch (error) {
+      this.#pending.delete(id);
+      reject(unencodableParams(findUnencodable(params) ?? String((error as Error)?.message ?? error), error, this.#options.provider));
+    }
     return promise;
   }
 

@@ -1,12 +1,12 @@
 /**
  * The transport pair of Electron's utility processes: the host speaks to the `UtilityProcess` that
  * `utilityProcess.fork` returned, the plugin to `process.parentPort`. Messages are structured
- * clones, as over a worker's port. This module imports nothing of Electron: both sides take the
+ * clones, or JSON text where a clone cannot carry them, as over a worker's port. This module imports nothing of Electron: both sides take the
  * object they talk to (typed by the shapes below, which follow Electron's documented API).
  *
  * @module
  */
-import { PortTransport, type Message, type MessageListener, type PortLike, type Transport } from './transport.js';
+import { PortTransport, deliverFromPort, postCloneOrJson, type Message, type MessageListener, type PortLike, type Transport } from './transport.js';
 
 /** The part of Electron's `UtilityProcess` (main process) the host side uses. */
 export interface UtilityProcessLike {
@@ -37,7 +37,8 @@ export interface ParentPortLike {
  */
 export class UtilityProcessTransport implements Transport {
   readonly #child: UtilityProcessLike;
-  #pending: Message[] | undefined = [];
+  /** Messages sent before 'spawn', as JSON text (see {@link send}). */
+  #pending: string[] | undefined = [];
   #listener: ((message: unknown) => void) | undefined;
   #closed = false;
 
@@ -46,7 +47,7 @@ export class UtilityProcessTransport implements Transport {
     child.once('spawn', () => {
       const pending = this.#pending ?? [];
       this.#pending = undefined;
-      for (const message of pending) this.#post(message);
+      for (const json of pending) this.#post(json);
     });
     child.once('exit', () => {
       this.#closed = true;
@@ -56,13 +57,14 @@ export class UtilityProcessTransport implements Transport {
 
   send(message: Message): undefined {
     if (this.#closed) return;
-    if (this.#pending) this.#pending.push(message);
-    else this.#post(message);
+    // Held as JSON text, encoded now: a message JSON cannot carry fails its sender here, not at 'spawn'.
+    if (this.#pending) this.#pending.push(JSON.stringify(message));
+    else postCloneOrJson(this.#child, message);
   }
 
   onMessage(listener: MessageListener): void {
     if (this.#listener) this.#child.off('message', this.#listener);
-    this.#listener = (message) => listener(message, undefined);
+    this.#listener = (message) => deliverFromPort(message, listener);
     this.#child.on('message', this.#listener);
   }
 
@@ -73,9 +75,9 @@ export class UtilityProcessTransport implements Transport {
     this.#listener = undefined;
   }
 
-  #post(message: Message): void {
+  #post(json: string): void {
     try {
-      this.#child.postMessage(message);
+      this.#child.postMessage(json);
     } catch {
       // The process has gone; the launcher reports the exit.
     }

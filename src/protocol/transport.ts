@@ -17,8 +17,11 @@ export type MessageListener = (message: unknown, size: number | undefined) => vo
 /** A duplex message channel. Implementations: MessagePort/Worker, child-process stdio. */
 export interface Transport {
   /**
-   * Sends one message; must not throw once the peer is gone (messages are then dropped). Returns
-   * its size when the transport serialised it (what the peer's transport will report), else undefined.
+   * Sends one message, or throws what `JSON.stringify` throws for one that JSON cannot carry (a
+   * BigInt, a cycle): every transport carries the values a JSON line carries, and none drops a message
+   * it cannot encode unreported. Must not throw once the peer is gone (messages are then dropped).
+   * Returns its size when the transport serialised it (what the peer's transport will report), else
+   * undefined.
    */
   send(message: Message): number | undefined;
   /**
@@ -71,16 +74,12 @@ export class PortTransport implements Transport {
 
   send(message: Message): undefined {
     if (this.#closed) return;
-    try {
-      this.#port.postMessage(message);
-    } catch {
-      // The peer has gone; the launcher reports the exit.
-    }
+    postCloneOrJson(this.#port, message);
   }
 
   onMessage(listener: MessageListener): void {
     if (this.#listener) this.#port.off('message', this.#listener);
-    const onPortMessage = (message: unknown) => listener(message, undefined);
+    const onPortMessage = (message: unknown) => deliverFromPort(message, listener);
     this.#listener = onPortMessage;
     this.#port.on('message', onPortMessage);
   }
@@ -90,4 +89,52 @@ export class PortTransport implements Transport {
     if (this.#listener) this.#port.off('message', this.#listener);
     this.#listener = undefined;
   }
+}
+
+/**
+ * Posts `message` over a port as a structured clone; one that structured clone refuses (a function,
+ * a symbol) or cannot walk (nesting deeper than its stack) goes as its JSON text instead, which the
+ * peer's transport parses back ({@link deliverFromPort}). A port then carries what a stdio line
+ * carries: what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the
+ * body, and nothing is lost unreported.
+ *
+ * Throws what `JSON.stringify` throws for a value JSON cannot carry either (a BigInt, a cycle); never
+ * because the peer has gone (Node's ports drop what is posted to a closed one).
+ *
+ * @example
+ * ```ts
+ * postCloneOrJson(worker, { jsonrpc: '2.0', method: '$/cancel', params: { id: 7 } });
+ * ```
+ */
+export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Message): void {
+  try {
+    port.postMessage(message);
+    return;
+  } catch {
+    // Not clonable; below, its JSON text, or the error that says why it has none.
+  }
+  const json = JSON.stringify(message);
+  try {
+    port.postMessage(json);
+  } catch {
+    // The peer has gone; the launcher reports the exit.
+  }
+}
+
+/**
+ * Hands one message a port delivered to `listener`: JSON text (a message {@link postCloneOrJson}
+ * could not clone; a JSON-RPC message is never a string) parsed back, a structured clone as it is.
+ * Either way without a size, as every port message: the sender counted a cloned message's stream
+ * batches by their own JSON, and a fallback must not change what the receiver counts. Text that
+ * does not parse goes on as it is, for the connection to report as not JSON-RPC.
+ */
+export function deliverFromPort(message: unknown, listener: MessageListener): void {
+  if (typeof message !== 'string') return listener(message, undefined);
+  let parsed: unknown = message;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    // Not JSON: delivered as it is.
+  }
+  listener(parsed, undefined);
 }
