@@ -41,6 +41,17 @@ describe('PortTransport', () => {
     close();
   });
 
+  it("sends a request as its JSON, so a class's toJSON applies as over stdio (a clone kept its fields)", async () => {
+    const { sender, received, next, close } = channel();
+    const arrived = next();
+    const request = { jsonrpc: '2.0', id: 1, method: 'completion', params: { bytes: Buffer.from([1, 2]) } } as unknown as Message;
+    sender.send(request);
+    await arrived;
+    expect(received).toEqual([{ message: { jsonrpc: '2.0', id: 1, method: 'completion', params: { bytes: { type: 'Buffer', data: [1, 2] } } }, size: undefined }]);
+    expect(() => sender.send({ ...request, params: { n: 1n } } as unknown as Message)).toThrow(/BigInt/);
+    close();
+  });
+
   it('delivers a message nested 50,000 deep, past what structured clone walks', async () => {
     const { sender, received, next, close } = channel();
     const arrived = next();

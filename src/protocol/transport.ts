@@ -10,7 +10,7 @@ export type Message = JSONRPCRequest | JSONRPCResponse;
 
 /**
  * Receives one message, with its size when the transport read it as text (the line length over
- * stdio, in UTF-16 code units); `undefined` over a port, where messages are structured clones.
+ * stdio, in UTF-16 code units); `undefined` over a port, whether a message came as a clone or as text.
  */
 export type MessageListener = (message: unknown, size: number | undefined) => void;
 
@@ -55,7 +55,8 @@ export interface PortLike {
 }
 
 /**
- * A transport over a worker's port: messages are structured-cloned, never serialised to text.
+ * A transport over a worker's port: requests and answers go as JSON text, notifications as structured
+ * clones where they can ({@link postCloneOrJson}); nothing is measured.
  *
  * @example
  * ```ts
@@ -92,13 +93,18 @@ export class PortTransport implements Transport {
 }
 
 /**
- * Posts `message` over a port as a structured clone; one that structured clone refuses (a function,
- * a symbol) or cannot walk (nesting deeper than its stack) goes as its JSON text instead, which the
- * peer's transport parses back ({@link deliverFromPort}). A port then carries what a stdio line
- * carries: what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the
- * body, and nothing is lost unreported.
+ * Posts `message` over a port. A request or an answer goes as its JSON text, which the peer's
+ * transport parses back ({@link deliverFromPort}): its params are the caller's values and its result
+ * the provider's, of any class, and JSON applies a class's `toJSON` (a Buffer, a date library's
+ * object) as a stdio line does, where a structured clone keeps an object's own fields and drops its
+ * class. For such plain data the text costs a port no more than a clone. A notification is this
+ * library's own data (a chunk batch is JSON text already, which JSON would escape again): it goes
+ * as a structured clone, or as JSON text when structured clone refuses it (a function, a symbol) or
+ * cannot walk it (nesting deeper than its stack). A port then carries what a stdio line carries:
+ * what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the body,
+ * and nothing is lost unreported.
  *
- * Throws what `JSON.stringify` throws for a value JSON cannot carry either (a BigInt, a cycle); never
+ * Throws what `JSON.stringify` throws for a value JSON cannot carry (a BigInt, a cycle); never
  * because the peer has gone (Node's ports drop what is posted to a closed one).
  *
  * @example
@@ -107,11 +113,13 @@ export class PortTransport implements Transport {
  * ```
  */
 export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Message): void {
-  try {
-    port.postMessage(message);
-    return;
-  } catch {
-    // Not clonable; below, its JSON text, or the error that says why it has none.
+  if ((message as { id?: unknown }).id === undefined) {
+    try {
+      port.postMessage(message);
+      return;
+    } catch {
+      // Not clonable; below, its JSON text, or the error that says why it has none.
+    }
   }
   const json = JSON.stringify(message);
   try {
@@ -123,7 +131,7 @@ export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Me
 
 /**
  * Hands one message a port delivered to `listener`: JSON text (a message {@link postCloneOrJson}
- * could not clone; a JSON-RPC message is never a string) parsed back, a structured clone as it is.
+ * sent as text; a JSON-RPC message is never a string) parsed back, a structured clone as it is.
  * Either way without a size, as every port message: the sender counted a cloned message's stream
  * batches by their own JSON, and a fallback must not change what the receiver counts. Text that
  * does not parse goes on as it is, for the connection to report as not JSON-RPC.
