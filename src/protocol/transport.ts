@@ -55,8 +55,8 @@ export interface PortLike {
 }
 
 /**
- * A transport over a worker's port: requests and answers go as JSON text, notifications as structured
- * clones where they can ({@link postCloneOrJson}); nothing is measured.
+ * A transport over a worker's port: requests go as JSON text, answers and notifications as
+ * structured clones where they can ({@link postCloneOrJson}); nothing is measured.
  *
  * @example
  * ```ts
@@ -93,16 +93,17 @@ export class PortTransport implements Transport {
 }
 
 /**
- * Posts `message` over a port. A request or an answer goes as its JSON text, which the peer's
- * transport parses back ({@link deliverFromPort}): its params are the caller's values and its result
- * the provider's, of any class, and JSON applies a class's `toJSON` (a Buffer, a date library's
- * object) as a stdio line does, where a structured clone keeps an object's own fields and drops its
- * class. For such plain data the text costs a port no more than a clone. A notification is this
- * library's own data (a chunk batch is JSON text already, which JSON would escape again): it goes
- * as a structured clone, or as JSON text when structured clone refuses it (a function, a symbol) or
- * cannot walk it (nesting deeper than its stack). A port then carries what a stdio line carries:
- * what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the body,
- * and nothing is lost unreported.
+ * Posts `message` over a port. A request goes as its JSON text, which the peer's transport parses
+ * back ({@link deliverFromPort}): its params are the caller's values, of any class, and JSON applies
+ * a class's `toJSON` (a Buffer, a date library's object, an app's `BigInt.prototype.toJSON`) as the
+ * stdio tiers' line does, where a structured clone keeps an object's own fields, drops its class,
+ * and carries a BigInt the plugin's isolate has no `toJSON` for. For a request's data the text costs
+ * a port no more than a clone. Answers and notifications are data parsed from JSON (a provider's
+ * result, a chunk batch already JSON text) and go as structured clones, cheaper for them (an
+ * embedding's numbers cost JSON 2-3× a clone; a batch's text JSON would escape again), or as JSON
+ * text when structured clone refuses one (a function, a symbol) or cannot walk it (nesting deeper
+ * than its stack). A port then carries what a stdio line carries: what JSON drops (a function) is
+ * dropped, as the provider's SDK drops it when it sends the body, and nothing is lost unreported.
  *
  * Throws what `JSON.stringify` throws for a value JSON cannot carry (a BigInt, a cycle); never
  * because the peer has gone (Node's ports drop what is posted to a closed one).
@@ -113,7 +114,8 @@ export class PortTransport implements Transport {
  * ```
  */
 export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Message): void {
-  if ((message as { id?: unknown }).id === undefined) {
+  const { id, method } = message as { id?: unknown; method?: unknown };
+  if (id === undefined || typeof method !== 'string') {
     try {
       port.postMessage(message);
       return;
