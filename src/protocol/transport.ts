@@ -55,8 +55,8 @@ export interface PortLike {
 }
 
 /**
- * A transport over a worker's port: requests go as JSON text, answers and notifications as
- * structured clones where they can ({@link postCloneOrJson}); nothing is measured.
+ * A transport over a worker's port: messages go as structured clones, or as JSON text where a clone
+ * would not carry what their JSON does ({@link postCloneOrJson}); nothing is measured.
  *
  * @example
  * ```ts
@@ -93,17 +93,17 @@ export class PortTransport implements Transport {
 }
 
 /**
- * Posts `message` over a port. A request goes as its JSON text, which the peer's transport parses
- * back ({@link deliverFromPort}): its params are the caller's values, of any class, and JSON applies
- * a class's `toJSON` (a Buffer, a date library's object, an app's `BigInt.prototype.toJSON`) as the
- * stdio tiers' line does, where a structured clone keeps an object's own fields, drops its class,
- * and carries a BigInt the plugin's isolate has no `toJSON` for. For a request's data the text costs
- * a port no more than a clone. Answers and notifications are data parsed from JSON (a provider's
- * result, a chunk batch already JSON text) and go as structured clones, cheaper for them (an
- * embedding's numbers cost JSON 2-3× a clone; a batch's text JSON would escape again), or as JSON
- * text when structured clone refuses one (a function, a symbol) or cannot walk it (nesting deeper
- * than its stack). A port then carries what a stdio line carries: what JSON drops (a function) is
- * dropped, as the provider's SDK drops it when it sends the body, and nothing is lost unreported.
+ * Posts `message` over a port as a structured clone when that clone is what the peer would get from
+ * its JSON text; else as that text, which the peer's transport parses back ({@link deliverFromPort}).
+ * A clone keeps an object's own fields and drops its class, where JSON applies the class's `toJSON`
+ * (a Buffer, a date library's object: a caller's params, a community provider's result), and it
+ * carries a BigInt, which JSON refuses or writes by an app's `BigInt.prototype.toJSON` that the
+ * plugin's isolate does not have. So a message holding a BigInt or an object of a class (checked by
+ * {@link clonesAsJson}) goes as text, as does one structured clone refuses (a function, a symbol)
+ * or cannot walk (nesting deeper than its stack). A port then carries what a stdio line carries, at
+ * a clone's cost for plain data (a long string or an embedding's numbers cost JSON 2-4× a clone):
+ * what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the body,
+ * and nothing is lost unreported.
  *
  * Throws what `JSON.stringify` throws for a value JSON cannot carry (a BigInt, a cycle); never
  * because the peer has gone (Node's ports drop what is posted to a closed one).
@@ -114,8 +114,7 @@ export class PortTransport implements Transport {
  * ```
  */
 export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Message): void {
-  const { id, method } = message as { id?: unknown; method?: unknown };
-  if (id === undefined || typeof method !== 'string') {
+  if (clonesAsJson(message)) {
     try {
       port.postMessage(message);
       return;
@@ -129,6 +128,34 @@ export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Me
   } catch {
     // The peer has gone; the launcher reports the exit.
   }
+}
+
+/**
+ * Whether `value` holds only what a structured clone carries as its JSON would: no BigInt, no
+ * `toJSON`, and objects and arrays of no class (a Date, a Map, a Buffer, a class instance are
+ * objects of one). An object reached twice (a cycle, or shared, which JSON writes twice) answers
+ * false too: JSON decides. Iterative, one look at each object; strings and numbers cost nothing.
+ */
+function clonesAsJson(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'bigint') return false;
+    if (typeof item !== 'object' || item === null) continue;
+    if (seen.has(item)) return false;
+    seen.add(item);
+    if (typeof (item as { toJSON?: unknown }).toJSON === 'function') return false;
+    const proto: unknown = Object.getPrototypeOf(item);
+    if (Array.isArray(item)) {
+      if (proto !== Array.prototype) return false;
+      for (let i = 0; i < item.length; i++) stack.push(item[i]);
+    } else {
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in item) stack.push((item as Record<string, unknown>)[key]);
+    }
+  }
+  return true;
 }
 
 /**
