@@ -135,6 +135,26 @@ describe('findUnencodable', () => {
     expect(findUnencodable({ params: { 'odd key': { toJSON: () => { throw new Error('no'); } } } })).toBe('params["odd key"].toJSON() threw: no');
   });
 
+  // A caller's `list[id] = x` with a large id. It took one frame per slot: 2^32 - 1 of them ran the
+  // host out of memory (a crash, not the call's InvalidRequestError), over stdio and now a port.
+  it('names a sparse array longer than JSON can write at once, and finds what follows holes', () => {
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(findUnencodable({ params: { metadata: { sparse } } })).toBe(`params.metadata.sparse is an array of ${2 ** 32 - 1} items, more than JSON can write`);
+    const holes: unknown[] = [];
+    holes.length = 1000;
+    holes[999] = { n: 1n };
+    expect(findUnencodable({ params: { holes } })).toBe('params.holes[999].n is a BigInt');
+  });
+
+  it('refuses from send a request holding a sparse array longer than JSON can write, as JSON.stringify does', () => {
+    const { sender, close } = channel();
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(() => sender.send({ jsonrpc: '2.0', id: 1, method: 'completion', params: { sparse } } as unknown as Message)).toThrow(RangeError);
+    close();
+  });
+
   it('passes what JSON encodes: a shared object twice, functions and symbols, a Date, a toJSON that returns JSON', () => {
     const shared = { x: 1 };
     const value = { a: shared, b: [shared, shared], f: () => 1, s: Symbol('s'), u: undefined, when: new Date(0), custom: { toJSON: () => ({ ok: [1] }) } };

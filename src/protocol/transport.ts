@@ -4,6 +4,7 @@
  * @module
  */
 import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
+import { MAX_JSON_ARRAY_LENGTH } from './unencodable.js';
 
 /** One JSON-RPC message (request, notification or response). */
 export type Message = JSONRPCRequest | JSONRPCResponse;
@@ -134,25 +135,34 @@ export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Me
  * Whether `value` holds only what a structured clone carries as its JSON would: no BigInt, no
  * `toJSON`, and objects and arrays of no class (a Date, a Map, a Buffer, a class instance are
  * objects of one). An object reached twice (a cycle, or shared, which JSON writes twice) answers
- * false too: JSON decides. Iterative, one look at each object; strings and numbers cost nothing.
+ * false too: JSON decides. Iterative, one look at each object and member; only objects are stacked.
  */
 function clonesAsJson(value: unknown): boolean {
+  if (typeof value === 'bigint') return false;
+  if (typeof value !== 'object' || value === null) return true;
   const seen = new Set<object>();
-  const stack: unknown[] = [value];
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const item = stack.pop();
-    if (typeof item === 'bigint') return false;
-    if (typeof item !== 'object' || item === null) continue;
+    const item = stack.pop()!;
     if (seen.has(item)) return false;
     seen.add(item);
     if (typeof (item as { toJSON?: unknown }).toJSON === 'function') return false;
     const proto: unknown = Object.getPrototypeOf(item);
     if (Array.isArray(item)) {
-      if (proto !== Array.prototype) return false;
-      for (let i = 0; i < item.length; i++) stack.push(item[i]);
+      // Longer than JSON can write (a sparse one of 2^32 - 1 slots): JSON.stringify refuses it at once.
+      if (proto !== Array.prototype || item.length > MAX_JSON_ARRAY_LENGTH) return false;
+      for (let i = 0; i < item.length; i++) {
+        const member: unknown = item[i];
+        if (typeof member === 'bigint') return false;
+        if (typeof member === 'object' && member !== null) stack.push(member);
+      }
     } else {
       if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in item) stack.push((item as Record<string, unknown>)[key]);
+      for (const key in item) {
+        const member: unknown = (item as Record<string, unknown>)[key];
+        if (typeof member === 'bigint') return false;
+        if (typeof member === 'object' && member !== null) stack.push(member);
+      }
     }
   }
   return true;
