@@ -73,7 +73,7 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       try {
         return await run(await opened);
       } catch (error) {
-        // Params are JSON values here in every tier (a port carries a request as JSON text): the
+        // Params are JSON values here in every tier (a port sends a BigInt as JSON text): the
         // host refused any that JSON cannot carry before sending.
         throw mapSdkError(error, providerName);
       }
