@@ -211,6 +211,14 @@ describe('the plugin side of a stdio stream', () => {
     ]);
   });
 
+  it('sends the batch without a usage JSON cannot carry, from its timer, instead of throwing there', async () => {
+    const { sender, lines } = overStdio(WINDOW, 1);
+    sender.push(token('a'));
+    sender.noteUsage(() => ({ prompt_tokens: 1n, completion_tokens: 1, total_tokens: 2 }) as never);
+    // The batch leaves on the next turn (setImmediate): a throw there would end the plugin.
+    expect(await lines()).toEqual([lineOf(1, [token('a')])]);
+  });
+
   it('waits for credit once the chunk window is full, and sends the queued batch first', async () => {
     const { sender, lines } = overStdio({ messages: 2, bytes: 8 << 20 }, 1);
     const signal = new AbortController().signal;

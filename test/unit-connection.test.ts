@@ -5,7 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Connection } from 'anyllm/internal/protocol/connection.js';
-import type { Message, MessageListener, Transport } from 'anyllm/internal/protocol/transport.js';
+import { MessageChannel } from 'node:worker_threads';
+import { PortTransport, type Message, type MessageListener, type Transport } from 'anyllm/internal/protocol/transport.js';
 import { InvalidRequestError, PluginProtocolError, ProviderError, RateLimitError } from 'anyllm/internal/errors.js';
 
 class End implements Transport {
@@ -415,6 +416,23 @@ describe('Connection', () => {
     expect((error as Error).message).toBe("The answer to 'listModels' could not be sent: Do not know how to serialize a BigInt");
     big = false;
     await expect(host.request('listModels', { client: 'c1' })).resolves.toEqual({ data: ['ok'] });
+  });
+
+  it("a request whose id the transport cannot carry back is reported as the peer's fault, not left to reject unhandled", async () => {
+    // A worker's port clones a BigInt id in; an answer holding one goes back as JSON text, which has none.
+    const { port1, port2 } = new MessageChannel();
+    const errors: Error[] = [];
+    const host = new Connection(new PortTransport(port1), { provider: 'acme', onProtocolError: (error) => errors.push(error) });
+    host.onRequest('auth', () => ({ headers: [] }));
+    const answers: unknown[] = [];
+    port2.on('message', (message: unknown) => answers.push(message));
+    port2.postMessage({ jsonrpc: '2.0', id: 1n, method: 'auth', params: {} });
+    port2.postMessage({ jsonrpc: '2.0', id: 2, method: 'auth', params: {} });
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    expect(answers).toEqual([{ jsonrpc: '2.0', id: 2, result: { headers: [] } }]);
+    expect(errors.map((e) => e.message)).toEqual(["The peer sent a request 'auth' whose id cannot be answered: Do not know how to serialize a BigInt"]);
+    host.close();
+    port1.close();
   });
 
   it('a request whose params the transport cannot encode rejects with InvalidRequestError naming where, and nothing stays pending', async () => {

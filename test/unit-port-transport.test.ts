@@ -41,6 +41,17 @@ describe('PortTransport', () => {
     close();
   });
 
+  it("sends a request as its JSON, so a class's toJSON applies as over stdio (a clone kept its fields)", async () => {
+    const { sender, received, next, close } = channel();
+    const arrived = next();
+    const request = { jsonrpc: '2.0', id: 1, method: 'completion', params: { bytes: Buffer.from([1, 2]) } } as unknown as Message;
+    sender.send(request);
+    await arrived;
+    expect(received).toEqual([{ message: { jsonrpc: '2.0', id: 1, method: 'completion', params: { bytes: { type: 'Buffer', data: [1, 2] } } }, size: undefined }]);
+    expect(() => sender.send({ ...request, params: { n: 1n } } as unknown as Message)).toThrow(/BigInt/);
+    close();
+  });
+
   it('delivers a message nested 50,000 deep, past what structured clone walks', async () => {
     const { sender, received, next, close } = channel();
     const arrived = next();
@@ -122,6 +133,26 @@ describe('findUnencodable', () => {
     expect(findUnencodable({ params: { messages: [{ content: 'x' }, { n: 3n }] } })).toBe('params.messages[1].n is a BigInt');
     expect(findUnencodable({ params: { loop } })).toBe('params.loop.self.back refers back to params.loop (a cycle)');
     expect(findUnencodable({ params: { 'odd key': { toJSON: () => { throw new Error('no'); } } } })).toBe('params["odd key"].toJSON() threw: no');
+  });
+
+  // A caller's `list[id] = x` with a large id. It took one frame per slot: 2^32 - 1 of them ran the
+  // host out of memory (a crash, not the call's InvalidRequestError), over stdio and now a port.
+  it('names a sparse array longer than JSON can write at once, and finds what follows holes', () => {
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(findUnencodable({ params: { metadata: { sparse } } })).toBe(`params.metadata.sparse is an array of ${2 ** 32 - 1} items, more than JSON can write`);
+    const holes: unknown[] = [];
+    holes.length = 1000;
+    holes[999] = { n: 1n };
+    expect(findUnencodable({ params: { holes } })).toBe('params.holes[999].n is a BigInt');
+  });
+
+  it('refuses from send a request holding a sparse array longer than JSON can write, as JSON.stringify does', () => {
+    const { sender, close } = channel();
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(() => sender.send({ jsonrpc: '2.0', id: 1, method: 'completion', params: { sparse } } as unknown as Message)).toThrow(RangeError);
+    close();
   });
 
   it('passes what JSON encodes: a shared object twice, functions and symbols, a Date, a toJSON that returns JSON', () => {

@@ -27,7 +27,6 @@ import {
   type StreamResult,
 } from '../protocol/methods.js';
 import type { Transport } from '../protocol/transport.js';
-import { findUnencodable, unencodableParams } from '../protocol/unencodable.js';
 import { normaliseUsage, StreamUsage } from '../protocol/usage.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../types.js';
 import { chunkBatchesOf } from './chunk-batches.js';
@@ -74,10 +73,9 @@ export function serve(transport: Transport, options: ServeOptions): Connection {
       try {
         return await run(await opened);
       } catch (error) {
-        // Params a port carried but JSON cannot (a BigInt, a cycle) fail in the SDK's encoder with a
-        // TypeError: the caller's error, as the stdio tiers' host says before sending. Looked for then only.
-        const where = error instanceof TypeError ? findUnencodable(envelope) : undefined;
-        throw where === undefined ? mapSdkError(error, providerName) : unencodableParams(where, error, providerName);
+        // Params are JSON values here in every tier (a port sends a BigInt as JSON text): the
+        // host refused any that JSON cannot carry before sending.
+        throw mapSdkError(error, providerName);
       }
     });
   };

@@ -98,18 +98,33 @@ export class ChunkSender {
     this.#scheduled = false;
     const count = this.#queued();
     if (count === 0) return;
-    const usage = this.#usage?.();
-    this.#usage = undefined;
+    const usageJson = this.#usageJson();
     // The size the host will count: the line over stdio; over a port, the JSON text it measures.
-    const size = this.#texts ? this.#sendTexts(this.#texts, usage) : this.#sendBatch(usage);
+    const size = this.#texts ? this.#sendTexts(this.#texts, usageJson) : this.#sendBatch(usageJson === undefined ? undefined : (JSON.parse(usageJson) as CompletionUsage));
     this.#credit.sent(count, size);
   }
 
+  /**
+   * The noted usage's JSON text, or undefined for none. A flush runs from a timer as well, where a
+   * throw ends the plugin (and every call in it): a usage JSON cannot carry (a BigInt, a cycle) or a
+   * read that throws goes without, as this note is the host's accounting only; the stream's final
+   * usage chunk, pushed as a chunk is, fails the stream with it (`unserialisable_chunk`). As JSON in
+   * every tier, so a port carries no value a stdio line could not.
+   */
+  #usageJson(): string | undefined {
+    const read = this.#usage;
+    this.#usage = undefined;
+    try {
+      // undefined for no usage (JSON.stringify(undefined)): then no member, as the object would have none.
+      return JSON.stringify(read?.()) as string | undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The line JSON.stringify would write for the notification, from the chunks' texts as pushed. */
-  #sendTexts(texts: string[], usage: CompletionUsage | undefined): number {
+  #sendTexts(texts: string[], usageJson: string | undefined): number {
     this.#texts = [];
-    // undefined for no usage (JSON.stringify(undefined)): then no member, as the object would have none.
-    const usageJson = JSON.stringify(usage) as string | undefined;
     const params = `{"id":${JSON.stringify(this.#id)},"chunks":[${texts.join(',')}]${usageJson === undefined ? '' : `,"usage":${usageJson}`}}`;
     return this.#connection.notifyJson(Method.chunks, params) ?? 0;
   }

@@ -251,15 +251,22 @@ export class Connection {
   }
 
   /**
-   * Sends a handler's answer. One the transport cannot carry (a BigInt or a cycle over stdio) fails the
-   * peer's request with an error answer, instead of leaving it unanswered and rejecting here unhandled.
+   * Sends a handler's answer. One the transport cannot carry (a BigInt or a cycle) fails the peer's
+   * request with an error answer, instead of leaving it unanswered and rejecting here unhandled; an id
+   * it cannot carry is the peer breaking the protocol.
    */
   #answer(response: JSONRPCResponse, method: string): void {
     try {
       this.#transport.send(response);
     } catch (error) {
       const failure = new Error(`The answer to '${method}' could not be sent: ${(error as Error).message}`);
-      this.#transport.send({ jsonrpc: '2.0', id: response.id, error: toWireError(failure, this.#options.provider) });
+      try {
+        this.#transport.send({ jsonrpc: '2.0', id: response.id, error: toWireError(failure, this.#options.provider) });
+      } catch (again) {
+        // The id itself has no JSON (a BigInt a port cloned in): nothing can answer it, and a throw
+        // here would reject unhandled, which ends the process.
+        this.#protocolError(`The peer sent a request '${method}' whose id cannot be answered: ${(again as Error).message}`);
+      }
     }
   }
 

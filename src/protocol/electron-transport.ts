@@ -1,8 +1,9 @@
 /**
  * The transport pair of Electron's utility processes: the host speaks to the `UtilityProcess` that
- * `utilityProcess.fork` returned, the plugin to `process.parentPort`. Messages are structured
- * clones, or JSON text where a clone cannot carry them, as over a worker's port. This module imports nothing of Electron: both sides take the
- * object they talk to (typed by the shapes below, which follow Electron's documented API).
+ * `utilityProcess.fork` returned, the plugin to `process.parentPort`. Messages are JSON text or
+ * structured clones, as over a worker's port (see `postCloneOrJson`). This module imports nothing
+ * of Electron: both sides take the object they talk to (typed by the shapes below, which follow
+ * Electron's documented API).
  *
  * @module
  */

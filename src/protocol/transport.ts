@@ -4,13 +4,14 @@
  * @module
  */
 import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
+import { MAX_JSON_ARRAY_LENGTH } from './unencodable.js';
 
 /** One JSON-RPC message (request, notification or response). */
 export type Message = JSONRPCRequest | JSONRPCResponse;
 
 /**
  * Receives one message, with its size when the transport read it as text (the line length over
- * stdio, in UTF-16 code units); `undefined` over a port, where messages are structured clones.
+ * stdio, in UTF-16 code units); `undefined` over a port, whether a message came as a clone or as text.
  */
 export type MessageListener = (message: unknown, size: number | undefined) => void;
 
@@ -55,7 +56,8 @@ export interface PortLike {
 }
 
 /**
- * A transport over a worker's port: messages are structured-cloned, never serialised to text.
+ * A transport over a worker's port: messages go as structured clones, or as JSON text where a clone
+ * would not carry what their JSON does ({@link postCloneOrJson}); nothing is measured.
  *
  * @example
  * ```ts
@@ -92,13 +94,19 @@ export class PortTransport implements Transport {
 }
 
 /**
- * Posts `message` over a port as a structured clone; one that structured clone refuses (a function,
- * a symbol) or cannot walk (nesting deeper than its stack) goes as its JSON text instead, which the
- * peer's transport parses back ({@link deliverFromPort}). A port then carries what a stdio line
- * carries: what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the
- * body, and nothing is lost unreported.
+ * Posts `message` over a port as a structured clone when that clone is what the peer would get from
+ * its JSON text; else as that text, which the peer's transport parses back ({@link deliverFromPort}).
+ * A clone keeps an object's own fields and drops its class, where JSON applies the class's `toJSON`
+ * (a Buffer, a date library's object: a caller's params, a community provider's result), and it
+ * carries a BigInt, which JSON refuses or writes by an app's `BigInt.prototype.toJSON` that the
+ * plugin's isolate does not have. So a message holding a BigInt or an object of a class (checked by
+ * {@link clonesAsJson}) goes as text, as does one structured clone refuses (a function, a symbol)
+ * or cannot walk (nesting deeper than its stack). A port then carries what a stdio line carries, at
+ * a clone's cost for plain data (a long string or an embedding's numbers cost JSON 2-4× a clone):
+ * what JSON drops (a function) is dropped, as the provider's SDK drops it when it sends the body,
+ * and nothing is lost unreported.
  *
- * Throws what `JSON.stringify` throws for a value JSON cannot carry either (a BigInt, a cycle); never
+ * Throws what `JSON.stringify` throws for a value JSON cannot carry (a BigInt, a cycle); never
  * because the peer has gone (Node's ports drop what is posted to a closed one).
  *
  * @example
@@ -107,11 +115,13 @@ export class PortTransport implements Transport {
  * ```
  */
 export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Message): void {
-  try {
-    port.postMessage(message);
-    return;
-  } catch {
-    // Not clonable; below, its JSON text, or the error that says why it has none.
+  if (clonesAsJson(message)) {
+    try {
+      port.postMessage(message);
+      return;
+    } catch {
+      // Not clonable; below, its JSON text, or the error that says why it has none.
+    }
   }
   const json = JSON.stringify(message);
   try {
@@ -122,8 +132,45 @@ export function postCloneOrJson(port: Pick<PortLike, 'postMessage'>, message: Me
 }
 
 /**
+ * Whether `value` holds only what a structured clone carries as its JSON would: no BigInt, no
+ * `toJSON`, and objects and arrays of no class (a Date, a Map, a Buffer, a class instance are
+ * objects of one). An object reached twice (a cycle, or shared, which JSON writes twice) answers
+ * false too: JSON decides. Iterative, one look at each object and member; only objects are stacked.
+ */
+function clonesAsJson(value: unknown): boolean {
+  if (typeof value === 'bigint') return false;
+  if (typeof value !== 'object' || value === null) return true;
+  const seen = new Set<object>();
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (seen.has(item)) return false;
+    seen.add(item);
+    if (typeof (item as { toJSON?: unknown }).toJSON === 'function') return false;
+    const proto: unknown = Object.getPrototypeOf(item);
+    if (Array.isArray(item)) {
+      // Longer than JSON can write (a sparse one of 2^32 - 1 slots): JSON.stringify refuses it at once.
+      if (proto !== Array.prototype || item.length > MAX_JSON_ARRAY_LENGTH) return false;
+      for (let i = 0; i < item.length; i++) {
+        const member: unknown = item[i];
+        if (typeof member === 'bigint') return false;
+        if (typeof member === 'object' && member !== null) stack.push(member);
+      }
+    } else {
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in item) {
+        const member: unknown = (item as Record<string, unknown>)[key];
+        if (typeof member === 'bigint') return false;
+        if (typeof member === 'object' && member !== null) stack.push(member);
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * Hands one message a port delivered to `listener`: JSON text (a message {@link postCloneOrJson}
- * could not clone; a JSON-RPC message is never a string) parsed back, a structured clone as it is.
+ * sent as text; a JSON-RPC message is never a string) parsed back, a structured clone as it is.
  * Either way without a size, as every port message: the sender counted a cloned message's stream
  * batches by their own JSON, and a fallback must not change what the receiver counts. Text that
  * does not parse goes on as it is, for the connection to report as not JSON-RPC.

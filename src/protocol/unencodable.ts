@@ -45,43 +45,78 @@ export function unencodableParams(where: string, cause: unknown, provider?: stri
   });
 }
 
+/**
+ * Items an array may have for JSON to write it: each takes two characters or more (`0,`), and a
+ * string holds at most 2^29 - 24 (V8). `JSON.stringify` refuses a longer one at once.
+ */
+export const MAX_JSON_ARRAY_LENGTH = 2 ** 28 - 13;
+
+/** An object or array on the walk's path, its members visited one at a time in JSON's order. */
+interface Open {
+  item: object;
+  path: string;
+  /** An object's own keys; undefined for an array, walked by index. */
+  keys: readonly string[] | undefined;
+  length: number;
+  next: number;
+}
+
+/** Whether JSON writes `value` as it is, with nothing to look at: no object, BigInt or toJSON. */
+function isLeaf(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  const type = typeof value;
+  return type !== 'object' && type !== 'bigint' && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
 function walk(value: unknown): string | undefined {
-  // `leave` frames close an object once its members are walked: `open` is the path's ancestors only,
-  // so an object reached twice by two paths (which JSON writes twice) is not taken for a cycle.
-  const stack: { value: unknown; path: string; key: string; leave?: object }[] = [{ value, path: '', key: '' }];
+  // One frame per ancestor, not per member: a sparse array of 2^32 - 1 slots (or a dense one of
+  // millions of numbers) costs no memory past its own. `open` maps each ancestor to its path, so an
+  // object reached twice by two paths (which JSON writes twice) is not taken for a cycle.
+  const stack: Open[] = [];
   const open = new Map<object, string>();
-  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
-    if (frame.leave) {
-      open.delete(frame.leave);
-      continue;
-    }
-    const { path } = frame;
-    let item = frame.value;
+  const visit = (raw: unknown, path: string, key: string): string | undefined => {
+    let item = raw;
     const toJSON = item !== null && item !== undefined ? (item as { toJSON?: unknown }).toJSON : undefined;
     if (typeof toJSON === 'function') {
       try {
-        item = toJSON.call(item, frame.key) as unknown;
+        item = toJSON.call(item, key) as unknown;
       } catch (error) {
         return `${path}.toJSON() threw: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
     if (typeof item === 'bigint') return `${path} is a BigInt`;
-    if (typeof item !== 'object' || item === null) continue;
+    if (typeof item !== 'object' || item === null) return undefined;
     const ancestor = open.get(item);
     if (ancestor !== undefined) return `${path} refers back to ${ancestor} (a cycle)`;
-    open.set(item, path);
-    stack.push({ value: undefined, path, key: '', leave: item });
     if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push({ value: item[i], path: `${path}[${i}]`, key: String(i) });
+      if (item.length > MAX_JSON_ARRAY_LENGTH) return `${path} is an array of ${item.length} items, more than JSON can write`;
+      stack.push({ item, path, keys: undefined, length: item.length, next: 0 });
     } else {
       const keys = Object.keys(item);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i]!;
-        stack.push({ value: (item as Record<string, unknown>)[key], path: memberPath(path, key), key });
-      }
+      stack.push({ item, path, keys, length: keys.length, next: 0 });
+    }
+    open.set(item, path);
+    return undefined;
+  };
+  let found = visit(value, '', '');
+  while (found === undefined && stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.length) {
+      stack.pop();
+      open.delete(top.item);
+      continue;
+    }
+    const index = top.next++;
+    if (top.keys === undefined) {
+      const child: unknown = (top.item as unknown[])[index];
+      if (!isLeaf(child)) found = visit(child, `${top.path}[${index}]`, String(index));
+    } else {
+      const key = top.keys[index]!;
+      const child: unknown = (top.item as Record<string, unknown>)[key];
+      if (!isLeaf(child)) found = visit(child, memberPath(top.path, key), key);
     }
   }
-  return undefined;
+  return found;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
