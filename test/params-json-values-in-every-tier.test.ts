@@ -1,16 +1,19 @@
 // A call's params and answers are JSON values in every tier. A worker's port clones structures, a
-// stdio line carries JSON: what JSON drops (a function, as an SDK helper's object may hold) is dropped
-// in each, as the provider's SDK drops it; what JSON cannot carry (a BigInt, a cycle) fails the call
-// with an InvalidRequestError naming where, before anything is sent upstream; and an answer nested
-// deeper than structured clone's stack arrives (the sandbox refuses one past its nesting cap).
-// Before, the port dropped what it could not clone without a word, and the call waited for ever;
-// over stdio a BigInt threw out of the host's code.
+// stdio line carries JSON: what JSON drops (a function, as an SDK helper's object may hold) is
+// dropped in each, as the provider's SDK drops it; an object of a class goes as its toJSON (a
+// port's clone kept its fields: a Buffer reached upstream as {"0":1,"1":2} from a worker alone,
+// and an app's BigInt.prototype.toJSON, which the worker's isolate lacks, failed the call there);
+// what JSON cannot carry (a BigInt, a cycle) fails the call with an InvalidRequestError naming
+// where, before anything is sent upstream; and an answer nested deeper than structured clone's
+// stack arrives (the sandbox refuses one past its nesting cap). Before, the port dropped what it
+// could not clone without a word, and the call waited for ever; over stdio a BigInt threw out of
+// the host's code.
 import { describe, expect, it } from 'vitest';
-import { AnyLLM, InvalidRequestError, PluginProtocolError, type CompletionParams } from 'anyllm';
-import { SANDBOX_MODES } from './support/hostile.js';
+import { AnyLLM, InvalidRequestError, PluginProtocolError, type AnyLLMOptions, type CompletionParams } from 'anyllm';
 import type { LocalServer } from './support/local-server.js';
 import { sendJson, sendSse } from './support/local-server.js';
 import { onChat } from './support/openai-wire.js';
+import { TIERS } from './support/registered-copy.js';
 import { serverForFile } from './support/server-for-file.js';
 
 let server!: LocalServer;
@@ -49,13 +52,18 @@ function depthOf(value: unknown): number {
 }
 
 const messages = [{ role: 'user' as const, content: 'x' }];
-const TIERS = [
-  ['worker', { isolation: 'worker' }],
-  ['process', { isolation: 'process' }],
-  ...SANDBOX_MODES.map((os) => [`sandbox (OS boundary: ${os})`, { isolation: 'sandbox', sandbox: { os } }] as const),
-] as const;
+/** A value type as money and date libraries write them: fields of its own, its JSON from its class. */
+class Money {
+  readonly cents: number;
+  constructor(cents: number) {
+    this.cents = cents;
+  }
+  toJSON(): string {
+    return (this.cents / 100).toFixed(2);
+  }
+}
 
-async function client(options: (typeof TIERS)[number][1]): Promise<AnyLLM> {
+async function client(options: AnyLLMOptions): Promise<AnyLLM> {
   const llm = await AnyLLM.create('openai', { apiKey: 'sk-json', apiBase: `${server.origin}/v1`, retry: false, ...options });
   open.push(llm);
   return llm;
@@ -106,6 +114,35 @@ describe.each(TIERS)('params and answers as JSON values, %s tier', (_tier, optio
     expect(server.requests.length).toBe(before);
   });
 
+
+  it('sends objects of a class as their toJSON (a Buffer, a money or date library\'s object), as JSON.stringify writes them', async () => {
+    const llm = await client(options);
+    const metadata = { price: new Money(150), bytes: Buffer.from([1, 2]), when: new Date(0) };
+    const params = { model: 'm', messages: [{ role: 'user', content: 'x' }], metadata } as unknown as CompletionParams;
+    const before = server.requests.length;
+    expect((await llm.completion(params)).choices[0]?.message.content).toBe('hi');
+    const sent = server.requests.slice(before).map((r) => (r.body as { metadata?: unknown }).metadata);
+    expect(sent).toEqual([JSON.parse(JSON.stringify(metadata))]);
+    expect(sent[0]).toEqual({ price: '1.50', bytes: { type: 'Buffer', data: [1, 2] }, when: '1970-01-01T00:00:00.000Z' });
+  });
+
+  // Apps install it so JSON.stringify writes their BigInts; the host's JSON has it, a worker's
+  // isolate does not: the worker's SDK threw on the cloned BigInt (an InvalidRequestError).
+  it("sends a BigInt through the app's BigInt.prototype.toJSON, as the host's JSON.stringify writes it", async () => {
+    const llm = await client(options);
+    const proto = BigInt.prototype as { toJSON?: () => string };
+    proto.toJSON = function (this: bigint) {
+      return this.toString();
+    };
+    try {
+      const params = { model: 'm', messages: [{ role: 'user', content: 'x' }], metadata: { budget: 10n } } as unknown as CompletionParams;
+      const before = server.requests.length;
+      expect((await llm.completion(params)).choices[0]?.message.content).toBe('hi');
+      expect(server.requests.slice(before).map((r) => (r.body as { metadata?: unknown }).metadata)).toEqual([{ budget: '10' }]);
+    } finally {
+      delete proto.toJSON;
+    }
+  });
 });
 
 describe.each(TIERS.slice(0, 2))('an answer deeper than structured clone walks, %s tier', (_tier, options) => {
